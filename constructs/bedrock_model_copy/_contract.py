@@ -1,0 +1,52 @@
+"""The construct library's side of the contract with the Lambda handler.
+
+Every name that crosses the CloudFormation boundary is written here once for
+the construct. The handler writes the same names once on its side
+(``lambda/model_copy/contract.py``); ``tests/test_contract.py`` checks that
+both sides agree.
+"""
+
+from __future__ import annotations
+
+RESOURCE_TYPE = "Custom::BedrockModelCopy"
+
+# ResourceProperties keys.
+PROP_MODE = "Mode"
+PROP_SOURCE_MODEL_ARN = "SourceModelArn"
+PROP_TARGET_MODEL_NAME = "TargetModelName"
+PROP_TARGET_MODEL_KMS_KEY_ID = "TargetModelKmsKeyId"
+PROP_TARGET_MODEL_TAGS = "TargetModelTags"
+PROP_JOB_ARN = "JobArn"
+PROP_DELETE_MODEL_ON_DELETE = "DeleteModelOnDelete"
+PROP_TIMEOUT_SECONDS = "TimeoutSeconds"
+PROP_POLL_INTERVAL_SECONDS = "PollIntervalSeconds"
+
+MODE_COPY = "Copy"
+MODE_WAIT = "Wait"
+
+# Python attribute name on the constructs -> CloudFormation attribute (Fn::GetAtt).
+ATTRIBUTES: dict[str, str] = {
+    "target_model_arn": "TargetModelArn",
+    "target_model_name": "TargetModelName",
+    "job_arn": "JobArn",
+    "source_model_arn": "SourceModelArn",
+    "source_model_name": "SourceModelName",
+    "source_account_id": "SourceAccountId",
+    "target_model_kms_key_arn": "TargetModelKmsKeyArn",
+    "status": "Status",
+    "creation_time": "CreationTime",
+}
+
+# Tag put on every copied model (value: the stack name); IAM lets the handler
+# delete, tag and untag only models that carry it.
+OWNER_TAG_KEY = "bedrock-model-copy:owner-stack"
+
+# Limits (seconds); the handler applies the same ones at deploy time.
+MAX_TIMEOUT_SECONDS = 57 * 60
+MIN_POLL_INTERVAL_SECONDS = 5
+MAX_POLL_INTERVAL_SECONDS = 10 * 60
+MAX_USER_TAGS = 49
+
+# Handler entry points inside the asset (the asset root holds the package model_copy).
+ON_EVENT_HANDLER = "model_copy.handler.on_event"
+IS_COMPLETE_HANDLER = "model_copy.handler.is_complete"

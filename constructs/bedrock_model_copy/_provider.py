@@ -1,0 +1,297 @@
+"""The private provider shared by every BedrockModelCopy and ModelCopyJobWaiter in a stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsii
+from aws_cdk import Aws, Duration, IAnyProducer, IResolveContext, Lazy, RemovalPolicy, Stack, Token
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import custom_resources as cr
+
+from constructs import Construct
+
+from ._asset import ASSET_EXCLUDES, handler_asset_dir
+from ._contract import IS_COMPLETE_HANDLER, MAX_TIMEOUT_SECONDS, ON_EVENT_HANDLER, OWNER_TAG_KEY
+from ._validation import PropertyValidationError
+
+PROVIDER_ID = "BedrockModelCopyProvider"
+LOG_RETENTION_CONTEXT_KEY = "bedrock-model-copy:logRetentionDays"
+DEFAULT_LOG_RETENTION_DAYS = 365
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
+LOG_RETENTION_DAYS_ALLOWED = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+HANDLER_TIMEOUT = Duration.minutes(2)
+HANDLER_MEMORY_MB = 256
+
+# Source model ARNs are listed one by one in the CreateModelCopyJob statement until
+# they take this many characters; past it each is widened to its account and
+# Region (custom-model/*), so the policy stays bounded however many copies a stack has.
+SOURCE_ARNS_BUDGET_CHARS = 3000
+
+KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
+
+
+def _provider_total_timeout(poll_interval_seconds: int) -> int:
+    """The framework's total timeout: the largest multiple of the interval within the maximum."""
+    return (MAX_TIMEOUT_SECONDS // poll_interval_seconds) * poll_interval_seconds
+
+
+def _widen_to_account(arn: str) -> str:
+    """``arn:p:bedrock:r:a:custom-model/x/y`` -> ``arn:p:bedrock:r:a:custom-model/*``."""
+    prefix, _, _ = arn.partition("/")
+    return f"{prefix}/*"
+
+
+@jsii.implements(IAnyProducer)
+class _PolicyProducer:
+    """Renders the Bedrock policy at synth time, once every instance has registered."""
+
+    def __init__(self, provider: ModelCopyProvider) -> None:
+        self._provider = provider
+
+    def produce(self, context: IResolveContext) -> Any:
+        return self._provider._render_bedrock_policy()
+
+
+class ModelCopyProvider(Construct):
+    """Handler functions, role, log groups and provider framework; one per stack.
+
+    Use :meth:`of`; instances register what they need (source ARNs, deletes,
+    tags, KMS keys) and the role's policy is rendered once at synth time.
+    """
+
+    @classmethod
+    def of(cls, scope: Construct, *, poll_interval_seconds: int) -> ModelCopyProvider:
+        """Return the stack's provider, creating it on first use.
+
+        Raises
+        ------
+        ValueError
+            ``poll_interval`` differs from the one the stack's provider already polls at.
+        """
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        if isinstance(existing, ModelCopyProvider):
+            if existing.poll_interval_seconds != poll_interval_seconds:
+                raise PropertyValidationError(
+                    "poll_interval",
+                    f"{poll_interval_seconds} seconds",
+                    f"every BedrockModelCopy and ModelCopyJobWaiter in stack {stack.stack_name} shares one "
+                    f"provider, which polls every {existing.poll_interval_seconds} seconds; use the same "
+                    "poll_interval for all of them (or put this one in another stack)",
+                )
+            return existing
+        return cls(stack, PROVIDER_ID, poll_interval_seconds=poll_interval_seconds)
+
+    def __init__(self, scope: Construct, id: str, *, poll_interval_seconds: int) -> None:
+        super().__init__(scope, id)
+        self.poll_interval_seconds = poll_interval_seconds
+        self._source_arns: set[str] = set()
+        self._token_sources = False
+        self._copies = False
+        self._deletes = False
+        self._tags = False
+
+        retention_days = self._log_retention_days()
+        self.log_group = logs.LogGroup(self, "HandlerLogs", removal_policy=RemovalPolicy.DESTROY)
+        waiter_log_group = logs.LogGroup(
+            self,
+            "WaiterLogs",
+            log_group_name=f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-waiter",
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        for log_group in (self.log_group, waiter_log_group):
+            cfn_log_group = log_group.node.default_child
+            assert isinstance(cfn_log_group, logs.CfnLogGroup)
+            cfn_log_group.retention_in_days = retention_days
+
+        self.handler_role = iam.Role(
+            self,
+            "HandlerRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Bedrock model copy handler (on_event, is_complete)",
+        )
+        self.log_group.grant_write(self.handler_role)
+        bedrock_policy = iam.CfnPolicy(
+            self,
+            "BedrockPolicy",
+            policy_name="bedrock-model-copy",
+            roles=[self.handler_role.role_name],
+            policy_document=Lazy.uncached_any(_PolicyProducer(self)),
+        )
+
+        code = lambda_.Code.from_asset(str(handler_asset_dir()), exclude=ASSET_EXCLUDES)
+        functions = []
+        for name, handler in (("OnEvent", ON_EVENT_HANDLER), ("IsComplete", IS_COMPLETE_HANDLER)):
+            function = lambda_.Function(
+                self,
+                f"{name}Handler",
+                code=code,
+                handler=handler,
+                runtime=lambda_.Runtime.PYTHON_3_14,
+                architecture=lambda_.Architecture.ARM_64,
+                timeout=HANDLER_TIMEOUT,
+                memory_size=HANDLER_MEMORY_MB,
+                role=self.handler_role,
+                log_group=self.log_group,
+                description=f"Bedrock model copy: {handler}",
+            )
+            function.node.add_dependency(bedrock_policy)
+            functions.append(function)
+        self.on_event_function, self.is_complete_function = functions
+
+        # Two roles, as the framework asks: one that starts the waiter, one that it runs as.
+        framework_roles = {}
+        for name, purpose in (("OnEvent", "starts the waiter"), ("Waiter", "is_complete and timeout steps")):
+            role = iam.Role(
+                self,
+                f"Framework{name}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description=f"Bedrock model copy: CDK provider framework ({purpose})",
+            )
+            self.log_group.grant_write(role)
+            framework_roles[name] = role
+        self.provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.on_event_function,
+            is_complete_handler=self.is_complete_function,
+            query_interval=Duration.seconds(poll_interval_seconds),
+            total_timeout=Duration.seconds(_provider_total_timeout(poll_interval_seconds)),
+            framework_on_event_role=framework_roles["OnEvent"],
+            framework_complete_and_timeout_role=framework_roles["Waiter"],
+            log_group=self.log_group,
+            disable_waiter_state_machine_logging=False,
+            waiter_state_machine_log_options=cr.LogOptions(
+                destination=waiter_log_group, level=sfn.LogLevel.ALL, include_execution_data=False
+            ),
+        )
+        self.service_token = self.provider.service_token
+
+    # ------------------------------------------------------------------ registration
+
+    def register_copy(self, *, source_model_arn: str, deletes_model: bool, has_tags: bool) -> None:
+        """Record what one BedrockModelCopy needs from the shared role."""
+        self._copies = True
+        if Token.is_unresolved(source_model_arn):
+            self._token_sources = True
+        else:
+            self._source_arns.add(source_model_arn)
+        self._deletes = self._deletes or deletes_model
+        self._tags = self._tags or has_tags
+
+    def grant_kms_key(self, key: kms.IKey) -> None:
+        """Let the handler use ``key`` for the copy, only through Bedrock in this Region."""
+        grantee = iam.PrincipalWithConditions(
+            self.handler_role,
+            {"StringEquals": {"kms:ViaService": f"bedrock.{Aws.REGION}.{Aws.URL_SUFFIX}"}},
+        )
+        key.grant(grantee, *KMS_ACTIONS)
+
+    # ------------------------------------------------------------------ policy
+
+    def _log_retention_days(self) -> int:
+        days = self.node.try_get_context(LOG_RETENTION_CONTEXT_KEY)
+        if days is None:
+            return DEFAULT_LOG_RETENTION_DAYS
+        if str(days).isdigit() and int(days) in LOG_RETENTION_DAYS_ALLOWED:
+            return int(days)
+        raise PropertyValidationError(
+            f"context {LOG_RETENTION_CONTEXT_KEY}",
+            days,
+            f"must be one of CloudWatch Logs' retention periods: {list(LOG_RETENTION_DAYS_ALLOWED)} (days)",
+        )
+
+    def _source_resources(self) -> list[str]:
+        arns = sorted(self._source_arns)
+        if sum(len(arn) for arn in arns) > SOURCE_ARNS_BUDGET_CHARS:
+            arns = sorted({_widen_to_account(arn) for arn in arns})
+        if self._token_sources:
+            arns.append(f"arn:{Aws.PARTITION}:bedrock:*:{Aws.ACCOUNT_ID}:custom-model/*")
+        return arns
+
+    def _render_bedrock_policy(self) -> dict[str, Any]:
+        region_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        owned = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": Aws.STACK_NAME}}
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "PollCopyJobs",
+                "Effect": "Allow",
+                "Action": "bedrock:GetModelCopyJob",
+                "Resource": f"{region_arn}:model-copy-job/*",
+            }
+        ]
+        if self._copies:
+            statements += [
+                {
+                    "Sid": "StartCopies",
+                    "Effect": "Allow",
+                    "Action": "bedrock:CreateModelCopyJob",
+                    "Resource": self._source_resources(),
+                    "Condition": {"StringEquals": {"aws:RequestedRegion": Aws.REGION}},
+                },
+                {
+                    # ListModelCopyJobs has no resource-level permission: "*" is the only resource.
+                    "Sid": "FindJobsToResume",
+                    "Effect": "Allow",
+                    "Action": "bedrock:ListModelCopyJobs",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CheckAdoptedModelExists",
+                    "Effect": "Allow",
+                    "Action": "bedrock:GetCustomModel",
+                    "Resource": f"{region_arn}:custom-model/*",
+                },
+            ]
+        if self._deletes:
+            statements.append(
+                {
+                    "Sid": "DeleteOwnCopies",
+                    "Effect": "Allow",
+                    "Action": "bedrock:DeleteCustomModel",
+                    "Resource": f"{region_arn}:custom-model/*",
+                    "Condition": owned,
+                }
+            )
+        if self._tags:
+            statements.append(
+                {
+                    "Sid": "RetagOwnCopies",
+                    "Effect": "Allow",
+                    "Action": ["bedrock:TagResource", "bedrock:UntagResource"],
+                    "Resource": f"{region_arn}:custom-model/*",
+                    "Condition": {
+                        **owned,
+                        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
+                    },
+                }
+            )
+        return {"Version": "2012-10-17", "Statement": statements}

@@ -1,0 +1,225 @@
+"""The public constructs: BedrockModelCopy and ModelCopyJobWaiter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import CustomResource, Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
+
+from constructs import Construct
+
+from . import _validation as validation
+from ._contract import (
+    ATTRIBUTES,
+    MAX_TIMEOUT_SECONDS,
+    MODE_COPY,
+    MODE_WAIT,
+    PROP_DELETE_MODEL_ON_DELETE,
+    PROP_JOB_ARN,
+    PROP_MODE,
+    PROP_POLL_INTERVAL_SECONDS,
+    PROP_SOURCE_MODEL_ARN,
+    PROP_TARGET_MODEL_KMS_KEY_ID,
+    PROP_TARGET_MODEL_NAME,
+    PROP_TARGET_MODEL_TAGS,
+    PROP_TIMEOUT_SECONDS,
+    RESOURCE_TYPE,
+)
+from ._provider import ModelCopyProvider
+
+DEFAULT_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS)
+DEFAULT_POLL_INTERVAL = Duration.seconds(30)
+# CloudFormation's ceiling for a custom resource; the handler's timeout stays below it.
+SERVICE_TIMEOUT = Duration.hours(1)
+
+
+class _ModelCopyJobResource(Construct):
+    """A ``Custom::BedrockModelCopy`` resource and the job description it exposes."""
+
+    target_model_arn: str
+    target_model_name: str
+    job_arn: str
+    source_model_arn: str
+    source_model_name: str
+    source_account_id: str
+    target_model_kms_key_arn: str
+    status: str
+    creation_time: str
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        properties: dict[str, Any],
+        timeout: Duration | None,
+        poll_interval: Duration | None,
+        removal_policy: RemovalPolicy | None,
+    ) -> None:
+        super().__init__(scope, id)
+        poll_seconds = validation.whole_seconds("poll_interval", poll_interval or DEFAULT_POLL_INTERVAL)
+        validation.check_poll_interval(poll_seconds)
+        timeout_seconds = validation.whole_seconds("timeout", timeout or DEFAULT_TIMEOUT)
+        validation.check_timeout(timeout_seconds, poll_seconds)
+
+        self.provider = ModelCopyProvider.of(self, poll_interval_seconds=poll_seconds)
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type=RESOURCE_TYPE,
+            properties={
+                **properties,
+                PROP_TIMEOUT_SECONDS: str(timeout_seconds),
+                PROP_POLL_INTERVAL_SECONDS: str(poll_seconds),
+            },
+            removal_policy=removal_policy,
+            service_timeout=SERVICE_TIMEOUT,
+        )
+        for python_name, cfn_name in ATTRIBUTES.items():
+            setattr(self, python_name, self.resource.get_att_string(cfn_name))
+
+
+class BedrockModelCopy(_ModelCopyJobResource):
+    """Copy an Amazon Bedrock custom model into this stack's Region.
+
+    Starts ``CreateModelCopyJob`` in the stack's Region (or adopts a running or
+    finished job for the same source and exact target name), waits for it to
+    finish, and exposes the copied model's description as attributes.
+
+    Parameters
+    ----------
+    scope : Construct
+        Parent construct; the copy happens in ``Stack.of(scope)``'s Region.
+    id : str
+        Construct id.
+    source_model_arn : str
+        ARN of the model to copy: a custom model (``custom-model/<base>/<id>``), an
+        imported model (``custom-model/imported/<id>``), in any Region, or shared
+        from another account through AWS RAM.
+    target_model_name : str
+        Name of the copied model: 1 to 63 letters and digits, each optionally
+        followed by one ``-`` or ``_``. Changing it (or the source, or the key)
+        replaces the resource: a new copy is made.
+    target_kms_key : aws_kms.IKey, optional
+        Key that encrypts the copied model. Default: an AWS owned key.
+    tags : Mapping[str, str], optional
+        Tags for the copied model, at most 49 (50 per model; one is the
+        ``bedrock-model-copy:owner-stack`` ownership tag). Changing them
+        retags the model in place. Default: no tags besides the ownership tag.
+    removal_policy : RemovalPolicy, optional
+        What happens to the copied model when the resource is deleted or
+        replaced. Default: ``RemovalPolicy.RETAIN`` (the model is kept).
+        ``DESTROY`` deletes it (waiting for an unfinished copy first).
+    timeout : Duration, optional
+        How long to wait for the copy before failing with a message that says
+        how to resume. Default and maximum: 57 minutes (CloudFormation gives a
+        custom resource one hour).
+    poll_interval : Duration, optional
+        How often to call ``GetModelCopyJob``: 5 seconds to 10 minutes.
+        Default: 30 seconds. All copies and waiters in a stack share one
+        provider and must use the same value.
+
+    Raises
+    ------
+    ValueError
+        A concrete prop that Bedrock or CloudFormation would refuse; the
+        message names the prop, the value and the rule.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        source_model_arn: str,
+        target_model_name: str,
+        target_kms_key: kms.IKey | None = None,
+        tags: Mapping[str, str] | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        timeout: Duration | None = None,
+        poll_interval: Duration | None = None,
+    ) -> None:
+        validation.check_source_model_arn(source_model_arn)
+        validation.check_target_model_name(target_model_name)
+        tags = dict(tags or {})
+        validation.check_tags(tags)
+        kms_key_id = target_kms_key.key_arn if target_kms_key is not None else ""
+        if kms_key_id:
+            validation.check_kms_key_id(kms_key_id)
+        if removal_policy not in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY):
+            raise validation.PropertyValidationError(
+                "removal_policy", str(removal_policy), "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY"
+            )
+        deletes_model = removal_policy == RemovalPolicy.DESTROY
+
+        properties: dict[str, Any] = {
+            PROP_MODE: MODE_COPY,
+            PROP_SOURCE_MODEL_ARN: source_model_arn,
+            PROP_TARGET_MODEL_NAME: target_model_name,
+            PROP_DELETE_MODEL_ON_DELETE: "true" if deletes_model else "false",
+        }
+        if kms_key_id:
+            properties[PROP_TARGET_MODEL_KMS_KEY_ID] = kms_key_id
+        if tags:
+            properties[PROP_TARGET_MODEL_TAGS] = tags
+        super().__init__(
+            scope,
+            id,
+            properties=properties,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            removal_policy=removal_policy,
+        )
+        self.provider.register_copy(source_model_arn=source_model_arn, deletes_model=deletes_model, has_tags=bool(tags))
+        if target_kms_key is not None:
+            self.provider.grant_kms_key(target_kms_key)
+
+
+class ModelCopyJobWaiter(_ModelCopyJobResource):
+    """Wait for a model copy job started elsewhere (console, CLI, a pipeline).
+
+    Only calls ``GetModelCopyJob``; never deletes the model, whatever happens to
+    the resource.
+
+    Parameters
+    ----------
+    scope : Construct
+        Parent construct; the job must be in ``Stack.of(scope)``'s Region.
+    id : str
+        Construct id.
+    job_arn : str
+        ARN of the model copy job (``arn:aws:bedrock:<region>:<account>:model-copy-job/<id>``).
+    timeout : Duration, optional
+        How long to wait before failing. Default and maximum: 57 minutes.
+    poll_interval : Duration, optional
+        How often to poll: 5 seconds to 10 minutes. Default: 30 seconds; the
+        same for every copy and waiter in the stack.
+
+    Raises
+    ------
+    ValueError
+        A concrete ``job_arn`` that is not a model copy job ARN, or a bad
+        ``timeout``/``poll_interval``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        job_arn: str,
+        timeout: Duration | None = None,
+        poll_interval: Duration | None = None,
+    ) -> None:
+        validation.check_job_arn(job_arn)
+        super().__init__(
+            scope,
+            id,
+            properties={PROP_MODE: MODE_WAIT, PROP_JOB_ARN: job_arn},
+            timeout=timeout,
+            poll_interval=poll_interval,
+            removal_policy=None,
+        )

@@ -1,0 +1,433 @@
+"""Drive the real handler the way aws-cdk-lib's provider framework and CloudFormation do.
+
+:class:`ProviderFramework` follows the framework's runtime (``framework.js`` in
+aws-cdk-lib 2.275): the user ``on_event`` result merged over the request (the
+user's keys win), the PhysicalResourceId defaults, ``is_complete`` called with
+the same merged event every ``query_interval`` until ``total_timeout``, "Data"
+with IsComplete false as an error, the CREATE_FAILED marker and the ignored
+Delete that follows it, the bare "Operation timed out", JSON round-trips of every
+payload and CloudFormation's 4096-byte response limit.
+
+:class:`CloudFormationStack` plays CloudFormation's side for one stack: create,
+update with OldResourceProperties, replacement followed by the old resource's
+Delete, rollbacks of failed creates and updates, DeletionPolicy and
+UpdateReplacePolicy.
+
+Time is simulated: a :class:`~bedrock_model_copy.testing.fake_bedrock.Clock`
+replaces the handler's clock and boto3's retry sleeps, so an hour-long copy
+runs in milliseconds and nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType, SimpleNamespace
+from typing import Any
+from unittest import mock
+
+import botocore.endpoint
+
+from .._asset import load_handler_module
+from .fake_bedrock import Clock, FakeBedrock
+
+CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
+MISSING_PHYSICAL_ID_MARKER = "AWSCDK::CustomResourceProviderFramework::MISSING_PHYSICAL_ID"
+MAX_RESPONSE_BYTES = 4096
+SERVICE_TIMEOUT_SECONDS = 3600
+SERVICE_TIMEOUT_REASON = (
+    "CloudFormation did not receive a response from your Custom Resource within the ServiceTimeout."
+)
+HANDLER_LOG_GROUP = "/aws/lambda/BedrockModelCopyOnEventHandler"
+
+
+def _roundtrip(value: Any) -> Any:
+    """What crossing a Lambda or Step Functions boundary does to a payload: JSON and back."""
+    return json.loads(json.dumps(value))
+
+
+@dataclass
+class CfnResponse:
+    """What CloudFormation received for one request."""
+
+    request_type: str
+    status: str
+    reason: str
+    physical_resource_id: str
+    data: dict[str, str]
+    polls: int
+    body_bytes: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "SUCCESS"
+
+
+class _UserHandlerError(Exception):
+    """A user handler raised; the framework reports it as FAILED with this message."""
+
+
+class ProviderFramework:
+    """Runs a handler module as the CDK provider framework's Lambda functions and state machine do.
+
+    Parameters
+    ----------
+    handler : module
+        The ``model_copy.handler`` module (default: the library's own asset).
+    clock : Clock
+        Simulated time.
+    query_interval, total_timeout : int
+        The provider's polling settings, in seconds (see ``ModelCopyProvider``).
+    lambda_timeout : int
+        The handler functions' timeout; an invocation whose simulated duration
+        exceeds it fails as Lambda's "Task timed out" does.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        handler: ModuleType | None = None,
+        query_interval: int = 30,
+        total_timeout: int | None = None,
+        lambda_timeout: int = 120,
+    ) -> None:
+        from .._contract import MAX_TIMEOUT_SECONDS
+
+        self.clock = clock
+        self.handler = handler or load_handler_module("handler")
+        self.query_interval = query_interval
+        self.total_timeout = total_timeout or (MAX_TIMEOUT_SECONDS // query_interval) * query_interval
+        if self.total_timeout % self.query_interval:
+            raise ValueError("total_timeout must be a whole multiple of query_interval (as the framework requires)")
+        self.lambda_timeout = lambda_timeout
+        self.responses: list[CfnResponse] = []
+
+    def _invoke(self, function: Callable[..., Any], payload: dict[str, Any]) -> dict[str, Any]:
+        started = self.clock.time()
+        try:
+            result = function(_roundtrip(payload), None)
+        except Exception as error:  # the Lambda runtime turns any exception into a function error
+            raise _UserHandlerError(f"{error}\n\nLogs: {HANDLER_LOG_GROUP}\n") from error
+        if self.clock.time() - started > self.lambda_timeout:
+            raise _UserHandlerError(f"Task timed out after {self.lambda_timeout}.00 seconds")
+        result = _roundtrip(result)
+        if result is not None and not isinstance(result, dict):
+            raise _UserHandlerError(f'return values from user-handlers must be JSON objects. got: "{result}"')
+        return result or {}
+
+    def submit(self, request: dict[str, Any]) -> CfnResponse:
+        """Handle one CloudFormation request to the end; returns what CloudFormation receives."""
+        request = _roundtrip(request)
+        started = self.clock.time()
+        if request["RequestType"] == "Delete" and request.get("PhysicalResourceId") == CREATE_FAILED_MARKER:
+            return self._respond("SUCCESS", request, polls=0)  # the framework ignores it itself
+        request.setdefault("ResourceProperties", {})
+        event = request
+        polls = 0
+        try:
+            on_event_result = self._invoke(self.handler.on_event, request)
+            physical_id = on_event_result.get("PhysicalResourceId") or self._default_physical_id(request)
+            if request["RequestType"] == "Delete" and physical_id != request["PhysicalResourceId"]:
+                raise _UserHandlerError(
+                    f'DELETE: cannot change the physical resource ID from "{request["PhysicalResourceId"]}" '
+                    f'to "{on_event_result.get("PhysicalResourceId")}" during deletion'
+                )
+            event = _roundtrip({**request, **on_event_result, "PhysicalResourceId": physical_id})
+            max_attempts = self.total_timeout // self.query_interval
+            while True:
+                if self.clock.time() - started > SERVICE_TIMEOUT_SECONDS:
+                    return self._respond(
+                        "FAILED",
+                        event,
+                        polls=polls,
+                        reason=SERVICE_TIMEOUT_REASON,
+                    )
+                result = self._invoke(self.handler.is_complete, event)
+                polls += 1
+                if not result.get("IsComplete"):
+                    if result.get("Data"):
+                        raise _UserHandlerError('"Data" is not allowed if "IsComplete" is "False"')
+                    if polls > max_attempts:
+                        return self._respond("FAILED", event, polls=polls, reason="Operation timed out")
+                    self.clock.advance(self.query_interval)
+                    continue
+                merged = {**event, **result, "Data": {**(event.get("Data") or {}), **(result.get("Data") or {})}}
+                return self._respond("SUCCESS", merged, polls=polls)
+        except _UserHandlerError as error:
+            if not event.get("PhysicalResourceId"):
+                event = {
+                    **event,
+                    "PhysicalResourceId": CREATE_FAILED_MARKER if event["RequestType"] == "Create" else "",
+                }
+            return self._respond("FAILED", event, polls=polls, reason=str(error))
+
+    @staticmethod
+    def _default_physical_id(request: dict[str, Any]) -> str:
+        return str(request["RequestId"] if request["RequestType"] == "Create" else request["PhysicalResourceId"])
+
+    def _respond(self, status: str, event: dict[str, Any], *, polls: int, reason: str = "") -> CfnResponse:
+        body = {
+            "Status": status,
+            "Reason": reason or status,
+            "StackId": event["StackId"],
+            "RequestId": event["RequestId"],
+            "PhysicalResourceId": event.get("PhysicalResourceId") or MISSING_PHYSICAL_ID_MARKER,
+            "LogicalResourceId": event["LogicalResourceId"],
+            "Data": event.get("Data") or {},
+        }
+        size = len(json.dumps(body).encode())
+        if size > MAX_RESPONSE_BYTES:  # CloudFormation refuses the response itself
+            body.update(Status="FAILED", Reason="Response object is too long.")
+        response = CfnResponse(
+            event["RequestType"],
+            body["Status"],
+            body["Reason"],
+            body["PhysicalResourceId"],
+            body["Data"],
+            polls,
+            size,
+        )
+        self.responses.append(response)
+        return response
+
+
+@dataclass
+class DeployedResource:
+    physical_resource_id: str
+    properties: dict[str, Any]
+    data: dict[str, str]
+    deletion_policy: str
+    update_replace_policy: str
+
+
+@dataclass
+class StackOperation:
+    """The responses of one stack operation: the request itself, then rollback and clean-up."""
+
+    response: CfnResponse
+    rollback: list[CfnResponse] = field(default_factory=list)
+    cleanup: list[CfnResponse] = field(default_factory=list)
+
+    @property
+    def all(self) -> list[CfnResponse]:
+        return [self.response, *self.rollback, *self.cleanup]
+
+
+class CloudFormationStack:
+    """CloudFormation's side of one stack of ``Custom::BedrockModelCopy`` resources.
+
+    Parameters
+    ----------
+    framework : ProviderFramework
+        Where requests go.
+    stack_name, region, account : str
+        Used for StackId (the handler derives its ownership tag from it).
+    """
+
+    def __init__(
+        self,
+        framework: ProviderFramework,
+        *,
+        stack_name: str = "BedrockModelCopyExample",
+        region: str = "us-west-2",
+        account: str = "111122223333",
+    ) -> None:
+        self.framework = framework
+        self.stack_name = stack_name
+        self.stack_id = f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/{uuid.uuid4()}"
+        self.resources: dict[str, DeployedResource] = {}
+
+    @staticmethod
+    def response_url_signature(request_id: str) -> str:
+        """The signature part of a request's pre-signed ResponseURL (tests look for it in logs)."""
+        return "sig" + request_id.replace("-", "")
+
+    def request(self, request_type: str, logical_id: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """Build a CloudFormation request as CloudFormation sends it (properties stringified)."""
+        request_id = str(uuid.uuid4())
+        return {
+            "RequestType": request_type,
+            "ServiceToken": "arn:aws:lambda:us-west-2:111122223333:function:framework-onEvent",
+            "ResponseURL": (
+                "https://cloudformation-custom-resource-response-uswest2.s3.amazonaws.com/"
+                f"arn%3Aaws%3Acloudformation%3Aus-west-2%3A111122223333%3Astack/{self.stack_name}/{request_id}"
+                "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE"
+                f"&X-Amz-Signature={self.response_url_signature(request_id)}"
+            ),
+            "StackId": self.stack_id,
+            "RequestId": request_id,
+            "LogicalResourceId": logical_id,
+            "ResourceType": "Custom::BedrockModelCopy",
+            "ResourceProperties": _stringify({"ServiceToken": "token", **properties}),
+            **extra,
+        }
+
+    def create(
+        self,
+        logical_id: str,
+        properties: dict[str, Any],
+        *,
+        deletion_policy: str = "Retain",
+        update_replace_policy: str | None = None,
+        resend: dict[str, Any] | None = None,
+    ) -> StackOperation:
+        """Create the resource; on failure roll back as CloudFormation does (Delete unless Retain)."""
+        request = resend or self.request("Create", logical_id, properties)
+        response = self.framework.submit(request)
+        operation = StackOperation(response)
+        if response.ok:
+            self.resources[logical_id] = DeployedResource(
+                response.physical_resource_id,
+                request["ResourceProperties"],
+                response.data,
+                deletion_policy,
+                update_replace_policy or deletion_policy,
+            )
+        elif deletion_policy != "Retain":
+            operation.rollback.append(
+                self.framework.submit(
+                    self.request(
+                        "Delete",
+                        logical_id,
+                        properties,
+                        PhysicalResourceId=response.physical_resource_id,
+                    )
+                )
+            )
+        return operation
+
+    def update(
+        self, logical_id: str, properties: dict[str, Any], *, later_resource_fails: bool = False
+    ) -> StackOperation:
+        """Update the resource; replacement deletes the old one after success, failure rolls back.
+
+        ``later_resource_fails`` makes another resource of the stack fail after this
+        update succeeded, so CloudFormation rolls this one back too.
+        """
+        current = self.resources[logical_id]
+        request = self.request(
+            "Update",
+            logical_id,
+            properties,
+            PhysicalResourceId=current.physical_resource_id,
+            OldResourceProperties=current.properties,
+        )
+        new_properties = request["ResourceProperties"]
+        response = self.framework.submit(request)
+        operation = StackOperation(response)
+        if response.ok and not later_resource_fails:
+            replaced = response.physical_resource_id != current.physical_resource_id
+            self.resources[logical_id] = DeployedResource(
+                response.physical_resource_id,
+                new_properties,
+                response.data,
+                current.deletion_policy,
+                current.update_replace_policy,
+            )
+            if replaced and current.update_replace_policy != "Retain":
+                operation.cleanup.append(self._delete_request(logical_id, current))
+            return operation
+
+        # Roll back: the old properties again, against the id the failed (or undone) update reported.
+        rollback_request = self.request(
+            "Update",
+            logical_id,
+            {},
+            PhysicalResourceId=response.physical_resource_id,
+            OldResourceProperties=new_properties,
+        )
+        rollback_request["ResourceProperties"] = current.properties
+        rollback = self.framework.submit(rollback_request)
+        operation.rollback.append(rollback)
+        if rollback.ok:
+            self.resources[logical_id] = DeployedResource(
+                rollback.physical_resource_id,
+                current.properties,
+                rollback.data or current.data,
+                current.deletion_policy,
+                current.update_replace_policy,
+            )
+            if (
+                response.physical_resource_id != rollback.physical_resource_id
+                and current.update_replace_policy != "Retain"
+            ):
+                undone = DeployedResource(
+                    response.physical_resource_id,
+                    new_properties,
+                    {},
+                    current.deletion_policy,
+                    current.update_replace_policy,
+                )
+                operation.cleanup.append(self._delete_request(logical_id, undone))
+        return operation
+
+    def delete(self, logical_id: str) -> StackOperation | None:
+        """Delete the resource; with DeletionPolicy Retain CloudFormation sends nothing (returns None)."""
+        current = self.resources.pop(logical_id)
+        if current.deletion_policy == "Retain":
+            return None
+        return StackOperation(self._delete_request(logical_id, current))
+
+    def _delete_request(self, logical_id: str, resource: DeployedResource) -> CfnResponse:
+        request = self.request("Delete", logical_id, {}, PhysicalResourceId=resource.physical_resource_id)
+        request["ResourceProperties"] = resource.properties
+        return self.framework.submit(request)
+
+
+def _stringify(value: Any) -> Any:
+    """CloudFormation passes every scalar property to a custom resource as a string."""
+    if isinstance(value, dict):
+        return {key: _stringify(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_stringify(item) for item in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@contextmanager
+def simulated_environment(
+    fake: FakeBedrock, *, handler: ModuleType | None = None, **framework_options: Any
+) -> Iterator[ProviderFramework]:
+    """Serve ``fake`` on loopback and point the real handler and a real boto3 client at it.
+
+    Sets ``AWS_ENDPOINT_URL_BEDROCK``, test credentials and the Region; replaces the
+    handler's clock and boto3's retry sleep with ``fake.clock``. Yields a
+    :class:`ProviderFramework` for the handler (``framework_options`` go to it:
+    ``query_interval``, ``total_timeout``, ``lambda_timeout``).
+    """
+    module = handler or load_handler_module("handler")
+    bedrock = load_handler_module("bedrock") if handler is None else _sibling(module, "bedrock")
+    with ExitStack() as stack:
+        endpoint = stack.enter_context(fake.serve())
+        stack.enter_context(
+            mock.patch.dict(
+                os.environ,
+                {
+                    "AWS_ENDPOINT_URL_BEDROCK": endpoint,
+                    "AWS_ACCESS_KEY_ID": "testing",
+                    "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_SESSION_TOKEN": "testing",
+                    "AWS_DEFAULT_REGION": fake.region,
+                    "AWS_REGION": fake.region,
+                },
+            )
+        )
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):  # restored with the rest of os.environ
+            os.environ.pop(name, None)
+        stack.enter_context(mock.patch.object(module, "clock", fake.clock.time))
+        stack.enter_context(mock.patch.object(botocore.endpoint, "time", SimpleNamespace(sleep=fake.clock.sleep)))
+        bedrock.reset_client()
+        stack.callback(bedrock.reset_client)
+        yield ProviderFramework(fake.clock, handler=module, **framework_options)
+
+
+def _sibling(module: ModuleType, name: str) -> ModuleType:
+    import importlib
+
+    return importlib.import_module(f"{module.__name__.rsplit('.', 1)[0]}.{name}")

@@ -1,0 +1,509 @@
+"""A fake Amazon Bedrock control plane for the model-copy operations, on loopback.
+
+It speaks Bedrock's REST-JSON protocol (paths, status codes, ``x-amzn-ErrorType``,
+JSON bodies, URL-encoded ARNs in paths), so code under test uses a real boto3
+client pointed at it with ``AWS_ENDPOINT_URL_BEDROCK``. Copy durations and
+outcomes are scripted against a simulated :class:`Clock`; faults can be
+injected per operation; every call is recorded.
+
+Operations: CreateModelCopyJob, GetModelCopyJob, ListModelCopyJobs,
+GetCustomModel, DeleteCustomModel, TagResource, UntagResource,
+ListTagsForResource.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DEFAULT_REGION = "us-west-2"
+DEFAULT_ACCOUNT = "111122223333"
+
+
+class Clock:
+    """Simulated wall clock (seconds since the epoch) shared by the fake, the handler and the driver."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def time(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += max(0.0, seconds)
+
+    # botocore's retry back-off calls sleep(); in simulation it moves the clock instead.
+    sleep = advance
+
+
+@dataclass
+class Fault:
+    """An error the fake returns instead of handling the call, ``times`` times."""
+
+    code: str
+    status: int
+    message: str
+    times: int
+
+
+@dataclass
+class RecordedCall:
+    """One request the fake received."""
+
+    operation: str
+    params: dict[str, Any]
+    status: int
+    at: float
+
+
+@dataclass
+class CopyScript:
+    """How a copy job for a given target name behaves."""
+
+    duration: float
+    outcome: str = "Completed"
+    failure_message: str = ""
+
+
+@dataclass
+class CopyJob:
+    job_arn: str
+    source_model_arn: str
+    target_model_name: str
+    target_model_arn: str
+    kms_key_arn: str
+    tags: list[dict[str, str]]
+    created_at: float
+    script: CopyScript
+    token: str = ""
+    request_fingerprint: str = ""
+    model_settled: bool = False  # its model appeared once; a later delete must not revive it
+
+    def status(self, now: float) -> str:
+        return "InProgress" if now < self.created_at + self.script.duration else self.script.outcome
+
+
+@dataclass
+class CustomModel:
+    model_arn: str
+    model_name: str
+    base_model_arn: str
+    tags: dict[str, str]
+    created_at: float
+    kms_key_arn: str = ""
+
+
+class BedrockError(Exception):
+    def __init__(self, code: str, status: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.message = message
+
+
+def _iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _short_id(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
+
+
+@dataclass
+class FakeBedrock:
+    """The fake service's state and behaviour (serve it with :meth:`serve`).
+
+    Parameters
+    ----------
+    region, account : str
+        Where the fake lives (ARNs it makes use them).
+    clock : Clock
+        Simulated time; copies finish when it passes their scripted duration.
+    default_copy_duration : float
+        Seconds a copy takes unless :meth:`script_copy` says otherwise.
+    page_size : int
+        ListModelCopyJobs page size when the caller sets no maxResults.
+    owner_tag : tuple[str, str] or None
+        Emulates the handler role's IAM condition: delete, tag and untag are
+        AccessDenied on models without this tag (key, value).
+    job_arn_style : str
+        ``"documented"`` (``model-copy-job/<12 chars>``) or ``"example"``
+        (``model-copy-job/<base-model>/<12 chars>``, as the API reference's own
+        example, with colons and slashes).
+    """
+
+    region: str = DEFAULT_REGION
+    account: str = DEFAULT_ACCOUNT
+    clock: Clock = field(default_factory=Clock)
+    default_copy_duration: float = 600.0
+    page_size: int = 3
+    owner_tag: tuple[str, str] | None = None
+    job_arn_style: str = "documented"
+    max_concurrent_jobs: int | None = None
+    calls: list[RecordedCall] = field(default_factory=list)
+    jobs: dict[str, CopyJob] = field(default_factory=dict)
+    models: dict[str, CustomModel] = field(default_factory=dict)
+    missing_sources: set[str] = field(default_factory=set)
+    _scripts: dict[str, CopyScript] = field(default_factory=dict)
+    _faults: dict[str, list[Fault]] = field(default_factory=dict)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # ------------------------------------------------------------------ scripting
+
+    def script_copy(
+        self, target_model_name: str, *, duration: float, outcome: str = "Completed", failure_message: str = ""
+    ) -> None:
+        """Make the next copies to ``target_model_name`` take ``duration`` seconds and end in ``outcome``."""
+        self._scripts[target_model_name] = CopyScript(duration, outcome, failure_message)
+
+    def inject_fault(
+        self, operation: str, code: str = "ThrottlingException", *, status: int = 429, times: int = 1, message: str = ""
+    ) -> None:
+        """Answer the next ``times`` calls of ``operation`` with an error.
+
+        ``code="ConnectionReset"`` closes the connection without an answer instead.
+        """
+        self._faults.setdefault(operation, []).append(Fault(code, status, message or f"Injected {code}", times))
+
+    def add_job(
+        self,
+        *,
+        source_model_arn: str,
+        target_model_name: str,
+        started_ago: float = 0.0,
+        duration: float | None = None,
+        outcome: str = "Completed",
+        failure_message: str = "",
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        """Add a copy job started elsewhere (console, CLI, an earlier deploy); returns its ARN."""
+        with self._lock:
+            script = CopyScript(self.default_copy_duration if duration is None else duration, outcome, failure_message)
+            job = self._new_job(source_model_arn, target_model_name, "", tags or {}, script)
+            job.created_at = self.clock.time() - started_ago
+            return job.job_arn
+
+    def add_model(self, model_name: str, *, tags: dict[str, str] | None = None) -> str:
+        """Add a custom model that no copy job made; returns its ARN."""
+        with self._lock:
+            arn = (
+                f"arn:aws:bedrock:{self.region}:{self.account}:custom-model/"
+                f"amazon.nova-lite-v1:0:300k/{_short_id(model_name)}"
+            )
+            self.models[arn] = CustomModel(arn, model_name, "", dict(tags or {}), self.clock.time())
+            return arn
+
+    def calls_to(self, operation: str) -> list[RecordedCall]:
+        return [call for call in self.calls if call.operation == operation]
+
+    def operations(self) -> list[str]:
+        return [call.operation for call in self.calls]
+
+    def model_named(self, name: str) -> CustomModel | None:
+        with self._lock:
+            self._settle()
+            return next((model for model in self.models.values() if model.model_name == name), None)
+
+    # ------------------------------------------------------------------ serving
+
+    @contextmanager
+    def serve(self) -> Iterator[str]:
+        """Serve on 127.0.0.1 (a free port) for the duration of the block; yields the endpoint URL."""
+        fake = self
+
+        class Handler(_RequestHandler):
+            service = fake
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, name="fake-bedrock", daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+    # ------------------------------------------------------------------ dispatch
+
+    def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, Any] | None, str]:
+        """Route one request; returns (status, JSON body or None to drop the connection, operation)."""
+        split = urlsplit(raw_path)
+        path, query = split.path, {key: values[0] for key, values in parse_qs(split.query).items()}
+        payload = json.loads(body) if body else {}
+        operation, params = self._route(method, path, query, payload)
+        with self._lock:
+            fault = self._take_fault(operation)
+            if fault is not None:
+                status = 0 if fault.code == "ConnectionReset" else fault.status
+                self.calls.append(RecordedCall(operation, params, status, self.clock.time()))
+                if fault.code == "ConnectionReset":
+                    return 0, None, operation
+                return fault.status, {"__type": fault.code, "message": fault.message}, operation
+            try:
+                self._settle()
+                status, result = self._dispatch(operation, params)
+            except BedrockError as error:
+                status, result = error.status, {"__type": error.code, "message": error.message}
+            self.calls.append(RecordedCall(operation, params, status, self.clock.time()))
+            return status, result, operation
+
+    def _route(
+        self, method: str, path: str, query: dict[str, str], payload: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        if path == "/model-copy-jobs" and method == "POST":
+            return "CreateModelCopyJob", payload
+        if path == "/model-copy-jobs" and method == "GET":
+            return "ListModelCopyJobs", query
+        if path.startswith("/model-copy-jobs/") and method == "GET":
+            return "GetModelCopyJob", {"jobArn": unquote(path[len("/model-copy-jobs/") :])}
+        if path.startswith("/custom-models/") and method == "GET":
+            return "GetCustomModel", {"modelIdentifier": unquote(path[len("/custom-models/") :])}
+        if path.startswith("/custom-models/") and method == "DELETE":
+            return "DeleteCustomModel", {"modelIdentifier": unquote(path[len("/custom-models/") :])}
+        if path == "/tagResource" and method == "POST":
+            return "TagResource", payload
+        if path == "/untagResource" and method == "POST":
+            return "UntagResource", payload
+        if path == "/listTagsForResource" and method == "POST":
+            return "ListTagsForResource", payload
+        return f"Unknown {method} {path}", payload
+
+    def _take_fault(self, operation: str) -> Fault | None:
+        queue = self._faults.get(operation) or []
+        while queue and queue[0].times <= 0:
+            queue.pop(0)
+        if not queue:
+            return None
+        queue[0].times -= 1
+        return queue[0]
+
+    def _dispatch(self, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        handlers = {
+            "CreateModelCopyJob": self._create_job,
+            "GetModelCopyJob": self._get_job,
+            "ListModelCopyJobs": self._list_jobs,
+            "GetCustomModel": self._get_model,
+            "DeleteCustomModel": self._delete_model,
+            "TagResource": self._tag,
+            "UntagResource": self._untag,
+            "ListTagsForResource": self._list_tags,
+        }
+        if operation not in handlers:
+            raise BedrockError("UnknownOperationException", 404, f"The fake does not implement {operation}")
+        return handlers[operation](params)
+
+    # ------------------------------------------------------------------ state
+
+    def _settle(self) -> None:
+        """Materialize the models of jobs that have completed by now."""
+        now = self.clock.time()
+        for job in self.jobs.values():
+            if job.status(now) == "Completed" and not job.model_settled:
+                self.models[job.target_model_arn] = CustomModel(
+                    job.target_model_arn,
+                    job.target_model_name,
+                    job.source_model_arn,
+                    {tag["key"]: tag["value"] for tag in job.tags},
+                    job.created_at + job.script.duration,
+                    job.kms_key_arn,
+                )
+                job.model_settled = True
+
+    def _new_job(
+        self, source: str, name: str, kms_key: str, tags: dict[str, str], script: CopyScript, token: str = ""
+    ) -> CopyJob:
+        number = len(self.jobs) + 1
+        job_id = _short_id("job", number, name)
+        base = source.split(":custom-model/", 1)[-1].rsplit("/", 1)[0] if ":custom-model/" in source else "imported"
+        job_path = f"{base}/{job_id}" if self.job_arn_style == "example" else job_id
+        job_arn = f"arn:aws:bedrock:{self.region}:{self.account}:model-copy-job/{job_path}"
+        model_arn = f"arn:aws:bedrock:{self.region}:{self.account}:custom-model/{base}/{_short_id('model', number)}"
+        kms_arn = ""
+        if kms_key:
+            key_id = kms_key.rsplit("/", 1)[-1]
+            kms_arn = kms_key if ":key/" in kms_key else f"arn:aws:kms:{self.region}:{self.account}:key/{key_id}"
+        job = CopyJob(
+            job_arn,
+            source,
+            name,
+            model_arn,
+            kms_arn,
+            [{"key": key, "value": value} for key, value in tags.items()],
+            self.clock.time(),
+            script,
+            token,
+        )
+        self.jobs[job_arn] = job
+        return job
+
+    def _job_body(self, job: CopyJob) -> dict[str, Any]:
+        status = job.status(self.clock.time())
+        body: dict[str, Any] = {
+            "jobArn": job.job_arn,
+            "status": status,
+            "creationTime": _iso(job.created_at),
+            "targetModelArn": job.target_model_arn,
+            "targetModelName": job.target_model_name,
+            "sourceAccountId": job.source_model_arn.split(":")[4] or self.account,
+            "sourceModelArn": job.source_model_arn,
+            "targetModelTags": job.tags,
+            "sourceModelName": job.source_model_arn.rsplit("/", 1)[-1][:8] + "-source",
+        }
+        if job.kms_key_arn:
+            body["targetModelKmsKeyArn"] = job.kms_key_arn
+        if status == "Failed":
+            body["failureMessage"] = job.script.failure_message or "Copy failed"
+        return body
+
+    # ------------------------------------------------------------------ operations
+
+    def _create_job(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        source = params["sourceModelArn"]
+        name = params["targetModelName"]
+        tags = {tag["key"]: tag["value"] for tag in params.get("targetModelTags", [])}
+        token = params.get("clientRequestToken", "")
+        fingerprint = json.dumps([source, name, params.get("modelKmsKeyId", ""), sorted(tags.items())])
+        for job in self.jobs.values():
+            if token and job.token == token:
+                if job.request_fingerprint != fingerprint:
+                    raise BedrockError(
+                        "ValidationException", 400, "The client request token was already used with other parameters."
+                    )
+                return 201, {"jobArn": job.job_arn}
+        if source in self.missing_sources:
+            raise BedrockError("ResourceNotFoundException", 404, f"Could not find model {source}.")
+        if len(tags) > 50:
+            raise BedrockError("TooManyTagsException", 400, "A model may carry at most 50 tags.")
+        now = self.clock.time()
+        taken = any(model.model_name == name for model in self.models.values()) or any(
+            job.target_model_name == name and job.status(now) == "InProgress" for job in self.jobs.values()
+        )
+        if taken:
+            raise BedrockError("ConflictException", 409, f"A model with the name {name} already exists.")
+        running = sum(job.status(now) == "InProgress" for job in self.jobs.values())
+        if self.max_concurrent_jobs is not None and running >= self.max_concurrent_jobs:
+            raise BedrockError(
+                "ServiceQuotaExceededException", 400, "Concurrent model copy jobs quota exceeded for this account."
+            )
+        script = self._scripts.get(name, CopyScript(self.default_copy_duration))
+        job = self._new_job(source, name, params.get("modelKmsKeyId", ""), tags, script, token)
+        job.request_fingerprint = fingerprint
+        return 201, {"jobArn": job.job_arn}
+
+    def _get_job(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        job = self.jobs.get(params["jobArn"])
+        if job is None:
+            raise BedrockError("ResourceNotFoundException", 404, f"Model copy job {params['jobArn']} not found.")
+        return 200, self._job_body(job)
+
+    def _list_jobs(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        now = self.clock.time()
+        jobs = list(self.jobs.values())
+        if "sourceModelArnEquals" in params:
+            jobs = [job for job in jobs if job.source_model_arn == params["sourceModelArnEquals"]]
+        if "outputModelNameContains" in params:
+            jobs = [job for job in jobs if params["outputModelNameContains"] in job.target_model_name]
+        if "statusEquals" in params:
+            jobs = [job for job in jobs if job.status(now) == params["statusEquals"]]
+        jobs.sort(key=lambda job: job.created_at, reverse=params.get("sortOrder") == "Descending")
+        start = int(params.get("nextToken", "0"))
+        size = int(params.get("maxResults", self.page_size))
+        page = jobs[start : start + size]
+        body: dict[str, Any] = {"modelCopyJobSummaries": [self._job_body(job) for job in page]}
+        if start + size < len(jobs):
+            body["nextToken"] = str(start + size)
+        return 200, body
+
+    def _model(self, identifier: str) -> CustomModel:
+        model = self.models.get(identifier) or next(
+            (model for model in self.models.values() if model.model_name == identifier), None
+        )
+        if model is None:
+            raise BedrockError("ResourceNotFoundException", 404, f"Could not find model {identifier}.")
+        return model
+
+    def _authorize_owned(self, model: CustomModel, action: str) -> None:
+        if self.owner_tag is not None and model.tags.get(self.owner_tag[0]) != self.owner_tag[1]:
+            raise BedrockError(
+                "AccessDeniedException",
+                403,
+                f"User is not authorized to perform: bedrock:{action} on resource: {model.model_arn} "
+                "because no identity-based policy allows the action",
+            )
+
+    def _get_model(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        model = self._model(params["modelIdentifier"])
+        body = {
+            "modelArn": model.model_arn,
+            "modelName": model.model_name,
+            "creationTime": _iso(model.created_at),
+            "baseModelArn": model.base_model_arn or "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0",
+            "modelStatus": "Active",
+        }
+        if model.kms_key_arn:
+            body["modelKmsKeyArn"] = model.kms_key_arn
+        return 200, body
+
+    def _delete_model(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        model = self._model(params["modelIdentifier"])
+        self._authorize_owned(model, "DeleteCustomModel")
+        del self.models[model.model_arn]
+        return 200, {}
+
+    def _tag(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        model = self._model(params["resourceARN"])
+        self._authorize_owned(model, "TagResource")
+        model.tags.update({tag["key"]: tag["value"] for tag in params.get("tags", [])})
+        return 200, {}
+
+    def _untag(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        model = self._model(params["resourceARN"])
+        self._authorize_owned(model, "UntagResource")
+        for key in params.get("tagKeys", []):
+            model.tags.pop(key, None)
+        return 200, {}
+
+    def _list_tags(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        model = self._model(params["resourceARN"])
+        return 200, {"tags": [{"key": key, "value": value} for key, value in model.tags.items()]}
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    service: FakeBedrock
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        status, result, _ = self.service.handle(self.command, self.path, body)
+        if result is None:  # injected connection reset
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        data = json.dumps(result).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", _short_id("request", len(self.service.calls)))
+        if status >= 400:
+            self.send_header("x-amzn-ErrorType", f"{result['__type']}:http://internal.amazon.com/coral/")
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_DELETE = _serve  # noqa: N815 - names http.server looks up
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read self.service.calls
+        return

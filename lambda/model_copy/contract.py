@@ -1,0 +1,127 @@
+"""The handler's side of the contract with the construct library.
+
+Every name that crosses the CloudFormation boundary is written here once for
+the handler. The construct library writes the same names once on its side
+(``bedrock_model_copy/_contract.py``); ``tests/test_contract.py`` checks that
+both sides agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal, TypedDict
+
+RESOURCE_TYPE: Final = "Custom::BedrockModelCopy"
+
+# ResourceProperties keys (the construct sends these).
+PROP_MODE: Final = "Mode"
+PROP_SOURCE_MODEL_ARN: Final = "SourceModelArn"
+PROP_TARGET_MODEL_NAME: Final = "TargetModelName"
+PROP_TARGET_MODEL_KMS_KEY_ID: Final = "TargetModelKmsKeyId"
+PROP_TARGET_MODEL_TAGS: Final = "TargetModelTags"
+PROP_JOB_ARN: Final = "JobArn"
+PROP_DELETE_MODEL_ON_DELETE: Final = "DeleteModelOnDelete"
+PROP_TIMEOUT_SECONDS: Final = "TimeoutSeconds"
+PROP_POLL_INTERVAL_SECONDS: Final = "PollIntervalSeconds"
+
+PROPERTY_NAMES = (
+    PROP_MODE,
+    PROP_SOURCE_MODEL_ARN,
+    PROP_TARGET_MODEL_NAME,
+    PROP_TARGET_MODEL_KMS_KEY_ID,
+    PROP_TARGET_MODEL_TAGS,
+    PROP_JOB_ARN,
+    PROP_DELETE_MODEL_ON_DELETE,
+    PROP_TIMEOUT_SECONDS,
+    PROP_POLL_INTERVAL_SECONDS,
+)
+
+# The two modes: start (or adopt) a copy, or only wait for a job started elsewhere.
+MODE_COPY: Final = "Copy"
+MODE_WAIT: Final = "Wait"
+Mode = Literal["Copy", "Wait"]
+
+# Data keys returned to CloudFormation (Fn::GetAtt attribute names). Every key is
+# always present, with "" where Bedrock omits the field.
+ATTR_TARGET_MODEL_ARN: Final = "TargetModelArn"
+ATTR_TARGET_MODEL_NAME: Final = "TargetModelName"
+ATTR_JOB_ARN: Final = "JobArn"
+ATTR_SOURCE_MODEL_ARN: Final = "SourceModelArn"
+ATTR_SOURCE_MODEL_NAME: Final = "SourceModelName"
+ATTR_SOURCE_ACCOUNT_ID: Final = "SourceAccountId"
+ATTR_TARGET_MODEL_KMS_KEY_ARN: Final = "TargetModelKmsKeyArn"
+ATTR_STATUS: Final = "Status"
+ATTR_CREATION_TIME: Final = "CreationTime"
+
+# Attribute name -> GetModelCopyJob response field.
+ATTRIBUTE_SOURCE_FIELDS: dict[str, str] = {
+    ATTR_TARGET_MODEL_ARN: "targetModelArn",
+    ATTR_TARGET_MODEL_NAME: "targetModelName",
+    ATTR_JOB_ARN: "jobArn",
+    ATTR_SOURCE_MODEL_ARN: "sourceModelArn",
+    ATTR_SOURCE_MODEL_NAME: "sourceModelName",
+    ATTR_SOURCE_ACCOUNT_ID: "sourceAccountId",
+    ATTR_TARGET_MODEL_KMS_KEY_ARN: "targetModelKmsKeyArn",
+    ATTR_STATUS: "status",
+    ATTR_CREATION_TIME: "creationTime",
+}
+ATTRIBUTE_NAMES = tuple(ATTRIBUTE_SOURCE_FIELDS)
+
+# The tag the handler puts on every model it copies. Its value is the stack's name;
+# the handler role may delete, tag and untag only models that carry it.
+OWNER_TAG_KEY: Final = "bedrock-model-copy:owner-stack"
+
+# Top-level key that on_event adds to the event; the provider framework merges it
+# into the event that every is_complete poll receives (the only state that survives).
+STARTED_AT_KEY: Final = "BedrockModelCopyStartedAt"
+
+# Limits shared with the construct's synth-time checks.
+MAX_TIMEOUT_SECONDS = 57 * 60
+MIN_POLL_INTERVAL_SECONDS = 5
+MAX_POLL_INTERVAL_SECONDS = 10 * 60
+MAX_TAGS_PER_MODEL = 50
+MAX_USER_TAGS = MAX_TAGS_PER_MODEL - 1  # one is the ownership tag
+
+
+RequestType = Literal["Create", "Update", "Delete"]
+
+
+class ResourceProperties(TypedDict, total=False):
+    """What the construct puts in ``ResourceProperties`` (CloudFormation sends strings)."""
+
+    ServiceToken: str
+    Mode: Mode
+    SourceModelArn: str
+    TargetModelName: str
+    TargetModelKmsKeyId: str
+    TargetModelTags: dict[str, str]
+    JobArn: str
+    DeleteModelOnDelete: str
+    TimeoutSeconds: str
+    PollIntervalSeconds: str
+
+
+class CustomResourceEvent(TypedDict, total=False):
+    """The event the provider framework passes to ``on_event`` and ``is_complete``."""
+
+    RequestType: RequestType
+    ServiceToken: str
+    ResponseURL: str
+    StackId: str
+    RequestId: str
+    LogicalResourceId: str
+    ResourceType: str
+    PhysicalResourceId: str
+    ResourceProperties: ResourceProperties
+    OldResourceProperties: ResourceProperties
+    BedrockModelCopyStartedAt: float
+    Data: dict[str, Any]
+
+
+class OnEventResult(TypedDict, total=False):
+    PhysicalResourceId: str
+    BedrockModelCopyStartedAt: float
+
+
+class IsCompleteResult(TypedDict, total=False):
+    IsComplete: bool
+    Data: dict[str, str]
