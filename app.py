@@ -10,8 +10,8 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
-from bedrock_model_copy import BedrockModelCopy
 
+from bedrock_model_copy import BedrockModelCopy
 from constructs import Construct
 
 

@@ -58,6 +58,10 @@ SOURCE_ARNS_BUDGET_CHARS = 3000
 KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
 
 
+def _concrete(value: str) -> bool:
+    return not Token.is_unresolved(value)
+
+
 def _provider_total_timeout(poll_interval_seconds: int) -> int:
     """The framework's total timeout: the largest multiple of the interval within the maximum."""
     return (MAX_TIMEOUT_SECONDS // poll_interval_seconds) * poll_interval_seconds
@@ -208,12 +212,41 @@ class ModelCopyProvider(Construct):
         self._tags = self._tags or has_tags
 
     def grant_kms_key(self, key: kms.IKey) -> None:
-        """Let the handler use ``key`` for the copy, only through Bedrock in this Region."""
-        grantee = iam.PrincipalWithConditions(
-            self.handler_role,
-            {"StringEquals": {"kms:ViaService": f"bedrock.{Aws.REGION}.{Aws.URL_SUFFIX}"}},
-        )
-        key.grant(grantee, *KMS_ACTIONS)
+        """Let the handler use ``key`` for the copy, only through Bedrock in this Region.
+
+        The key's own ``grant`` decides where statements go (the role's policy; the key
+        policy too where the key's account does not delegate to IAM), and every
+        statement it makes is then limited with ``kms:ViaService``.
+
+        Raises
+        ------
+        ValueError
+            The key is in another Region, or is a ``kms.Key`` of another account.
+        """
+        stack = Stack.of(self)
+        key_region, key_account = key.env.region, key.env.account
+        if _concrete(key_region) and _concrete(stack.region) and key_region != stack.region:
+            raise PropertyValidationError(
+                "target_kms_key",
+                key.node.path,
+                f"is in {key_region}; the key that encrypts the copy must be in the stack's Region {stack.region}",
+            )
+        if (
+            isinstance(key, kms.Key)
+            and _concrete(key_account)
+            and _concrete(stack.account)
+            and key_account != stack.account
+        ):
+            raise PropertyValidationError(
+                "target_kms_key",
+                key.node.path,
+                f"is a kms.Key of account {key_account}; import it with Key.from_key_arn and add the key policy "
+                "statement from the README's KMS section in that account",
+            )
+        grant = key.grant(self.handler_role, *KMS_ACTIONS)
+        via_bedrock = f"bedrock.{stack.region}.{stack.url_suffix}"
+        for statement in [*grant.principal_statements, *grant.resource_statements]:
+            statement.add_condition("StringEquals", {"kms:ViaService": via_bedrock})
 
     # ------------------------------------------------------------------ policy
 

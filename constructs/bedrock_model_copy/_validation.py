@@ -58,10 +58,10 @@ def whole_seconds(prop: str, value: Duration) -> int:
     """Return a Duration as whole seconds, or raise naming the prop."""
     if Token.is_unresolved(value.to_string()):
         raise PropertyValidationError(prop, value.to_string(), "must be a concrete Duration, not a token")
-    seconds = value.to_seconds()
-    if seconds != int(seconds):
-        raise PropertyValidationError(prop, value.to_human_string(), "must be a whole number of seconds")
-    return int(seconds)
+    millis = int(value.to_milliseconds())
+    if millis % 1000:
+        raise PropertyValidationError(prop, f"{millis / 1000:g} seconds", "must be a whole number of seconds")
+    return millis // 1000
 
 
 def check_poll_interval(seconds: int) -> None:

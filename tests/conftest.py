@@ -1,0 +1,78 @@
+"""Shared fixtures: synthesized stacks, the fake Bedrock and the simulated provider framework."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import assertions
+
+from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework, simulated_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = Path(__file__).resolve().parent / "events"
+
+SOURCE_ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
+OTHER_SOURCE_ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-micro-v1:0:128k/zyxwvutsrq98"
+JOB_ARN = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/abcdefghij12"
+ENV = cdk.Environment(account="111122223333", region="us-west-2")
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A JSON event fixture from tests/events/."""
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+@pytest.fixture
+def stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "TestStack", env=ENV)
+
+
+def template_of(stack: cdk.Stack) -> assertions.Template:
+    return assertions.Template.from_stack(stack)
+
+
+def copy_properties(**overrides: Any) -> dict[str, Any]:
+    """ResourceProperties as the construct writes them for a default BedrockModelCopy."""
+    properties: dict[str, Any] = {
+        "Mode": "Copy",
+        "SourceModelArn": SOURCE_ARN,
+        "TargetModelName": "support-bot-usw2",
+        "DeleteModelOnDelete": "false",
+        "TimeoutSeconds": "3420",
+        "PollIntervalSeconds": "30",
+    }
+    properties.update(overrides)
+    return {key: value for key, value in properties.items() if value is not None}
+
+
+@pytest.fixture
+def fake() -> FakeBedrock:
+    return FakeBedrock()
+
+
+@pytest.fixture
+def framework(fake: FakeBedrock) -> Iterator[ProviderFramework]:
+    with simulated_environment(fake) as running:
+        yield running
+
+
+@pytest.fixture
+def cfn(framework: ProviderFramework) -> CloudFormationStack:
+    return CloudFormationStack(framework)
+
+
+@pytest.fixture
+def handler_logs(caplog: pytest.LogCaptureFixture) -> Callable[[], str]:
+    """Everything the handler logged, as one string."""
+    caplog.set_level(logging.DEBUG)
+
+    def text() -> str:
+        return "\n".join(record.getMessage() for record in caplog.records)
+
+    return text

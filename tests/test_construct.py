@@ -1,0 +1,494 @@
+"""Template assertions: resources, properties, attributes, policies and the handler asset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Match, Template
+
+from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
+from bedrock_model_copy._asset import handler_asset_dir
+from conftest import ENV, JOB_ARN, SOURCE_ARN
+
+OVERHEAD_COUNTS = {
+    "AWS::Lambda::Function": 5,  # on_event, is_complete, 3 framework functions
+    "AWS::StepFunctions::StateMachine": 1,
+    "AWS::IAM::Role": 4,
+    "AWS::IAM::Policy": 5,
+    "AWS::Logs::LogGroup": 2,
+}
+REGION_ARN = {
+    "Fn::Join": [
+        "",
+        ["arn:", {"Ref": "AWS::Partition"}, ":bedrock:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}],
+    ]
+}
+
+
+def region_arn(suffix: str) -> dict[str, Any]:
+    return {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":bedrock:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                suffix,
+            ],
+        ]
+    }
+
+
+POLL = {
+    "Sid": "PollCopyJobs",
+    "Effect": "Allow",
+    "Action": "bedrock:GetModelCopyJob",
+    "Resource": region_arn(":model-copy-job/*"),
+}
+LIST = {"Sid": "FindJobsToResume", "Effect": "Allow", "Action": "bedrock:ListModelCopyJobs", "Resource": "*"}
+GET_MODEL = {
+    "Sid": "CheckAdoptedModelExists",
+    "Effect": "Allow",
+    "Action": "bedrock:GetCustomModel",
+    "Resource": region_arn(":custom-model/*"),
+}
+OWNED = {"StringEquals": {"aws:ResourceTag/bedrock-model-copy:owner-stack": {"Ref": "AWS::StackName"}}}
+DELETE = {
+    "Sid": "DeleteOwnCopies",
+    "Effect": "Allow",
+    "Action": "bedrock:DeleteCustomModel",
+    "Resource": region_arn(":custom-model/*"),
+    "Condition": OWNED,
+}
+RETAG = {
+    "Sid": "RetagOwnCopies",
+    "Effect": "Allow",
+    "Action": ["bedrock:TagResource", "bedrock:UntagResource"],
+    "Resource": region_arn(":custom-model/*"),
+    "Condition": {**OWNED, "ForAllValues:StringNotEquals": {"aws:TagKeys": ["bedrock-model-copy:owner-stack"]}},
+}
+
+
+def start(resources: list[Any]) -> dict[str, Any]:
+    return {
+        "Sid": "StartCopies",
+        "Effect": "Allow",
+        "Action": "bedrock:CreateModelCopyJob",
+        "Resource": resources,
+        "Condition": {"StringEquals": {"aws:RequestedRegion": {"Ref": "AWS::Region"}}},
+    }
+
+
+def new_stack(context: dict[str, Any] | None = None) -> cdk.Stack:
+    return cdk.Stack(cdk.App(context=context or {}), "S", env=ENV)
+
+
+def bedrock_policy(template: Template) -> dict[str, Any]:
+    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"PolicyName": "bedrock-model-copy"}})
+    assert len(policies) == 1
+    return next(iter(policies.values()))["Properties"]["PolicyDocument"]
+
+
+def test_one_copy_resource_counts() -> None:
+    stack = new_stack()
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::BedrockModelCopy", 1)
+    for resource_type, count in OVERHEAD_COUNTS.items():
+        template.resource_count_is(resource_type, count)
+    assert len(template.to_json()["Resources"]) == sum(OVERHEAD_COUNTS.values()) + 1
+
+
+def test_many_instances_share_one_provider() -> None:
+    stack = new_stack()
+    for index in range(4):
+        BedrockModelCopy(stack, f"Copy{index}", source_model_arn=SOURCE_ARN, target_model_name=f"copy-{index}")
+    for index in range(3):
+        ModelCopyJobWaiter(stack, f"Wait{index}", job_arn=f"{JOB_ARN[:-1]}{index}")
+    template = Template.from_stack(stack)
+    template.resource_count_is("Custom::BedrockModelCopy", 7)
+    for resource_type, count in OVERHEAD_COUNTS.items():
+        template.resource_count_is(resource_type, count)
+    tokens = {
+        json.dumps(r["Properties"]["ServiceToken"])
+        for r in template.find_resources("Custom::BedrockModelCopy").values()
+    }
+    assert len(tokens) == 1
+
+
+def test_copy_resource_properties_and_policies() -> None:
+    stack = new_stack()
+    BedrockModelCopy(
+        stack,
+        "Copy",
+        source_model_arn=SOURCE_ARN,
+        target_model_name="support-bot-usw2",
+        tags={"team": "ml"},
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        timeout=cdk.Duration.minutes(55),
+        poll_interval=cdk.Duration.seconds(15),
+    )
+    template = Template.from_stack(stack)
+    template.has_resource(
+        "Custom::BedrockModelCopy",
+        {
+            "Properties": {
+                "ServiceToken": {"Fn::GetAtt": [Match.string_like_regexp("frameworkonEvent"), "Arn"]},
+                "ServiceTimeout": "3600",
+                "Mode": "Copy",
+                "SourceModelArn": SOURCE_ARN,
+                "TargetModelName": "support-bot-usw2",
+                "TargetModelTags": {"team": "ml"},
+                "DeleteModelOnDelete": "true",
+                "TimeoutSeconds": "3300",
+                "PollIntervalSeconds": "15",
+            },
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+        },
+    )
+    props = next(iter(template.find_resources("Custom::BedrockModelCopy").values()))["Properties"]
+    assert "TargetModelKmsKeyId" not in props and "JobArn" not in props
+
+
+def test_default_removal_policy_is_retain() -> None:
+    stack = new_stack()
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
+    template = Template.from_stack(stack)
+    template.has_resource(
+        "Custom::BedrockModelCopy",
+        {
+            "Properties": Match.object_like(
+                {"DeleteModelOnDelete": "false", "TimeoutSeconds": "3420", "PollIntervalSeconds": "30"}
+            ),
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+        },
+    )
+
+
+def test_waiter_resource_properties() -> None:
+    stack = new_stack()
+    ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN, timeout=cdk.Duration.minutes(10))
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "Custom::BedrockModelCopy",
+        {
+            "Mode": "Wait",
+            "JobArn": JOB_ARN,
+            "TimeoutSeconds": "600",
+            "PollIntervalSeconds": "30",
+            "ServiceTimeout": "3600",
+        },
+    )
+    props = next(iter(template.find_resources("Custom::BedrockModelCopy").values()))["Properties"]
+    assert set(props) == {"ServiceToken", "ServiceTimeout", "Mode", "JobArn", "TimeoutSeconds", "PollIntervalSeconds"}
+
+
+def test_handler_functions_and_waiter_state_machine() -> None:
+    stack = new_stack()
+    BedrockModelCopy(
+        stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", poll_interval=cdk.Duration.seconds(20)
+    )
+    template = Template.from_stack(stack)
+    for handler in ("model_copy.handler.on_event", "model_copy.handler.is_complete"):
+        template.has_resource_properties(
+            "AWS::Lambda::Function",
+            {
+                "Handler": handler,
+                "Runtime": "python3.14",
+                "Architectures": ["arm64"],
+                "Timeout": 120,
+                "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("HandlerLogs")}},
+            },
+        )
+    state_machine = next(iter(template.find_resources("AWS::StepFunctions::StateMachine").values()))
+    definition = json.dumps(state_machine["Properties"]["DefinitionString"])
+    # 57 minutes in 20-second polls: 171 attempts; the handler fails with its own message first.
+    assert '\\"IntervalSeconds\\":20,\\"MaxAttempts\\":171,\\"BackoffRate\\":1' in definition
+    template.has_resource_properties(
+        "AWS::StepFunctions::StateMachine",
+        {"LoggingConfiguration": {"Level": "ALL", "IncludeExecutionData": False, "Destinations": Match.any_value()}},
+    )
+
+
+def test_every_log_group_has_retention_and_context_changes_it() -> None:
+    stack = new_stack()
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
+    for log_group in Template.from_stack(stack).find_resources("AWS::Logs::LogGroup").values():
+        assert log_group["Properties"]["RetentionInDays"] == 365
+    stack = new_stack({"bedrock-model-copy:logRetentionDays": "30"})
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
+    functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
+    log_groups = Template.from_stack(stack).find_resources("AWS::Logs::LogGroup")
+    assert {g["Properties"]["RetentionInDays"] for g in log_groups.values()} == {30}
+    # Every function (the framework's included) logs to a group with retention.
+    assert all("LoggingConfig" in f["Properties"] for f in functions.values())
+
+
+def test_attributes_are_get_att_of_the_contract_names() -> None:
+    stack = new_stack()
+    copy = BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
+    waiter = ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN)
+    names = {
+        "target_model_arn": "TargetModelArn",
+        "target_model_name": "TargetModelName",
+        "job_arn": "JobArn",
+        "source_model_arn": "SourceModelArn",
+        "source_model_name": "SourceModelName",
+        "source_account_id": "SourceAccountId",
+        "target_model_kms_key_arn": "TargetModelKmsKeyArn",
+        "status": "Status",
+        "creation_time": "CreationTime",
+    }
+    for construct, prefix in ((copy, "C"), (waiter, "W")):
+        for python_name in names:
+            cdk.CfnOutput(stack, f"{prefix}{python_name.replace('_', '')}", value=getattr(construct, python_name))
+    outputs = Template.from_stack(stack).to_json()["Outputs"]
+    for construct, prefix in ((copy, "C"), (waiter, "W")):
+        logical_id = stack.resolve(construct.resource.node.default_child.logical_id)  # type: ignore[union-attr]
+        for python_name, attribute in names.items():
+            assert outputs[f"{prefix}{python_name.replace('_', '')}"]["Value"] == {
+                "Fn::GetAtt": [logical_id, attribute]
+            }
+
+
+# ---------------------------------------------------------------- IAM, exact per combination
+
+
+def test_policy_waiter_only() -> None:
+    stack = new_stack()
+    ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN)
+    assert bedrock_policy(Template.from_stack(stack)) == {"Version": "2012-10-17", "Statement": [POLL]}
+
+
+def test_policy_copy_retain_without_tags() -> None:
+    stack = new_stack()
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
+    assert bedrock_policy(Template.from_stack(stack))["Statement"] == [POLL, start([SOURCE_ARN]), LIST, GET_MODEL]
+
+
+def test_policy_copy_with_tags() -> None:
+    stack = new_stack()
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", tags={"a": "b"})
+    assert bedrock_policy(Template.from_stack(stack))["Statement"] == [
+        POLL,
+        start([SOURCE_ARN]),
+        LIST,
+        GET_MODEL,
+        RETAG,
+    ]
+
+
+def test_policy_copy_destroy() -> None:
+    stack = new_stack()
+    BedrockModelCopy(
+        stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", removal_policy=cdk.RemovalPolicy.DESTROY
+    )
+    assert bedrock_policy(Template.from_stack(stack))["Statement"] == [
+        POLL,
+        start([SOURCE_ARN]),
+        LIST,
+        GET_MODEL,
+        DELETE,
+    ]
+
+
+def test_policy_every_option_and_sources_deduplicated() -> None:
+    other = SOURCE_ARN.replace("abcdefghij12", "zzzzzzzzzz99")
+    stack = new_stack()
+    BedrockModelCopy(stack, "A", source_model_arn=SOURCE_ARN, target_model_name="a", tags={"a": "b"})
+    BedrockModelCopy(
+        stack, "B", source_model_arn=SOURCE_ARN, target_model_name="b", removal_policy=cdk.RemovalPolicy.DESTROY
+    )
+    BedrockModelCopy(stack, "C", source_model_arn=other, target_model_name="c")
+    ModelCopyJobWaiter(stack, "W", job_arn=JOB_ARN)
+    statements = bedrock_policy(Template.from_stack(stack))["Statement"]
+    assert statements == [POLL, start([SOURCE_ARN, other]), LIST, GET_MODEL, DELETE, RETAG]
+
+
+def test_policy_token_source_is_scoped_to_the_accounts_custom_models() -> None:
+    stack = new_stack()
+    source = cdk.CfnParameter(stack, "Source").value_as_string
+    BedrockModelCopy(stack, "Copy", source_model_arn=source, target_model_name="copy-1")
+    expected = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":bedrock:*:", {"Ref": "AWS::AccountId"}, ":custom-model/*"],
+        ]
+    }
+    assert bedrock_policy(Template.from_stack(stack))["Statement"][1] == start([expected])
+
+
+def test_policy_stays_bounded_with_many_distinct_sources() -> None:
+    stack = new_stack()
+    for index in range(400):
+        account = "111122223333" if index % 2 else "444455556666"
+        BedrockModelCopy(
+            stack,
+            f"Copy{index}",
+            source_model_arn=f"arn:aws:bedrock:us-east-1:{account}:custom-model/amazon.nova-lite-v1:0:300k/{index:012d}",
+            target_model_name=f"copy-{index}",
+        )
+    template = Template.from_stack(stack)
+    statements = bedrock_policy(template)["Statement"]
+    assert statements[1]["Resource"] == [
+        "arn:aws:bedrock:us-east-1:111122223333:custom-model/*",
+        "arn:aws:bedrock:us-east-1:444455556666:custom-model/*",
+    ]
+    total = sum(
+        len(json.dumps(p["Properties"]["PolicyDocument"])) for p in template.find_resources("AWS::IAM::Policy").values()
+    )
+    assert total < 10_240
+
+
+VIA_BEDROCK = {
+    "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["bedrock.us-west-2.", {"Ref": "AWS::URLSuffix"}]]}}
+}
+KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
+
+
+def handler_role_statements(template: Template) -> list[dict[str, Any]]:
+    policies = template.find_resources(
+        "AWS::IAM::Policy", {"Properties": {"PolicyName": Match.string_like_regexp("HandlerRoleDefaultPolicy")}}
+    )
+    (policy,) = policies.values()
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_kms_key_of_the_app_is_granted_through_its_grant_method_with_via_service() -> None:
+    stack = new_stack()
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", target_kms_key=key)
+    template = Template.from_stack(stack)
+    assert {
+        "Action": KMS_ACTIONS,
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": ["Key961B73FD", "Arn"]},
+        "Condition": VIA_BEDROCK,
+    } in handler_role_statements(template)
+    # The key's policy delegates to the account's IAM (CDK's default key policy), so Key.grant
+    # needs no key-policy statement of its own for a role of the same account.
+    (key_resource,) = template.find_resources("AWS::KMS::Key").values()
+    assert [s["Action"] for s in key_resource["Properties"]["KeyPolicy"]["Statement"]] == ["kms:*"]
+    template.has_resource_properties(
+        "Custom::BedrockModelCopy", {"TargetModelKmsKeyId": {"Fn::GetAtt": ["Key961B73FD", "Arn"]}}
+    )
+
+
+def test_imported_kms_key_gets_the_role_side_with_via_service() -> None:
+    stack = new_stack()
+    key_arn = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    key = kms.Key.from_key_arn(stack, "Key", key_arn)
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", target_kms_key=key)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 0)
+    assert {
+        "Action": KMS_ACTIONS,
+        "Effect": "Allow",
+        "Resource": key_arn,
+        "Condition": VIA_BEDROCK,
+    } in handler_role_statements(template)
+    template.has_resource_properties("Custom::BedrockModelCopy", {"TargetModelKmsKeyId": key_arn})
+
+
+def test_kms_key_in_another_region_is_refused() -> None:
+    stack = new_stack()
+    key = kms.Key.from_key_arn(
+        stack, "Key", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"target_kms_key 'S/Key' is not valid: is in eu-west-1; the key that encrypts the copy must be in the stack's Region us-west-2",
+    ):
+        BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", target_kms_key=key)
+
+
+def test_kms_key_construct_of_another_account_is_refused() -> None:
+    app = cdk.App()
+    key = kms.Key(cdk.Stack(app, "Keys", env=cdk.Environment(account="999988887777", region="us-west-2")), "Key")
+    stack = cdk.Stack(app, "S", env=ENV)
+    with pytest.raises(
+        ValueError,
+        match=r"target_kms_key 'Keys/Key' is not valid: is a kms.Key of account 999988887777; import it with Key.from_key_arn",
+    ):
+        BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", target_kms_key=key)
+
+
+def test_no_wildcard_action_anywhere() -> None:
+    stack = new_stack()
+    BedrockModelCopy(
+        stack,
+        "A",
+        source_model_arn=SOURCE_ARN,
+        target_model_name="a",
+        tags={"a": "b"},
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    ModelCopyJobWaiter(stack, "W", job_arn=JOB_ARN)
+    for policy in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert all("*" not in action for action in actions), statement
+            if statement["Resource"] == "*":
+                # Only what AWS offers no resource-level permission for.
+                assert set(actions) <= {"bedrock:ListModelCopyJobs"} or all(a.startswith("logs:") for a in actions), (
+                    statement
+                )
+
+
+# ---------------------------------------------------------------- the handler asset
+
+
+def _handler_asset_paths(outdir: Path) -> list[Path]:
+    manifest = json.loads(next(outdir.glob("*.assets.json")).read_text())
+    paths = []
+    for asset in manifest["files"].values():
+        path = outdir / asset["source"]["path"]
+        if (path / "model_copy" / "handler.py").is_file():
+            paths.append(path)
+    return paths
+
+
+def _synth_asset_hash(tmp_path: Path, name: str) -> tuple[str, Path]:
+    outdir = tmp_path / name
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "S", env=ENV)
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
+    app.synth()
+    (path,) = _handler_asset_paths(outdir)
+    return path.name, path
+
+
+def test_asset_excludes_bytecode_and_its_hash_is_stable(tmp_path: Path) -> None:
+    first_hash, _ = _synth_asset_hash(tmp_path, "first")
+    stray = handler_asset_dir() / "model_copy" / "__pycache__" / "stray.cpython-311.pyc"
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_bytes(b"\x00bytecode")
+    try:
+        second_hash, path = _synth_asset_hash(tmp_path, "second")
+    finally:
+        stray.unlink()
+    assert first_hash == second_hash
+    shipped = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
+    assert shipped == [
+        "model_copy/__init__.py",
+        "model_copy/bedrock.py",
+        "model_copy/contract.py",
+        "model_copy/handler.py",
+        "model_copy/rules.py",
+    ]
+
+
+def test_asset_path_does_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert handler_asset_dir().is_absolute()
+    assert (handler_asset_dir() / "model_copy" / "handler.py").is_file()

@@ -1,0 +1,274 @@
+"""Synth-time validation: one test per rule, and the same rule and message at deploy time."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_kms as kms
+
+from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
+from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock
+from conftest import ENV, JOB_ARN, SOURCE_ARN, copy_properties
+
+EXAMPLE_JOB_ARN = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/amazon.titan-text-lite-v1:0:4k/abcdef123456"
+
+
+def new_stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "S", env=ENV)
+
+
+def copy(stack: cdk.Stack | None = None, **props: Any) -> BedrockModelCopy:
+    arguments: dict[str, Any] = {"source_model_arn": SOURCE_ARN, "target_model_name": "copy-1"}
+    arguments.update(props)
+    return BedrockModelCopy(stack or new_stack(), "Copy", **arguments)
+
+
+# (construct props, the property the handler receives, expected message pattern)
+VALUE_RULES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
+    (
+        "job ARN as source",
+        {"source_model_arn": JOB_ARN},
+        {"SourceModelArn": JOB_ARN},
+        r"source_model_arn '.*model-copy-job/abcdefghij12' is not valid: this is a model copy job ARN.*"
+        r"ModelCopyJobWaiter",
+    ),
+    (
+        "malformed source",
+        {"source_model_arn": "arn:aws:s3:::bucket/model"},
+        {"SourceModelArn": "arn:aws:s3:::bucket/model"},
+        r"source_model_arn 'arn:aws:s3:::bucket/model' is not valid: expected a Bedrock model ARN",
+    ),
+    (
+        "empty name",
+        {"target_model_name": ""},
+        {"TargetModelName": ""},
+        r"target_model_name '' is not valid: must not be empty",
+    ),
+    (
+        "name too long",
+        {"target_model_name": "a" * 64},
+        {"TargetModelName": "a" * 64},
+        r"target_model_name 'a{64}' is not valid: is 64 characters; at most 63 are allowed",
+    ),
+    (
+        "name with bad characters",
+        {"target_model_name": "my model!"},
+        {"TargetModelName": "my model!"},
+        r"target_model_name 'my model!' is not valid: must match \(\[0-9a-zA-Z\]\[_-\]\?\)\{1,63\}",
+    ),
+    (
+        "double separator in name",
+        {"target_model_name": "a--b"},
+        {"TargetModelName": "a--b"},
+        r"target_model_name 'a--b' is not valid: must match",
+    ),
+    (
+        "too many tags",
+        {"tags": {f"k{index}": "v" for index in range(50)}},
+        {"TargetModelTags": {f"k{index}": "v" for index in range(50)}},
+        r"tags '50 tags' is not valid: at most 49 tags are allowed \(50 per model, one is the "
+        r"bedrock-model-copy:owner-stack ownership tag\)",
+    ),
+    (
+        "reserved aws: tag key",
+        {"tags": {"AWS:createdBy": "me"}},
+        {"TargetModelTags": {"AWS:createdBy": "me"}},
+        r"tags 'AWS:createdBy' is not valid: tag keys beginning with 'aws:' are reserved by AWS",
+    ),
+    (
+        "ownership tag key",
+        {"tags": {"bedrock-model-copy:owner-stack": "x"}},
+        {"TargetModelTags": {"bedrock-model-copy:owner-stack": "x"}},
+        r"tags 'bedrock-model-copy:owner-stack' is not valid: this key is reserved for the construct's ownership tag",
+    ),
+    (
+        "tag key with bad characters",
+        {"tags": {"team#1": "ml"}},
+        {"TargetModelTags": {"team#1": "ml"}},
+        r"tags 'team#1' is not valid: tag keys are 1 to 128 characters",
+    ),
+    (
+        "tag value too long",
+        {"tags": {"team": "x" * 257}},
+        {"TargetModelTags": {"team": "x" * 257}},
+        r"tags 'team=x{257}' is not valid: tag values are 0 to 256 characters",
+    ),
+    (
+        "malformed KMS key",
+        {"target_kms_key": "KEY:not-a-key"},
+        {"TargetModelKmsKeyId": "arn:aws:kms:us-west-2:111122223333:keys/not-a-key"},
+        r"target_kms_key '.*' is not valid: expected a KMS key ARN, alias ARN, key id or alias/<name>",
+    ),
+]
+
+WAITER_RULES: list[tuple[str, str, str]] = [
+    (
+        "model ARN as job ARN",
+        SOURCE_ARN,
+        r"job_arn '.*custom-model.*' is not valid: this is a model ARN.*BedrockModelCopy",
+    ),
+    ("malformed job ARN", "model-copy-job/abc", r"job_arn 'model-copy-job/abc' is not valid: expected arn:aws:bedrock"),
+]
+
+
+def _construct_props(props: dict[str, Any]) -> dict[str, Any]:
+    if props.get("target_kms_key") == "KEY:not-a-key":
+        stack = new_stack()
+        key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:us-west-2:111122223333:keys/not-a-key")
+        return {"stack": stack, "target_kms_key": key}
+    return props
+
+
+@pytest.mark.parametrize(("case", "props", "handler_props", "message"), VALUE_RULES, ids=[r[0] for r in VALUE_RULES])
+def test_synth_time_rule(case: str, props: dict[str, Any], handler_props: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        copy(**_construct_props(props))
+
+
+@pytest.mark.parametrize(("case", "job_arn", "message"), WAITER_RULES, ids=[r[0] for r in WAITER_RULES])
+def test_synth_time_waiter_rule(case: str, job_arn: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ModelCopyJobWaiter(new_stack(), "Wait", job_arn=job_arn)
+
+
+@pytest.mark.parametrize(("case", "props", "handler_props", "message"), VALUE_RULES, ids=[r[0] for r in VALUE_RULES])
+def test_deploy_time_rule_same_message_no_bedrock_call(
+    case: str,
+    props: dict[str, Any],
+    handler_props: dict[str, Any],
+    message: str,
+    fake: FakeBedrock,
+    cfn: CloudFormationStack,
+) -> None:
+    # A token at synth time (say, from another stack) resolves to the bad value at deploy time.
+    operation = cfn.create("Copy", copy_properties(**handler_props))
+    assert operation.response.status == "FAILED"
+    assert re.search(message, operation.response.reason)
+    assert operation.response.physical_resource_id == CREATE_FAILED_MARKER
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(("case", "job_arn", "message"), WAITER_RULES, ids=[r[0] for r in WAITER_RULES])
+def test_deploy_time_waiter_rule(
+    case: str, job_arn: str, message: str, fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    operation = cfn.create("Wait", {"Mode": "Wait", "JobArn": job_arn, "TimeoutSeconds": "600"})
+    assert operation.response.status == "FAILED"
+    assert re.search(message, operation.response.reason)
+    assert fake.calls == []
+
+
+def test_synth_and_deploy_messages_are_identical(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+    with pytest.raises(ValueError) as synth_error:
+        copy(target_model_name="bad name")
+    operation = cfn.create("Copy", copy_properties(TargetModelName="bad name"))
+    assert operation.response.reason.startswith(str(synth_error.value))
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"poll_interval": cdk.Duration.seconds(4)},
+            r"poll_interval '4 seconds' is not valid: must be between 5 seconds",
+        ),
+        ({"poll_interval": cdk.Duration.minutes(11)}, r"poll_interval '660 seconds' is not valid: .* and 10 minutes"),
+        ({"poll_interval": cdk.Duration.millis(7500)}, r"poll_interval '7.5 seconds' is not valid: must be a whole"),
+        ({"timeout": cdk.Duration.minutes(58)}, r"timeout '3480 seconds' is not valid: must be at most 57 minutes"),
+        ({"timeout": cdk.Duration.hours(2)}, r"timeout '7200 seconds' is not valid: must be at most 57 minutes"),
+        (
+            {"timeout": cdk.Duration.seconds(20), "poll_interval": cdk.Duration.seconds(30)},
+            r"timeout '20 seconds' is not valid: must be at least poll_interval \(30 seconds\)",
+        ),
+    ],
+    ids=["poll too short", "poll too long", "poll fractional", "timeout 58 min", "timeout 2 h", "timeout < poll"],
+)
+def test_timing_rules(props: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        copy(**props)
+
+
+def test_waiter_timing_rules() -> None:
+    with pytest.raises(ValueError, match=r"timeout '3600 seconds' is not valid: must be at most 57 minutes"):
+        ModelCopyJobWaiter(new_stack(), "Wait", job_arn=JOB_ARN, timeout=cdk.Duration.hours(1))
+
+
+def test_poll_interval_must_match_within_a_stack() -> None:
+    stack = new_stack()
+    copy(stack)
+    with pytest.raises(
+        ValueError,
+        match=r"poll_interval '15 seconds' is not valid: every BedrockModelCopy and ModelCopyJobWaiter in stack S "
+        r"shares one provider, which polls every 30 seconds",
+    ):
+        ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN, poll_interval=cdk.Duration.seconds(15))
+
+
+def test_removal_policy_must_be_retain_or_destroy() -> None:
+    with pytest.raises(ValueError, match=r"removal_policy '.*SNAPSHOT.*' is not valid: must be RemovalPolicy.RETAIN"):
+        copy(removal_policy=cdk.RemovalPolicy.SNAPSHOT)
+
+
+def test_log_retention_context_must_be_a_cloudwatch_period() -> None:
+    app = cdk.App(context={"bedrock-model-copy:logRetentionDays": 42})
+    with pytest.raises(ValueError, match=r"context bedrock-model-copy:logRetentionDays 42 is not valid: must be one"):
+        copy(cdk.Stack(app, "S", env=ENV))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        SOURCE_ARN,
+        "arn:aws:bedrock:us-east-1:444455556666:custom-model/imported/abcdefghij12",
+        "arn:aws:bedrock:eu-central-1:444455556666:custom-model/meta.llama3-1-8b-instruct-v1:0:128k/abcdefghij12",
+        "arn:aws:bedrock:us-east-1:111122223333:custom-model/anthropic.claude-3-haiku-20240307-v1:0:200k/a1b2c3d4e5f6",
+        "arn:aws-us-gov:bedrock:us-gov-west-1:111122223333:custom-model/amazon.titan-text-lite-v1/abcdefghij12",
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0",
+    ],
+)
+def test_service_model_sources_are_accepted(source: str) -> None:
+    copy(source_model_arn=source)
+
+
+@pytest.mark.parametrize(
+    "key_arn",
+    [
+        "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:us-west-2:111122223333:alias/model-copies",
+    ],
+)
+def test_kms_key_arns_and_aliases_are_accepted(key_arn: str) -> None:
+    stack = new_stack()
+    copy(stack, target_kms_key=kms.Key.from_key_arn(stack, "Key", key_arn))
+
+
+def test_opaque_job_arn_from_the_api_reference_is_accepted() -> None:
+    ModelCopyJobWaiter(new_stack(), "Wait", job_arn=EXAMPLE_JOB_ARN)
+
+
+def test_names_at_the_limits_are_accepted() -> None:
+    stack = new_stack()
+    BedrockModelCopy(stack, "A", source_model_arn=SOURCE_ARN, target_model_name="a" * 63)
+    BedrockModelCopy(stack, "B", source_model_arn=SOURCE_ARN, target_model_name="a_b-c1")
+    BedrockModelCopy(
+        stack, "C", source_model_arn=SOURCE_ARN, target_model_name="c", tags={f"k{i}": "" for i in range(49)}
+    )
+
+
+def test_tokens_are_left_to_deploy_time() -> None:
+    stack = new_stack()
+    source = cdk.CfnParameter(stack, "Source").value_as_string
+    name = cdk.CfnParameter(stack, "Name").value_as_string
+    job = cdk.CfnParameter(stack, "Job").value_as_string
+    BedrockModelCopy(stack, "Copy", source_model_arn=source, target_model_name=name, tags={"team": name})
+    ModelCopyJobWaiter(stack, "Wait", job_arn=job)
+
+
+def test_token_tags_still_count() -> None:
+    stack = new_stack()
+    value = cdk.CfnParameter(stack, "Value").value_as_string
+    with pytest.raises(ValueError, match="at most 49 tags"):
+        copy(stack, tags={f"k{i}": value for i in range(50)})
