@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,14 +64,3 @@ def framework(fake: FakeBedrock) -> Iterator[ProviderFramework]:
 @pytest.fixture
 def cfn(framework: ProviderFramework) -> CloudFormationStack:
     return CloudFormationStack(framework)
-
-
-@pytest.fixture
-def handler_logs(caplog: pytest.LogCaptureFixture) -> Callable[[], str]:
-    """Everything the handler logged, as one string."""
-    caplog.set_level(logging.DEBUG)
-
-    def text() -> str:
-        return "\n".join(record.getMessage() for record in caplog.records)
-
-    return text

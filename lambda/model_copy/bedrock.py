@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTT
 # boto3's standard retry mode: exponential backoff with jitter for throttling,
 # 5xx and connection errors. Five attempts stay well inside the Lambda timeout.
 RETRY_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5},
+    retries={"mode": "standard", "total_max_attempts": 5},
     connect_timeout=5,
     read_timeout=20,
 )

@@ -140,8 +140,8 @@ def is_complete(event: CustomResourceEvent, context: object = None) -> IsComplet
     if job is None:
         return {"IsComplete": False}
     status = job["status"]
-    logger.info("job=%s status=%s", job_arn, status)
     if status == "Failed":
+        logger.info("job=%s status=Failed decision=fail-resource", job_arn)
         raise ModelCopyError(
             f"Model copy job {job_arn} failed: {job.get('failureMessage') or 'Bedrock gave no reason'}. "
             "Fix the cause (source model, KMS key policy, quotas) and deploy again; a new copy job is started."
@@ -369,7 +369,10 @@ def _minutes(seconds: float) -> str:
 def _check_deadline(event: CustomResourceEvent, job: Mapping[str, Any], purpose: str) -> None:
     """Fail with a useful message on the last poll before the resource's timeout."""
     props = event["ResourceProperties"]
-    timeout = int(props.get(PROP_TIMEOUT_SECONDS) or MAX_TIMEOUT_SECONDS)
+    # A delete waits as long as CloudFormation allows, so that no model appears after the stack is gone.
+    timeout = (
+        MAX_TIMEOUT_SECONDS if purpose == "delete" else int(props.get(PROP_TIMEOUT_SECONDS) or MAX_TIMEOUT_SECONDS)
+    )
     poll_interval = int(props.get(PROP_POLL_INTERVAL_SECONDS) or DEFAULT_POLL_INTERVAL_SECONDS)
     now = clock()
     waited = now - float(event.get(STARTED_AT_KEY) or now)
