@@ -41,7 +41,7 @@ unit: venv
 test: lint unit
 
 demo: venv
-	$(BIN)/python -m bedrock_model_copy.testing.demo
+	$(BIN)/python examples/demo.py
 
 bench: venv
 	$(BIN)/python bench/run.py --output docs/benchmarks.md

@@ -270,22 +270,14 @@ def test_policy_waiter_only() -> None:
     assert bedrock_policy(Template.from_stack(stack)) == {"Version": "2012-10-17", "Statement": [POLL]}
 
 
-def test_policy_copy_retain_without_tags() -> None:
-    stack = new_stack()
-    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
-    assert bedrock_policy(Template.from_stack(stack))["Statement"] == [POLL, start([SOURCE_ARN]), LIST, GET_MODEL]
-
-
-def test_policy_copy_with_tags() -> None:
-    stack = new_stack()
-    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", tags={"a": "b"})
-    assert bedrock_policy(Template.from_stack(stack))["Statement"] == [
-        POLL,
-        start([SOURCE_ARN]),
-        LIST,
-        GET_MODEL,
-        RETAG,
-    ]
+def test_policy_copy_retain_with_or_without_tags() -> None:
+    # Tag permissions come with the first copy: a later deploy that removes the last tag still needs
+    # UntagResource after CloudFormation has updated the policy (and TagResource for its rollback).
+    for tags in ({}, {"a": "b"}):
+        stack = new_stack()
+        BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", tags=tags)
+        statements = bedrock_policy(Template.from_stack(stack))["Statement"]
+        assert statements == [POLL, start([SOURCE_ARN]), LIST, GET_MODEL, RETAG]
 
 
 def test_policy_copy_destroy() -> None:
@@ -298,6 +290,7 @@ def test_policy_copy_destroy() -> None:
         start([SOURCE_ARN]),
         LIST,
         GET_MODEL,
+        RETAG,
         DELETE,
     ]
 
@@ -312,7 +305,7 @@ def test_policy_every_option_and_sources_deduplicated() -> None:
     BedrockModelCopy(stack, "C", source_model_arn=other, target_model_name="c")
     ModelCopyJobWaiter(stack, "W", job_arn=JOB_ARN)
     statements = bedrock_policy(Template.from_stack(stack))["Statement"]
-    assert statements == [POLL, start([SOURCE_ARN, other]), LIST, GET_MODEL, DELETE, RETAG]
+    assert statements == [POLL, start([SOURCE_ARN, other]), LIST, GET_MODEL, RETAG, DELETE]
 
 
 def test_policy_token_source_is_scoped_to_the_accounts_custom_models() -> None:

@@ -141,7 +141,6 @@ class ModelCopyProvider(Construct):
         self._token_sources = False
         self._copies = False
         self._deletes = False
-        self._tags = False
 
         retention_days = self._log_retention_days()
         self.log_group = logs.LogGroup(self, "HandlerLogs", removal_policy=RemovalPolicy.DESTROY)
@@ -288,7 +287,7 @@ class ModelCopyProvider(Construct):
 
     # ------------------------------------------------------------------ registration
 
-    def register_copy(self, *, source_model_arn: str, deletes_model: bool, has_tags: bool) -> None:
+    def register_copy(self, *, source_model_arn: str, deletes_model: bool) -> None:
         """Record what one BedrockModelCopy needs from the shared role."""
         self._copies = True
         if Token.is_unresolved(source_model_arn):
@@ -307,7 +306,6 @@ class ModelCopyProvider(Construct):
                 },
             )
         self._deletes = self._deletes or deletes_model
-        self._tags = self._tags or has_tags
 
     def grant_kms_key(self, key: kms.IKey) -> None:
         """Let the handler use ``key`` for the copy, only through Bedrock in this Region.
@@ -401,6 +399,19 @@ class ModelCopyProvider(Construct):
                     "Action": "bedrock:GetCustomModel",
                     "Resource": f"{region_arn}:custom-model/*",
                 },
+                {
+                    # Granted with the first copy, not with the first tag: CloudFormation updates this policy
+                    # before the resources that use it, so a stack whose last tag is removed would otherwise
+                    # lose UntagResource before the untag runs (and TagResource before its rollback).
+                    "Sid": "RetagOwnCopies",
+                    "Effect": "Allow",
+                    "Action": ["bedrock:TagResource", "bedrock:UntagResource"],
+                    "Resource": f"{region_arn}:custom-model/*",
+                    "Condition": {
+                        **owned,
+                        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
+                    },
+                },
             ]
         if self._deletes:
             statements.append(
@@ -410,19 +421,6 @@ class ModelCopyProvider(Construct):
                     "Action": "bedrock:DeleteCustomModel",
                     "Resource": f"{region_arn}:custom-model/*",
                     "Condition": owned,
-                }
-            )
-        if self._tags:
-            statements.append(
-                {
-                    "Sid": "RetagOwnCopies",
-                    "Effect": "Allow",
-                    "Action": ["bedrock:TagResource", "bedrock:UntagResource"],
-                    "Resource": f"{region_arn}:custom-model/*",
-                    "Condition": {
-                        **owned,
-                        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_TAG_KEY]},
-                    },
                 }
             )
         return {"Version": "2012-10-17", "Statement": statements}

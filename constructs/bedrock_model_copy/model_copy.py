@@ -173,7 +173,7 @@ class BedrockModelCopy(_ModelCopyJobResource):
             poll_interval=poll_interval,
             removal_policy=removal_policy,
         )
-        self.provider.register_copy(source_model_arn=source_model_arn, deletes_model=deletes_model, has_tags=bool(tags))
+        self.provider.register_copy(source_model_arn=source_model_arn, deletes_model=deletes_model)
         if target_kms_key is not None:
             self.provider.grant_kms_key(target_kms_key)
 

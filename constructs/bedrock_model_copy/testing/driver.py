@@ -85,6 +85,9 @@ class ProviderFramework:
     lambda_timeout : int
         The handler functions' timeout; an invocation whose simulated duration
         exceeds it fails as Lambda's "Task timed out" does.
+    progress : callable, optional
+        Called after every poll that is not complete with (event, poll number,
+        seconds waited), as a person watching the stack events sees time pass.
     """
 
     def __init__(
@@ -95,6 +98,7 @@ class ProviderFramework:
         query_interval: int = 30,
         total_timeout: int | None = None,
         lambda_timeout: int = 120,
+        progress: Callable[[dict[str, Any], int, float], None] | None = None,
     ) -> None:
         from .._contract import MAX_TIMEOUT_SECONDS
 
@@ -105,6 +109,7 @@ class ProviderFramework:
         if self.total_timeout % self.query_interval:
             raise ValueError("total_timeout must be a whole multiple of query_interval (as the framework requires)")
         self.lambda_timeout = lambda_timeout
+        self.progress = progress  # called after every poll that is not complete: (event, poll, waited seconds)
         self.responses: list[CfnResponse] = []
 
     def _invoke(self, function: Callable[..., Any], payload: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +159,8 @@ class ProviderFramework:
                         raise _UserHandlerError('"Data" is not allowed if "IsComplete" is "False"')
                     if polls > max_attempts:
                         return self._respond("FAILED", event, polls=polls, reason="Operation timed out")
+                    if self.progress is not None:
+                        self.progress(event, polls, self.clock.time() - started)
                     self.clock.advance(self.query_interval)
                     continue
                 merged = {**event, **result, "Data": {**(event.get("Data") or {}), **(result.get("Data") or {})}}
@@ -365,6 +372,40 @@ class CloudFormationStack:
                 )
                 operation.cleanup.append(self._delete_request(logical_id, undone))
         return operation
+
+    def deploy_template(self, template: dict[str, Any]) -> tuple[dict[str, StackOperation], dict[str, str]]:
+        """Create every ``Custom::BedrockModelCopy`` of a synthesized template, as a first deploy does.
+
+        Returns the operation of each resource (by logical id) and the stack outputs
+        that read their attributes (``Fn::GetAtt``). Properties must be concrete
+        values; ``ServiceToken`` is replaced, as the deployed function ARN would be.
+        """
+        operations: dict[str, StackOperation] = {}
+        for logical_id, resource in template.get("Resources", {}).items():
+            if resource["Type"] != "Custom::BedrockModelCopy":
+                continue
+            properties = {key: value for key, value in resource["Properties"].items() if key != "ServiceToken"}
+            intrinsic = sorted(
+                key for key, value in properties.items() if "Fn::" in json.dumps(value) or '"Ref"' in json.dumps(value)
+            )
+            if intrinsic:
+                raise ValueError(
+                    f"{logical_id}: properties {intrinsic} use CloudFormation functions; give concrete values"
+                )
+            operations[logical_id] = self.create(
+                logical_id,
+                properties,
+                deletion_policy=resource.get("DeletionPolicy", "Delete"),
+                update_replace_policy=resource.get("UpdateReplacePolicy"),
+            )
+        outputs: dict[str, str] = {}
+        for name, output in template.get("Outputs", {}).items():
+            value = output.get("Value")
+            if isinstance(value, dict) and "Fn::GetAtt" in value:
+                logical_id, attribute = value["Fn::GetAtt"]
+                if logical_id in self.resources:
+                    outputs[name] = self.resources[logical_id].data.get(attribute, "")
+        return operations, outputs
 
     def delete(self, logical_id: str) -> StackOperation | None:
         """Delete the resource; with DeletionPolicy Retain CloudFormation sends nothing (returns None)."""

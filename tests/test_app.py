@@ -1,0 +1,119 @@
+"""The example app: its stacks, the cross-stack use of target_model_arn, the CLI synth and make demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Match, Template
+
+from app import build_app
+from conftest import ROOT
+
+CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def synth_example(**overrides: str) -> cdk.App:
+    app = build_app(cdk.App(context={**CONTEXT, **overrides}))
+    app.synth()
+    return app
+
+
+def test_copy_stack_and_consumer_stack() -> None:
+    app = synth_example()
+    copy_stack = app.node.find_child("BedrockModelCopyExample")
+    consumer = app.node.find_child("BedrockModelConsumerExample")
+    assert isinstance(copy_stack, cdk.Stack) and isinstance(consumer, cdk.Stack)
+    assert copy_stack.region == "us-west-2" and copy_stack.account == "111122223333"
+    copy_template = Template.from_stack(copy_stack)
+    copy_template.has_resource_properties(
+        "Custom::BedrockModelCopy",
+        {"SourceModelArn": CONTEXT["sourceModelArn"], "TargetModelName": "support-bot-usw2", "Mode": "Copy"},
+    )
+    copy_template.has_output(
+        "TargetModelArn", {"Value": {"Fn::GetAtt": [Match.string_like_regexp("^Copy"), "TargetModelArn"]}}
+    )
+    imported = {"Fn::ImportValue": Match.string_like_regexp("TargetModelArn")}
+    consumer_template = Template.from_stack(consumer)
+    consumer_template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {"PolicyDocument": {"Statement": [{"Action": "bedrock:InvokeModel", "Effect": "Allow", "Resource": imported}]}},
+    )
+    consumer_template.has_resource_properties("AWS::SSM::Parameter", {"Value": imported})
+    consumer_template.has_output("ModelArnParameterName", {})
+
+
+def test_context_overrides_reach_the_stacks() -> None:
+    app = synth_example(targetRegion="eu-central-1", targetModelName="support-bot-euc1", account="444455556666")
+    stack = app.node.find_child("BedrockModelCopyExample")
+    assert isinstance(stack, cdk.Stack)
+    assert stack.region == "eu-central-1" and stack.account == "444455556666"
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::BedrockModelCopy", {"TargetModelName": "support-bot-euc1"}
+    )
+
+
+def test_cdk_cli_synthesizes_the_example_app(tmp_path: Path) -> None:
+    cdk_cli = shutil.which("cdk", path=str(ROOT / "node_modules" / ".bin"))
+    assert cdk_cli, "the pinned aws-cdk CLI is installed by `make venv` (npm ci)"
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "CDK_DISABLE_VERSION_CHECK": "1",
+    }
+    result = subprocess.run(
+        [cdk_cli, "synth", "--quiet", "--output", str(tmp_path), "-c", "targetModelName=from-the-cli"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    template = json.loads((tmp_path / "BedrockModelCopyExample.template.json").read_text())
+    (resource,) = [r for r in template["Resources"].values() if r["Type"] == "Custom::BedrockModelCopy"]
+    assert resource["Properties"]["TargetModelName"] == "from-the-cli"
+    assert (tmp_path / "BedrockModelConsumerExample.template.json").is_file()
+
+
+def test_make_demo_shows_progress_and_outputs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "demo.py"), "--copy-minutes", "12"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert (
+        sum(
+            "CREATE_IN_PROGRESS  copy job arn:aws:bedrock:us-west-2:111122223333:model-copy-job/" in line
+            for line in lines
+        )
+        == 3
+    )
+    assert any(line.endswith("Copy1ED8A51E  CREATE_COMPLETE") for line in lines)
+    assert any(
+        line.startswith("BedrockModelCopyExample.TargetModelArn = arn:aws:bedrock:us-west-2:111122223333:custom-model/")
+        for line in lines
+    )
+
+
+def test_make_demo_shows_a_failure_as_the_stack_events_would() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "demo.py"), "--fail", "Source model KMS key denied"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 1
+    assert "CREATE_FAILED  Model copy job arn:aws:bedrock:us-west-2:111122223333:model-copy-job/" in result.stdout
+    assert "failed: Source model KMS key denied." in result.stdout and "ROLLBACK_COMPLETE" in result.stdout

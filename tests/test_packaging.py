@@ -1,0 +1,117 @@
+"""The built wheel and sdist: contents, and a working library from a fresh venv in an unrelated directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import textwrap
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+HANDLER_FILES = {"__init__.py", "bedrock.py", "contract.py", "handler.py", "rules.py"}
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out
+
+
+def test_wheel_ships_the_handler_and_py_typed(dist: Path) -> None:
+    (wheel,) = dist.glob("bedrock_model_copy-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
+    assert {f"bedrock_model_copy/_lambda/model_copy/{name}" for name in HANDLER_FILES} <= names
+    assert "bedrock_model_copy/py.typed" in names
+    assert {"bedrock_model_copy/testing/fake_bedrock.py", "bedrock_model_copy/testing/driver.py"} <= names
+    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    assert not [name for name in names if name.startswith(("tests/", "constructs/", "lambda/"))]
+    assert "Requires-Dist: aws-cdk-lib<3,>=2.275.0" in metadata or "Requires-Dist: aws-cdk-lib>=2.275.0,<3" in metadata
+    assert "Requires-Python: >=3.11" in metadata and "License-Expression: Apache-2.0" in metadata
+
+
+def test_sdist_has_everything_to_rebuild_and_test(dist: Path) -> None:
+    (sdist,) = dist.glob("bedrock_model_copy-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {f"lambda/model_copy/{name}" for name in HANDLER_FILES} <= names
+    assert {"README.md", "LICENSE", "CHANGELOG.md", "pyproject.toml", "constructs/bedrock_model_copy/py.typed"} <= names
+    assert "tests/events/create_copy.json" in names
+
+
+def test_wheel_in_a_fresh_venv_synthesizes_from_an_unrelated_directory(dist: Path, tmp_path: Path) -> None:
+    (wheel,) = dist.glob("bedrock_model_copy-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True)
+    # The library's dependencies (aws-cdk-lib, constructs) come from this environment, after the venv's own
+    # site-packages: no network needed, and nothing of the source tree is on the path.
+    site_packages = Path(
+        subprocess.check_output(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
+    (site_packages / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    script = workdir / "synth.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import json, sys
+            from pathlib import Path
+            import aws_cdk as cdk
+            import bedrock_model_copy
+            from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
+
+            app = cdk.App(outdir="cdk.out")
+            stack = cdk.Stack(app, "Installed", env=cdk.Environment(account="111122223333", region="us-west-2"))
+            source = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
+            BedrockModelCopy(stack, "A", source_model_arn=source, target_model_name="copy-a")
+            BedrockModelCopy(stack, "B", source_model_arn=source, target_model_name="copy-b")
+            ModelCopyJobWaiter(stack, "W", job_arn="arn:aws:bedrock:us-west-2:111122223333:model-copy-job/abcdefghij12")
+            app.synth()
+            print(json.dumps({"module": bedrock_model_copy.__file__, "version": bedrock_model_copy.__version__}))
+            """
+        )
+    )
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # node for jsii
+    result = subprocess.run(
+        [python, str(script)], cwd=workdir, env=env, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    info = json.loads(result.stdout.strip().splitlines()[-1])
+    assert info["module"].startswith(str(env_dir)), info
+    assert info["version"] == "0.1.0"
+
+    outdir = workdir / "cdk.out"
+    template = json.loads((outdir / "Installed.template.json").read_text())
+    types = [resource["Type"] for resource in template["Resources"].values()]
+    assert types.count("Custom::BedrockModelCopy") == 3 and types.count("AWS::StepFunctions::StateMachine") == 1
+    assets = json.loads((outdir / "Installed.assets.json").read_text())["files"].values()
+    handler_assets = [
+        outdir / a["source"]["path"]
+        for a in assets
+        if (outdir / a["source"]["path"] / "model_copy" / "handler.py").is_file()
+    ]
+    assert len(handler_assets) == 1
+    assert {p.name for p in (handler_assets[0] / "model_copy").iterdir()} == HANDLER_FILES
