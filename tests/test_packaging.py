@@ -9,6 +9,7 @@ import sys
 import sysconfig
 import tarfile
 import textwrap
+import tomllib
 import venv
 import zipfile
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_wheel_ships_the_handler_and_py_typed(dist: Path) -> None:
     assert {"bedrock_model_copy/testing/fake_bedrock.py", "bedrock_model_copy/testing/driver.py"} <= names
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
     assert not [name for name in names if name.startswith(("tests/", "constructs/", "lambda/"))]
-    assert "Requires-Dist: aws-cdk-lib<3,>=2.275.0" in metadata or "Requires-Dist: aws-cdk-lib>=2.275.0,<3" in metadata
+    assert "Requires-Dist: aws-cdk-lib<3,>=2.271.0" in metadata or "Requires-Dist: aws-cdk-lib>=2.271.0,<3" in metadata
     assert "Requires-Python: >=3.11" in metadata and "License-Expression: Apache-2.0" in metadata
 
 
@@ -115,3 +116,16 @@ def test_wheel_in_a_fresh_venv_synthesizes_from_an_unrelated_directory(dist: Pat
     ]
     assert len(handler_assets) == 1
     assert {p.name for p in (handler_assets[0] / "model_copy").iterdir()} == HANDLER_FILES
+
+
+def test_lower_bound_environment_pins_the_declared_lower_bounds() -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lower = {
+        name: version
+        for name, version in (
+            line.split("==") for line in (ROOT / "requirements-lower.txt").read_text().splitlines() if "==" in line
+        )
+    }
+    for requirement in declared:
+        name, _, bounds = requirement.partition(">=")
+        assert lower[name] == bounds.split(",")[0], requirement

@@ -1,0 +1,57 @@
+"""Scale, asserted on structure (the clock is measured by `make bench`, not here)."""
+
+from __future__ import annotations
+
+import json
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from bedrock_model_copy._provider import SOURCE_ARNS_BUDGET_CHARS
+from bench.stacks import build
+
+FIXED_OVERHEAD = 17
+
+
+def template_for(count: int, pattern: str = "shared") -> dict[str, object]:
+    app = cdk.App()
+    return Template.from_stack(build(app, count, pattern)).to_json()
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 60])
+def test_resources_are_fixed_overhead_plus_one_per_copy(count: int) -> None:
+    template = template_for(count)
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    assert len(resources) == FIXED_OVERHEAD + count
+    types = [r["Type"] for r in resources.values()]
+    assert types.count("AWS::StepFunctions::StateMachine") == 1
+    assert types.count("AWS::Lambda::Function") == 5
+    assert types.count("Custom::BedrockModelCopy") == count
+
+
+def test_fixed_overhead_stays_within_twenty() -> None:
+    assert FIXED_OVERHEAD <= 20
+
+
+def _largest_policy(template: dict[str, object]) -> int:
+    resources = template["Resources"]
+    assert isinstance(resources, dict)
+    return max(
+        len(json.dumps(r["Properties"]["PolicyDocument"], separators=(",", ":")))
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy"
+    )
+
+
+def test_policy_size_is_bounded_in_the_number_of_copies() -> None:
+    sizes = {count: _largest_policy(template_for(count)) for count in (1, 30, 120)}
+    # Each distinct source is listed until the budget is spent, then widened per account: bounded.
+    assert all(size <= SOURCE_ARNS_BUDGET_CHARS + 1500 for size in sizes.values()), sizes
+    assert sizes[120] <= sizes[30]
+
+
+def test_naive_pattern_grows_seventeen_resources_per_copy() -> None:
+    one, two = (len(template_for(count, "naive")["Resources"]) for count in (1, 2))  # type: ignore[arg-type]
+    assert two - one == 17 and one == 17
