@@ -63,7 +63,7 @@ bench: venv
 
 dist: venv
 	rm -rf dist
-	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m build --no-isolation --outdir dist .
 
 integ: venv
 	$(BIN)/python integ/run.py

@@ -512,3 +512,11 @@ def test_whole_lifecycle_never_logs_the_response_url(
         assert url not in text and signature not in text
     assert "X-Amz-" not in text and "cloudformation-custom-resource-response" not in text
     assert "ResourceProperties" not in text and "clientRequestToken" not in text  # no events, no request bodies
+
+
+def test_replacement_does_not_retag_the_new_copy(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+    cfn.create("Copy", copy_properties(TargetModelTags={"team": "ml"}))
+    operation = cfn.update("Copy", copy_properties(TargetModelName="support-bot-v2", TargetModelTags={"team": "ai"}))
+    assert operation.response.ok
+    assert "TagResource" not in fake.operations() and "UntagResource" not in fake.operations()
+    assert fake.model_named("support-bot-v2").tags == {"team": "ai", OWNER: cfn.stack_name}  # type: ignore[union-attr]

@@ -151,8 +151,11 @@ def is_complete(event: CustomResourceEvent, context: object = None) -> IsComplet
         logger.info("job=%s status=%s decision=poll-again", job_arn, status)
         return {"IsComplete": False}
 
-    if event["RequestType"] == "Update" and props.get(PROP_MODE) == MODE_COPY:
-        _sync_tags(job["targetModelArn"], event.get("OldResourceProperties") or {}, props)
+    old = event.get("OldResourceProperties") or {}
+    if event["RequestType"] == "Update" and props.get(PROP_MODE) == MODE_COPY and not _needs_new_copy(old, props):
+        # Updated in place: bring the model's tags from the old properties to the new ones.
+        # (A new copy was started with the new tags already.)
+        _sync_tags(job["targetModelArn"], old, props)
     logger.info("job=%s status=Completed decision=complete", job_arn)
     return {"IsComplete": True, "Data": attributes(job)}
 
