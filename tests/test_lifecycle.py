@@ -520,3 +520,22 @@ def test_replacement_does_not_retag_the_new_copy(fake: FakeBedrock, cfn: CloudFo
     assert operation.response.ok
     assert "TagResource" not in fake.operations() and "UntagResource" not in fake.operations()
     assert fake.model_named("support-bot-v2").tags == {"team": "ai", OWNER: cfn.stack_name}  # type: ignore[union-attr]
+
+
+def test_validation_exception_on_create_says_what_to_correct(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+    fake.inject_fault(
+        "CreateModelCopyJob", "ValidationException", status=400, message="Model copy is not supported for this model"
+    )
+    response = cfn.create("Copy", copy_properties()).response
+    assert response.status == "FAILED" and response.physical_resource_id == CREATE_FAILED_MARKER
+    assert "CreateModelCopyJob failed for source" in response.reason
+    assert "ValidationException: Model copy is not supported for this model" in response.reason
+    assert "Bedrock refused the request: correct the property it names and deploy again." in response.reason
+    assert len(fake.calls_to("CreateModelCopyJob")) == 1  # not retried: it cannot succeed by retrying
+
+
+def test_a_just_started_job_not_yet_readable_is_polled_again(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+    fake.inject_fault("GetModelCopyJob", "ResourceNotFoundException", status=404, times=2)
+    response = cfn.create("Copy", copy_properties()).response
+    assert response.ok
+    assert [call.status for call in fake.calls_to("GetModelCopyJob")][:3] == [404, 404, 200]

@@ -54,6 +54,7 @@ clock: Callable[[], float] = time.time
 
 DEFAULT_POLL_INTERVAL_SECONDS = 30
 _NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "ValidationException"})
+NOT_FOUND_GRACE_SECONDS = 60  # how long a just-started job may be unknown to GetModelCopyJob
 JOB_GONE = "Gone"  # pseudo-status: Bedrock does not know the job (nothing to delete)
 
 
@@ -357,12 +358,23 @@ def _get_job_or_wait(event: CustomResourceEvent, job_arn: str, purpose: str) -> 
     except (ClientError, BotoCoreError) as error:
         if purpose == "delete" and isinstance(error, ClientError) and error_code(error) in _NOT_FOUND_CODES:
             return {"jobArn": job_arn, "status": JOB_GONE}
-        if not is_transient(error):
+        if not is_transient(error) and not _just_started_and_not_found(event, error):
             raise describe_failure("GetModelCopyJob", f"job {job_arn}", error) from error
         code = error_code(error) if isinstance(error, ClientError) else type(error).__name__
         _check_deadline(event, {"jobArn": job_arn, "status": f"unknown ({code})"}, purpose)
         logger.info("job=%s status=unknown error=%s decision=poll-again", job_arn, code)
         return None
+
+
+def _just_started_and_not_found(event: CustomResourceEvent, error: Exception) -> bool:
+    """A job Bedrock does not list yet, right after it was started: read it again next poll.
+
+    Bedrock's reads can lag a moment behind CreateModelCopyJob (eventual consistency).
+    """
+    if not isinstance(error, ClientError) or error_code(error) != "ResourceNotFoundException":
+        return False
+    started = float(event.get(STARTED_AT_KEY) or 0)
+    return clock() - started < NOT_FOUND_GRACE_SECONDS
 
 
 def _minutes(seconds: float) -> str:
