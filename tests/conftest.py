@@ -21,6 +21,20 @@ OTHER_SOURCE_ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.n
 JOB_ARN = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/abcdefghij12"
 ENV = cdk.Environment(account="111122223333", region="us-west-2")
 
+# The public attributes and their CloudFormation names, as the design fixes them (issue 2).
+# Written out here, independently of both contract modules, so tests can hold both to it.
+PUBLIC_ATTRIBUTES = {
+    "target_model_arn": "TargetModelArn",
+    "target_model_name": "TargetModelName",
+    "job_arn": "JobArn",
+    "source_model_arn": "SourceModelArn",
+    "source_model_name": "SourceModelName",
+    "source_account_id": "SourceAccountId",
+    "target_model_kms_key_arn": "TargetModelKmsKeyArn",
+    "status": "Status",
+    "creation_time": "CreationTime",
+}
+
 
 def load_event(name: str) -> dict[str, Any]:
     """A JSON event fixture from tests/events/."""

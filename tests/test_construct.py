@@ -13,7 +13,7 @@ from aws_cdk.assertions import Match, Template
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
 from bedrock_model_copy._asset import handler_asset_dir
-from conftest import ENV, JOB_ARN, SOURCE_ARN
+from conftest import ENV, JOB_ARN, PUBLIC_ATTRIBUTES, SOURCE_ARN
 
 OVERHEAD_COUNTS = {
     "AWS::Lambda::Function": 5,  # on_event, is_complete, 3 framework functions
@@ -238,17 +238,7 @@ def test_attributes_are_get_att_of_the_contract_names() -> None:
     stack = new_stack()
     copy = BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
     waiter = ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN)
-    names = {
-        "target_model_arn": "TargetModelArn",
-        "target_model_name": "TargetModelName",
-        "job_arn": "JobArn",
-        "source_model_arn": "SourceModelArn",
-        "source_model_name": "SourceModelName",
-        "source_account_id": "SourceAccountId",
-        "target_model_kms_key_arn": "TargetModelKmsKeyArn",
-        "status": "Status",
-        "creation_time": "CreationTime",
-    }
+    names = PUBLIC_ATTRIBUTES
     for construct, prefix in ((copy, "C"), (waiter, "W")):
         for python_name in names:
             cdk.CfnOutput(stack, f"{prefix}{python_name.replace('_', '')}", value=getattr(construct, python_name))

@@ -10,6 +10,7 @@ from pathlib import Path
 from bedrock_model_copy import _contract as construct_contract
 from bedrock_model_copy import _provider
 from bedrock_model_copy._asset import handler_asset_dir
+from conftest import PUBLIC_ATTRIBUTES
 from model_copy import contract as handler_contract
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "model_copy"
@@ -28,17 +29,7 @@ def test_property_names_agree() -> None:
 
 def test_attribute_names_agree() -> None:
     assert tuple(construct_contract.ATTRIBUTES.values()) == handler_contract.ATTRIBUTE_NAMES
-    assert set(construct_contract.ATTRIBUTES) == {
-        "target_model_arn",
-        "target_model_name",
-        "job_arn",
-        "source_model_arn",
-        "source_model_name",
-        "source_account_id",
-        "target_model_kms_key_arn",
-        "status",
-        "creation_time",
-    }
+    assert construct_contract.ATTRIBUTES == PUBLIC_ATTRIBUTES
 
 
 def test_modes_tag_type_and_limits_agree() -> None:

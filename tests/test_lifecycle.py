@@ -10,21 +10,11 @@ import logging
 import pytest
 
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock, ProviderFramework
-from conftest import OTHER_SOURCE_ARN, SOURCE_ARN, copy_properties
+from conftest import OTHER_SOURCE_ARN, PUBLIC_ATTRIBUTES, SOURCE_ARN, copy_properties
 
 NAME = "support-bot-usw2"
 OWNER = "bedrock-model-copy:owner-stack"
-ATTRIBUTES = {
-    "TargetModelArn",
-    "TargetModelName",
-    "JobArn",
-    "SourceModelArn",
-    "SourceModelName",
-    "SourceAccountId",
-    "TargetModelKmsKeyArn",
-    "Status",
-    "CreationTime",
-}
+ATTRIBUTES = set(PUBLIC_ATTRIBUTES.values())
 WRITES = {"CreateModelCopyJob", "DeleteCustomModel", "TagResource", "UntagResource"}
 
 
