@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import jsii
 from aws_cdk import (
@@ -95,7 +95,7 @@ def _widen_to_account(arn: str) -> str:
 
 @jsii.implements(IAnyProducer)
 class _PolicyProducer:
-    """Renders the Bedrock policy at synth time, once every instance has registered."""
+    """Renders the Bedrock policy when the template is resolved, after every instance has registered."""
 
     def __init__(self, provider: ModelCopyProvider) -> None:
         self._provider = provider
@@ -108,7 +108,7 @@ class ModelCopyProvider(Construct):
     """Handler functions, role, log groups and provider framework; one per stack.
 
     Use :meth:`of`; instances register what they need (source ARNs, deletes,
-    tags, KMS keys) and the role's policy is rendered once at synth time.
+    KMS keys) and the role's Bedrock policy is rendered at synth time.
     """
 
     @classmethod
@@ -151,8 +151,7 @@ class ModelCopyProvider(Construct):
             removal_policy=RemovalPolicy.DESTROY,
         )
         for log_group in (self.log_group, waiter_log_group):
-            cfn_log_group = log_group.node.default_child
-            assert isinstance(cfn_log_group, logs.CfnLogGroup)
+            cfn_log_group = cast(logs.CfnLogGroup, log_group.node.default_child)
             cfn_log_group.retention_in_days = retention_days
 
         self.handler_role = iam.Role(
@@ -230,8 +229,7 @@ class ModelCopyProvider(Construct):
         stack = Stack.of(self)
 
         def invoke_versions(function: IConstruct) -> str:
-            cfn_function = function.node.default_child
-            assert isinstance(cfn_function, lambda_.CfnFunction)
+            cfn_function = cast(lambda_.CfnFunction, function.node.default_child)
             return f"{NAG_IAM5}[Resource::<{stack.get_logical_id(cfn_function)}.Arn>:*]"
 
         framework_note = "Written by aws-cdk-lib's provider framework (custom_resources.Provider), not this library: "
