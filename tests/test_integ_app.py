@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,6 +58,15 @@ def test_integ_app_synthesizes_both_cases_and_their_assertions(tmp_path: Path) -
         "Custom::DeployAssert@AssertEquals",
     } <= assertion_types
     assert (tmp_path / "integ.json").is_file()
+    (tags_call,) = [
+        r
+        for r in assembly.get_stack_by_name(names[1]).template["Resources"].values()
+        if r["Type"] == "Custom::DeployAssert@SdkCallBedrocklistTagsForResource"
+    ]
+    # Nested matchers must be objects, not strings: the assertion handler only decodes objects.
+    assert json.loads(tags_call["Properties"]["expected"]) == {
+        "$ObjectLike": {"tags": {"$ArrayWith": [{"key": INTEG_TAG, "value": "local"}]}}
+    }
 
 
 def test_integ_entry_point_synthesizes_as_the_runner_calls_it(tmp_path: Path) -> None:
@@ -98,4 +108,25 @@ def test_make_integ_without_settings_stops_at_once_and_says_what_to_set(drop: st
     assert "make integ needs a real AWS account; nothing was deployed" in result.stderr
     expected = "AWS credentials" if drop == "credentials" else "BEDROCK_COPY_INTEG_SOURCE_MODEL_ARN"
     assert f"Missing: {expected}" in result.stderr
-    assert "integ-runner" not in result.stdout
+    assert "cdk deploy" not in result.stdout + result.stderr
+
+
+def test_assertion_results_are_read_as_the_integ_runner_reads_them() -> None:
+    from run import assertion_failures
+
+    stack = "BedrockModelCopyIntegTestDefaultTestDeployAssert65A22110"
+    passed = {
+        "BedrockModelCopyInteg": {"TargetModelArn": "arn"},
+        stack: {"AssertionResultsAwsApiCallBedrockgetModelCopyJob": '{"status":"success"}'},
+    }
+    assert assertion_failures(passed) == []
+    failed = {
+        stack: {
+            "AssertionResultsA": '{"status":"success"}',
+            "AssertionResultsB": '{"status":"fail","message":"Expected Completed\nactual InProgress"}',
+        }
+    }
+    assert assertion_failures(failed) == ["AssertionResultsB: Expected Completed\nactual InProgress"]
+    assert assertion_failures({"BedrockModelCopyInteg": {}}) == [
+        "no assertion results: the assertion stack reported nothing"
+    ]
