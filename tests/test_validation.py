@@ -272,3 +272,26 @@ def test_token_tags_still_count() -> None:
     value = cdk.CfnParameter(stack, "Value").value_as_string
     with pytest.raises(ValueError, match="at most 49 tags"):
         copy(stack, tags={f"k{i}": value for i in range(50)})
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"target_model_name": "bad name"},
+        {"poll_interval": cdk.Duration.seconds(15)},  # differs from the stack's provider
+        {"timeout": cdk.Duration.hours(2)},
+        {"kms_region": "eu-west-1"},
+    ],
+    ids=["bad name", "poll mismatch", "timeout", "key in another Region"],
+)
+def test_a_refused_construct_leaves_nothing_in_the_tree(props: dict[str, Any]) -> None:
+    stack = new_stack()
+    copy(stack, target_model_name="first")  # the stack's provider polls every 30 seconds
+    if "kms_region" in props:
+        key_arn = f"arn:aws:kms:{props.pop('kms_region')}:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        props["target_kms_key"] = kms.Key.from_key_arn(stack, "Key", key_arn)
+    before = len(stack.node.find_all())
+    with pytest.raises(ValueError):
+        BedrockModelCopy(stack, "Refused", source_model_arn=SOURCE_ARN, **{"target_model_name": "second", **props})
+    assert stack.node.try_find_child("Refused") is None
+    assert len(stack.node.find_all()) == before

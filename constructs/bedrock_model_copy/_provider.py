@@ -78,6 +78,36 @@ def _acknowledge(scope: IConstruct, reasons: dict[str, str]) -> None:
     Validations.of(scope).acknowledge(*(Acknowledgment(id=id, reason=reason) for id, reason in reasons.items()))
 
 
+def check_kms_key_location(scope: Construct, key: kms.IKey) -> None:
+    """Refuse a key the copy cannot use or this stack cannot grant.
+
+    Raises
+    ------
+    ValueError
+        The key is in another Region, or is a ``kms.Key`` of another account.
+    """
+    stack = Stack.of(scope)
+    key_region, key_account = key.env.region, key.env.account
+    if _concrete(key_region) and _concrete(stack.region) and key_region != stack.region:
+        raise PropertyValidationError(
+            "target_kms_key",
+            key.node.path,
+            f"is in {key_region}; the key that encrypts the copy must be in the stack's Region {stack.region}",
+        )
+    if (
+        isinstance(key, kms.Key)
+        and _concrete(key_account)
+        and _concrete(stack.account)
+        and key_account != stack.account
+    ):
+        raise PropertyValidationError(
+            "target_kms_key",
+            key.node.path,
+            f"is a kms.Key of account {key_account}; import it with Key.from_key_arn and add the key policy "
+            "statement from the README's KMS section in that account",
+        )
+
+
 def _concrete(value: str) -> bool:
     return not Token.is_unresolved(value)
 
@@ -310,33 +340,10 @@ class ModelCopyProvider(Construct):
 
         The key's own ``grant`` decides where statements go (the role's policy; the key
         policy too where the key's account does not delegate to IAM), and every
-        statement it makes is then limited with ``kms:ViaService``.
-
-        Raises
-        ------
-        ValueError
-            The key is in another Region, or is a ``kms.Key`` of another account.
+        statement it makes is then limited with ``kms:ViaService``. Check the key
+        with :func:`check_kms_key_location` first.
         """
         stack = Stack.of(self)
-        key_region, key_account = key.env.region, key.env.account
-        if _concrete(key_region) and _concrete(stack.region) and key_region != stack.region:
-            raise PropertyValidationError(
-                "target_kms_key",
-                key.node.path,
-                f"is in {key_region}; the key that encrypts the copy must be in the stack's Region {stack.region}",
-            )
-        if (
-            isinstance(key, kms.Key)
-            and _concrete(key_account)
-            and _concrete(stack.account)
-            and key_account != stack.account
-        ):
-            raise PropertyValidationError(
-                "target_kms_key",
-                key.node.path,
-                f"is a kms.Key of account {key_account}; import it with Key.from_key_arn and add the key policy "
-                "statement from the README's KMS section in that account",
-            )
         grant = key.grant(self.handler_role, *KMS_ACTIONS)
         via_bedrock = f"bedrock.{stack.region}.{stack.url_suffix}"
         for statement in [*grant.principal_statements, *grant.resource_statements]:

@@ -27,7 +27,7 @@ from ._contract import (
     PROP_TIMEOUT_SECONDS,
     RESOURCE_TYPE,
 )
-from ._provider import ModelCopyProvider
+from ._provider import ModelCopyProvider, check_kms_key_location
 
 DEFAULT_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS)
 DEFAULT_POLL_INTERVAL = Duration.seconds(30)
@@ -58,13 +58,15 @@ class _ModelCopyJobResource(Construct):
         poll_interval: Duration | None,
         removal_policy: RemovalPolicy | None,
     ) -> None:
-        super().__init__(scope, id)
+        # Everything that can refuse the props runs before this construct joins the tree.
         poll_seconds = validation.whole_seconds("poll_interval", poll_interval or DEFAULT_POLL_INTERVAL)
         validation.check_poll_interval(poll_seconds)
         timeout_seconds = validation.whole_seconds("timeout", timeout or DEFAULT_TIMEOUT)
         validation.check_timeout(timeout_seconds, poll_seconds)
+        provider = ModelCopyProvider.of(scope, poll_interval_seconds=poll_seconds)
 
-        self.provider = ModelCopyProvider.of(self, poll_interval_seconds=poll_seconds)
+        super().__init__(scope, id)
+        self.provider = provider
         self.resource = CustomResource(
             self,
             "Resource",
@@ -146,8 +148,10 @@ class BedrockModelCopy(_ModelCopyJobResource):
         validation.check_target_model_name(target_model_name)
         tags = dict(tags or {})
         validation.check_tags(tags)
-        kms_key_id = target_kms_key.key_arn if target_kms_key is not None else ""
-        if kms_key_id:
+        kms_key_id = ""
+        if target_kms_key is not None:
+            check_kms_key_location(scope, target_kms_key)
+            kms_key_id = target_kms_key.key_arn
             validation.check_kms_key_id(kms_key_id)
         if removal_policy not in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY):
             raise validation.PropertyValidationError(
