@@ -529,3 +529,15 @@ def test_a_just_started_job_not_yet_readable_is_polled_again(fake: FakeBedrock, 
     response = cfn.create("Copy", copy_properties()).response
     assert response.ok
     assert [call.status for call in fake.calls_to("GetModelCopyJob")][:3] == [404, 404, 200]
+
+
+def test_a_model_of_that_name_made_otherwise_is_a_clear_conflict(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+    fake.add_model(NAME)  # fine-tuned here, not copied: no copy job lists it
+    response = cfn.create("Copy", copy_properties()).response
+    assert response.status == "FAILED" and response.physical_resource_id == CREATE_FAILED_MARKER
+    assert (
+        f"CreateModelCopyJob failed for source {SOURCE_ARN} -> target model name '{NAME}': ConflictException"
+        in response.reason
+    )
+    assert "choose another target_model_name" in response.reason
+    assert fake.jobs == {}
