@@ -46,6 +46,13 @@ def stack() -> cdk.Stack:
     return cdk.Stack(cdk.App(), "TestStack", env=ENV)
 
 
+def handler_asset_dirs(outdir: Path) -> list[Path]:
+    """The file assets of a cloud assembly that hold the handler package."""
+    manifest = json.loads(next(outdir.glob("*.assets.json")).read_text())
+    paths = (outdir / asset["source"]["path"] for asset in manifest["files"].values())
+    return [path for path in paths if (path / "model_copy" / "handler.py").is_file()]
+
+
 def template_of(stack: cdk.Stack) -> assertions.Template:
     return assertions.Template.from_stack(stack)
 

@@ -13,7 +13,7 @@ from aws_cdk.assertions import Match, Template
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
 from bedrock_model_copy._asset import handler_asset_dir
-from conftest import ENV, JOB_ARN, PUBLIC_ATTRIBUTES, SOURCE_ARN
+from conftest import ENV, JOB_ARN, PUBLIC_ATTRIBUTES, SOURCE_ARN, handler_asset_dirs
 
 OVERHEAD_COUNTS = {
     "AWS::Lambda::Function": 5,  # on_event, is_complete, 3 framework functions
@@ -431,23 +431,13 @@ def test_no_wildcard_action_anywhere() -> None:
 # ---------------------------------------------------------------- the handler asset
 
 
-def _handler_asset_paths(outdir: Path) -> list[Path]:
-    manifest = json.loads(next(outdir.glob("*.assets.json")).read_text())
-    paths = []
-    for asset in manifest["files"].values():
-        path = outdir / asset["source"]["path"]
-        if (path / "model_copy" / "handler.py").is_file():
-            paths.append(path)
-    return paths
-
-
 def _synth_asset_hash(tmp_path: Path, name: str) -> tuple[str, Path]:
     outdir = tmp_path / name
     app = cdk.App(outdir=str(outdir))
     stack = cdk.Stack(app, "S", env=ENV)
     BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
     app.synth()
-    (path,) = _handler_asset_paths(outdir)
+    (path,) = handler_asset_dirs(outdir)
     return path.name, path
 
 

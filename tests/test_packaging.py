@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, handler_asset_dirs
 
 HANDLER_FILES = {"__init__.py", "bedrock.py", "contract.py", "handler.py", "rules.py"}
 
@@ -108,12 +108,7 @@ def test_wheel_in_a_fresh_venv_synthesizes_from_an_unrelated_directory(dist: Pat
     template = json.loads((outdir / "Installed.template.json").read_text())
     types = [resource["Type"] for resource in template["Resources"].values()]
     assert types.count("Custom::BedrockModelCopy") == 3 and types.count("AWS::StepFunctions::StateMachine") == 1
-    assets = json.loads((outdir / "Installed.assets.json").read_text())["files"].values()
-    handler_assets = [
-        outdir / a["source"]["path"]
-        for a in assets
-        if (outdir / a["source"]["path"] / "model_copy" / "handler.py").is_file()
-    ]
+    handler_assets = handler_asset_dirs(outdir)
     assert len(handler_assets) == 1
     assert {p.name for p in (handler_assets[0] / "model_copy").iterdir()} == HANDLER_FILES
 

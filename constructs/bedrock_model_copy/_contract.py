@@ -47,6 +47,15 @@ MIN_POLL_INTERVAL_SECONDS = 5
 MAX_POLL_INTERVAL_SECONDS = 10 * 60
 MAX_USER_TAGS = 49
 
+
+def provider_total_timeout(poll_interval_seconds: int) -> int:
+    """The provider framework's total timeout: the largest multiple of the interval within the maximum.
+
+    The framework requires a whole multiple; the handler's own deadline (``timeout``) comes first.
+    """
+    return (MAX_TIMEOUT_SECONDS // poll_interval_seconds) * poll_interval_seconds
+
+
 # Handler entry points inside the asset (the asset root holds the package model_copy).
 ON_EVENT_HANDLER = "model_copy.handler.on_event"
 IS_COMPLETE_HANDLER = "model_copy.handler.is_complete"

@@ -27,7 +27,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from ._asset import ASSET_EXCLUDES, handler_asset_dir
-from ._contract import IS_COMPLETE_HANDLER, MAX_TIMEOUT_SECONDS, ON_EVENT_HANDLER, OWNER_TAG_KEY
+from ._contract import IS_COMPLETE_HANDLER, ON_EVENT_HANDLER, OWNER_TAG_KEY, provider_total_timeout
 from ._validation import PropertyValidationError
 
 PROVIDER_ID = "BedrockModelCopyProvider"
@@ -110,11 +110,6 @@ def check_kms_key_location(scope: Construct, key: kms.IKey) -> None:
 
 def _concrete(value: str) -> bool:
     return not Token.is_unresolved(value)
-
-
-def _provider_total_timeout(poll_interval_seconds: int) -> int:
-    """The framework's total timeout: the largest multiple of the interval within the maximum."""
-    return (MAX_TIMEOUT_SECONDS // poll_interval_seconds) * poll_interval_seconds
 
 
 def _widen_to_account(arn: str) -> str:
@@ -236,7 +231,7 @@ class ModelCopyProvider(Construct):
             on_event_handler=self.on_event_function,
             is_complete_handler=self.is_complete_function,
             query_interval=Duration.seconds(poll_interval_seconds),
-            total_timeout=Duration.seconds(_provider_total_timeout(poll_interval_seconds)),
+            total_timeout=Duration.seconds(provider_total_timeout(poll_interval_seconds)),
             framework_on_event_role=framework_roles["OnEvent"],
             framework_complete_and_timeout_role=framework_roles["Waiter"],
             log_group=self.log_group,

@@ -20,6 +20,7 @@ runs in milliseconds and nothing sleeps.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import uuid
@@ -33,6 +34,7 @@ from unittest import mock
 import botocore.endpoint
 
 from .._asset import load_handler_module
+from .._contract import provider_total_timeout
 from .fake_bedrock import Clock, FakeBedrock
 
 CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
@@ -100,12 +102,10 @@ class ProviderFramework:
         lambda_timeout: int = 120,
         progress: Callable[[dict[str, Any], int, float], None] | None = None,
     ) -> None:
-        from .._contract import MAX_TIMEOUT_SECONDS
-
         self.clock = clock
         self.handler = handler or load_handler_module("handler")
         self.query_interval = query_interval
-        self.total_timeout = total_timeout or (MAX_TIMEOUT_SECONDS // query_interval) * query_interval
+        self.total_timeout = total_timeout or provider_total_timeout(query_interval)
         if self.total_timeout % self.query_interval:
             raise ValueError("total_timeout must be a whole multiple of query_interval (as the framework requires)")
         self.lambda_timeout = lambda_timeout
@@ -443,7 +443,7 @@ def simulated_environment(
     ``query_interval``, ``total_timeout``, ``lambda_timeout``).
     """
     module = handler or load_handler_module("handler")
-    bedrock = load_handler_module("bedrock") if handler is None else _sibling(module, "bedrock")
+    bedrock = importlib.import_module(f"{module.__name__.rsplit('.', 1)[0]}.bedrock")  # the handler's own client
     with ExitStack() as stack:
         endpoint = stack.enter_context(fake.serve())
         stack.enter_context(
@@ -466,9 +466,3 @@ def simulated_environment(
         bedrock.reset_client()
         stack.callback(bedrock.reset_client)
         yield ProviderFramework(fake.clock, handler=module, **framework_options)
-
-
-def _sibling(module: ModuleType, name: str) -> ModuleType:
-    import importlib
-
-    return importlib.import_module(f"{module.__name__.rsplit('.', 1)[0]}.{name}")
