@@ -67,10 +67,10 @@ VALUE_RULES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ),
     (
         "too many tags",
-        {"tags": {f"k{index}": "v" for index in range(50)}},
-        {"TargetModelTags": {f"k{index}": "v" for index in range(50)}},
-        r"tags '50 tags' is not valid: at most 49 tags are allowed \(50 per model, one is the "
-        r"bedrock-model-copy:owner-stack ownership tag\)",
+        {"tags": {f"k{index}": "v" for index in range(48)}},
+        {"TargetModelTags": {f"k{index}": "v" for index in range(48)}},
+        r"tags '48 tags' is not valid: at most 47 tags are allowed \(50 per model, 3 are the "
+        r"construct's ownership tags\)",
     ),
     (
         "reserved aws: tag key",
@@ -82,7 +82,7 @@ VALUE_RULES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "ownership tag key",
         {"tags": {"bedrock-model-copy:owner-stack": "x"}},
         {"TargetModelTags": {"bedrock-model-copy:owner-stack": "x"}},
-        r"tags 'bedrock-model-copy:owner-stack' is not valid: this key is reserved for the construct's ownership tag",
+        r"tags 'bedrock-model-copy:owner-stack' is not valid: this key is reserved for the construct's ownership tags",
     ),
     (
         "tag key with bad characters",
@@ -254,7 +254,7 @@ def test_names_at_the_limits_are_accepted() -> None:
     BedrockModelCopy(stack, "A", source_model_arn=SOURCE_ARN, target_model_name="a" * 63)
     BedrockModelCopy(stack, "B", source_model_arn=SOURCE_ARN, target_model_name="a_b-c1")
     BedrockModelCopy(
-        stack, "C", source_model_arn=SOURCE_ARN, target_model_name="c", tags={f"k{i}": "" for i in range(49)}
+        stack, "C", source_model_arn=SOURCE_ARN, target_model_name="c", tags={f"k{i}": "" for i in range(47)}
     )
 
 
@@ -270,8 +270,8 @@ def test_tokens_are_left_to_deploy_time() -> None:
 def test_token_tags_still_count() -> None:
     stack = new_stack()
     value = cdk.CfnParameter(stack, "Value").value_as_string
-    with pytest.raises(ValueError, match="at most 49 tags"):
-        copy(stack, tags={f"k{i}": value for i in range(50)})
+    with pytest.raises(ValueError, match="at most 47 tags"):
+        copy(stack, tags={f"k{i}": value for i in range(48)})
 
 
 @pytest.mark.parametrize(

@@ -37,15 +37,20 @@ ATTRIBUTES: dict[str, str] = {
     "creation_time": "CreationTime",
 }
 
-# Tag put on every copied model (value: the stack name); IAM lets the handler
-# delete, tag and untag only models that carry it.
+# Ownership tags put on every copy the handler starts: the stack's name, the
+# resource's logical id, and a fingerprint of what the copy was requested from.
+# IAM lets the handler delete, tag and untag only models whose owner-stack tag
+# is the stack's name.
 OWNER_TAG_KEY = "bedrock-model-copy:owner-stack"
+OWNER_RESOURCE_TAG_KEY = "bedrock-model-copy:owner-resource"
+COPY_REQUEST_TAG_KEY = "bedrock-model-copy:copy-request"
+OWNERSHIP_TAG_KEYS = (OWNER_TAG_KEY, OWNER_RESOURCE_TAG_KEY, COPY_REQUEST_TAG_KEY)
 
 # Limits (seconds); the handler applies the same ones at deploy time.
 MAX_TIMEOUT_SECONDS = 57 * 60
 MIN_POLL_INTERVAL_SECONDS = 5
 MAX_POLL_INTERVAL_SECONDS = 10 * 60
-MAX_USER_TAGS = 49
+MAX_USER_TAGS = 47  # 50 per model, 3 are the ownership tags
 
 
 def provider_total_timeout(poll_interval_seconds: int) -> int:

@@ -108,9 +108,9 @@ class BedrockModelCopy(_ModelCopyJobResource):
     target_kms_key : aws_kms.IKey, optional
         Key that encrypts the copied model. Default: an AWS owned key.
     tags : Mapping[str, str], optional
-        Tags for the copied model, at most 49 (50 per model; one is the
-        ``bedrock-model-copy:owner-stack`` ownership tag). Changing them
-        retags the model in place. Default: no tags besides the ownership tag.
+        Tags for the copied model, at most 47 (50 per model; 3 are the
+        ``bedrock-model-copy:*`` ownership tags). Changing them retags the
+        model in place. Default: no tags besides the ownership tags.
     removal_policy : RemovalPolicy, optional
         What happens to the copied model when the resource is deleted or
         replaced. Default: ``RemovalPolicy.RETAIN`` (the model is kept).

@@ -66,9 +66,15 @@ ATTRIBUTE_SOURCE_FIELDS: dict[str, str] = {
 }
 ATTRIBUTE_NAMES = tuple(ATTRIBUTE_SOURCE_FIELDS)
 
-# The tag the handler puts on every model it copies. Its value is the stack's name;
-# the handler role may delete, tag and untag only models that carry it.
-OWNER_TAG_KEY: Final = "bedrock-model-copy:owner-stack"
+# The ownership tags the handler puts on every copy it starts (CreateModelCopyJob's
+# targetModelTags, so they are recorded on the job from the start and on the model
+# it makes). IAM lets the handler role delete, tag and untag only models whose
+# owner-stack tag is its stack's name; the handler itself also requires the
+# owner-resource tag to be the resource's logical id.
+OWNER_TAG_KEY: Final = "bedrock-model-copy:owner-stack"  # the stack's name (the only tag 0.1.0 wrote)
+OWNER_RESOURCE_TAG_KEY: Final = "bedrock-model-copy:owner-resource"  # the resource's logical id
+COPY_REQUEST_TAG_KEY: Final = "bedrock-model-copy:copy-request"  # fingerprint of source, name and key as requested
+OWNERSHIP_TAG_KEYS: Final = (OWNER_TAG_KEY, OWNER_RESOURCE_TAG_KEY, COPY_REQUEST_TAG_KEY)
 
 # Top-level key that on_event adds to the event; the provider framework merges it
 # into the event that every is_complete poll receives (the only state that survives).
@@ -79,7 +85,7 @@ MAX_TIMEOUT_SECONDS = 57 * 60
 MIN_POLL_INTERVAL_SECONDS = 5
 MAX_POLL_INTERVAL_SECONDS = 10 * 60
 MAX_TAGS_PER_MODEL = 50
-MAX_USER_TAGS = MAX_TAGS_PER_MODEL - 1  # one is the ownership tag
+MAX_USER_TAGS = MAX_TAGS_PER_MODEL - len(OWNERSHIP_TAG_KEYS)
 
 
 RequestType = Literal["Create", "Update", "Delete"]

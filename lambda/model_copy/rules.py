@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .contract import MAX_USER_TAGS, OWNER_TAG_KEY
+from .contract import MAX_TAGS_PER_MODEL, MAX_USER_TAGS, OWNERSHIP_TAG_KEYS
 
 # botocore shape "ModelArn" (CreateModelCopyJob.sourceModelArn).
 SOURCE_MODEL_ARN_PATTERN = re.compile(
@@ -117,15 +117,16 @@ def check_tag_count(count: int) -> None:
         raise PropertyValidationError(
             "tags",
             f"{count} tags",
-            f"at most {MAX_USER_TAGS} tags are allowed (50 per model, one is the {OWNER_TAG_KEY} ownership tag)",
+            f"at most {MAX_USER_TAGS} tags are allowed ({MAX_TAGS_PER_MODEL} per model, "
+            f"{len(OWNERSHIP_TAG_KEYS)} are the construct's ownership tags)",
         )
 
 
 def check_tag_key(key: str) -> None:
     if key.lower().startswith("aws:"):
         raise PropertyValidationError("tags", key, "tag keys beginning with 'aws:' are reserved by AWS")
-    if key == OWNER_TAG_KEY:
-        raise PropertyValidationError("tags", key, "this key is reserved for the construct's ownership tag")
+    if key in OWNERSHIP_TAG_KEYS:
+        raise PropertyValidationError("tags", key, "this key is reserved for the construct's ownership tags")
     if not TAG_KEY_PATTERN.fullmatch(key):
         raise PropertyValidationError(
             "tags", key, "tag keys are 1 to 128 characters of letters, digits, spaces and _.:/=+-@"
