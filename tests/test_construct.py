@@ -54,27 +54,68 @@ POLL = {
     "Resource": region_arn(":model-copy-job/*"),
 }
 LIST = {"Sid": "FindJobsToResume", "Effect": "Allow", "Action": "bedrock:ListModelCopyJobs", "Resource": "*"}
-GET_MODEL = {
-    "Sid": "CheckAdoptedModelExists",
+OWNER_STACK = "bedrock-model-copy:owner-stack"
+OWNER_RESOURCE = "bedrock-model-copy:owner-resource"
+COPY_REQUEST = "bedrock-model-copy:copy-request"
+READ = {
+    "Sid": "ReadModelsAndTheirOwners",
     "Effect": "Allow",
-    "Action": "bedrock:GetCustomModel",
+    "Action": ["bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
     "Resource": region_arn(":custom-model/*"),
 }
-OWNED = {"StringEquals": {"aws:ResourceTag/bedrock-model-copy:owner-stack": {"Ref": "AWS::StackName"}}}
+STACK_PHASE = {
+    "Sid": "ReadOwnStackPhase",
+    "Effect": "Allow",
+    "Action": "cloudformation:DescribeStacks",
+    "Resource": {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":cloudformation:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":stack/",
+                {"Ref": "AWS::StackName"},
+                "/*",
+            ],
+        ]
+    },
+}
+OWNED = {f"aws:ResourceTag/{OWNER_STACK}": {"Ref": "AWS::StackName"}}
 DELETE = {
     "Sid": "DeleteOwnCopies",
     "Effect": "Allow",
     "Action": "bedrock:DeleteCustomModel",
     "Resource": region_arn(":custom-model/*"),
-    "Condition": OWNED,
+    "Condition": {"StringEquals": OWNED},
 }
 RETAG = {
     "Sid": "RetagOwnCopies",
     "Effect": "Allow",
     "Action": ["bedrock:TagResource", "bedrock:UntagResource"],
     "Resource": region_arn(":custom-model/*"),
-    "Condition": {**OWNED, "ForAllValues:StringNotEquals": {"aws:TagKeys": ["bedrock-model-copy:owner-stack"]}},
+    "Condition": {
+        "StringEquals": OWNED,
+        "ForAllValues:StringNotEquals": {"aws:TagKeys": [OWNER_STACK, OWNER_RESOURCE, COPY_REQUEST]},
+    },
 }
+RECORD_UPGRADED = {
+    "Sid": "RecordOwnershipOfUpgradedCopies",
+    "Effect": "Allow",
+    "Action": "bedrock:TagResource",
+    "Resource": region_arn(":custom-model/*"),
+    "Condition": {
+        "StringEquals": OWNED,
+        "Null": {f"aws:ResourceTag/{OWNER_RESOURCE}": "true"},
+        "ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_RESOURCE, COPY_REQUEST]},
+    },
+}
+# Granted whenever the provider exists: clean-up and rollback deletes run under the policy of the
+# template that no longer holds the copy (the IAM-order rule of the ownership issue).
+ALWAYS = [POLL, READ, STACK_PHASE, DELETE, RETAG, RECORD_UPGRADED]
 
 
 def start(resources: list[Any]) -> dict[str, Any]:
@@ -83,7 +124,13 @@ def start(resources: list[Any]) -> dict[str, Any]:
         "Effect": "Allow",
         "Action": "bedrock:CreateModelCopyJob",
         "Resource": resources,
-        "Condition": {"StringEquals": {"aws:RequestedRegion": {"Ref": "AWS::Region"}}},
+        "Condition": {
+            "StringEquals": {
+                "aws:RequestedRegion": {"Ref": "AWS::Region"},
+                f"aws:RequestTag/{OWNER_STACK}": {"Ref": "AWS::StackName"},
+            },
+            "Null": {f"aws:RequestTag/{OWNER_RESOURCE}": "false", f"aws:RequestTag/{COPY_REQUEST}": "false"},
+        },
     }
 
 
@@ -257,32 +304,19 @@ def test_attributes_are_get_att_of_the_contract_names() -> None:
 def test_policy_waiter_only() -> None:
     stack = new_stack()
     ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN)
-    assert bedrock_policy(Template.from_stack(stack)) == {"Version": "2012-10-17", "Statement": [POLL]}
+    assert bedrock_policy(Template.from_stack(stack)) == {"Version": "2012-10-17", "Statement": ALWAYS}
 
 
-def test_policy_copy_retain_with_or_without_tags() -> None:
-    # Tag permissions come with the first copy: a later deploy that removes the last tag still needs
-    # UntagResource after CloudFormation has updated the policy (and TagResource for its rollback).
-    for tags in ({}, {"a": "b"}):
+def test_policy_is_the_same_for_retain_destroy_and_tags() -> None:
+    # Delete and retag permissions do not follow the removal policy or the tags: a later deploy that
+    # removes the last DESTROY copy or tag still needs them after CloudFormation has updated the policy.
+    for tags, policy in (({}, cdk.RemovalPolicy.RETAIN), ({"a": "b"}, cdk.RemovalPolicy.DESTROY)):
         stack = new_stack()
-        BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", tags=tags)
+        BedrockModelCopy(
+            stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", tags=tags, removal_policy=policy
+        )
         statements = bedrock_policy(Template.from_stack(stack))["Statement"]
-        assert statements == [POLL, start([SOURCE_ARN]), LIST, GET_MODEL, RETAG]
-
-
-def test_policy_copy_destroy() -> None:
-    stack = new_stack()
-    BedrockModelCopy(
-        stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", removal_policy=cdk.RemovalPolicy.DESTROY
-    )
-    assert bedrock_policy(Template.from_stack(stack))["Statement"] == [
-        POLL,
-        start([SOURCE_ARN]),
-        LIST,
-        GET_MODEL,
-        RETAG,
-        DELETE,
-    ]
+        assert statements == [*ALWAYS, start([SOURCE_ARN]), LIST]
 
 
 def test_policy_every_option_and_sources_deduplicated() -> None:
@@ -295,7 +329,7 @@ def test_policy_every_option_and_sources_deduplicated() -> None:
     BedrockModelCopy(stack, "C", source_model_arn=other, target_model_name="c")
     ModelCopyJobWaiter(stack, "W", job_arn=JOB_ARN)
     statements = bedrock_policy(Template.from_stack(stack))["Statement"]
-    assert statements == [POLL, start([SOURCE_ARN, other]), LIST, GET_MODEL, RETAG, DELETE]
+    assert statements == [*ALWAYS, start([SOURCE_ARN, other]), LIST]
 
 
 def test_policy_token_source_is_scoped_to_the_accounts_custom_models() -> None:
@@ -308,7 +342,7 @@ def test_policy_token_source_is_scoped_to_the_accounts_custom_models() -> None:
             ["arn:", {"Ref": "AWS::Partition"}, ":bedrock:*:", {"Ref": "AWS::AccountId"}, ":custom-model/*"],
         ]
     }
-    assert bedrock_policy(Template.from_stack(stack))["Statement"][1] == start([expected])
+    assert bedrock_policy(Template.from_stack(stack))["Statement"][len(ALWAYS)] == start([expected])
 
 
 def test_policy_stays_bounded_with_many_distinct_sources() -> None:
@@ -323,7 +357,7 @@ def test_policy_stays_bounded_with_many_distinct_sources() -> None:
         )
     template = Template.from_stack(stack)
     statements = bedrock_policy(template)["Statement"]
-    assert statements[1]["Resource"] == [
+    assert statements[len(ALWAYS)]["Resource"] == [
         "arn:aws:bedrock:us-east-1:111122223333:custom-model/*",
         "arn:aws:bedrock:us-east-1:444455556666:custom-model/*",
     ]
@@ -465,3 +499,41 @@ def test_asset_path_does_not_depend_on_the_working_directory(tmp_path: Path, mon
     monkeypatch.chdir(tmp_path)
     assert handler_asset_dir().is_absolute()
     assert (handler_asset_dir() / "model_copy" / "handler.py").is_file()
+
+
+# ---------------------------------------------------------------- the final DeletionPolicy decides
+
+
+def _deletion(stack: cdk.Stack) -> tuple[str, str]:
+    (resource,) = Template.from_stack(stack).find_resources("Custom::BedrockModelCopy").values()
+    return resource["DeletionPolicy"], resource["Properties"]["DeleteModelOnDelete"]
+
+
+@pytest.mark.parametrize(
+    ("prop", "apply", "expected"),
+    [
+        (cdk.RemovalPolicy.RETAIN, None, ("Retain", "false")),
+        (cdk.RemovalPolicy.DESTROY, None, ("Delete", "true")),
+        (cdk.RemovalPolicy.RETAIN, lambda stack, copy: cdk.RemovalPolicies.of(stack).destroy(), ("Delete", "true")),
+        (cdk.RemovalPolicy.DESTROY, lambda stack, copy: cdk.RemovalPolicies.of(stack).retain(), ("Retain", "false")),
+        (
+            cdk.RemovalPolicy.RETAIN,
+            lambda stack, copy: copy.resource.apply_removal_policy(cdk.RemovalPolicy.DESTROY),
+            ("Delete", "true"),
+        ),
+        (
+            cdk.RemovalPolicy.DESTROY,
+            lambda stack, copy: setattr(copy.cfn_resource.cfn_options, "deletion_policy", cdk.CfnDeletionPolicy.RETAIN),
+            ("Retain", "false"),
+        ),
+    ],
+    ids=["prop-retain", "prop-destroy", "aspect-destroy", "aspect-retain", "apply-destroy", "cfn-options-retain"],
+)
+def test_the_handler_deletes_the_model_exactly_when_the_final_deletion_policy_is_delete(
+    prop: cdk.RemovalPolicy, apply: Any, expected: tuple[str, str]
+) -> None:
+    stack = new_stack()
+    copy = BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", removal_policy=prop)
+    if apply is not None:
+        apply(stack, copy)
+    assert _deletion(stack) == expected

@@ -12,6 +12,7 @@ from aws_cdk import aws_kms as kms
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock
 from conftest import ENV, JOB_ARN, SOURCE_ARN, copy_properties
+from constructs import Construct
 
 EXAMPLE_JOB_ARN = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/amazon.titan-text-lite-v1:0:4k/abcdef123456"
 
@@ -225,7 +226,6 @@ def test_log_retention_context_must_be_a_cloudwatch_period() -> None:
         "arn:aws:bedrock:us-east-1:444455556666:custom-model/imported/abcdefghij12",
         "arn:aws:bedrock:eu-central-1:444455556666:custom-model/meta.llama3-1-8b-instruct-v1:0:128k/abcdefghij12",
         "arn:aws:bedrock:us-east-1:111122223333:custom-model/anthropic.claude-3-haiku-20240307-v1:0:200k/a1b2c3d4e5f6",
-        "arn:aws-us-gov:bedrock:us-gov-west-1:111122223333:custom-model/amazon.titan-text-lite-v1/abcdefghij12",
         "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0",
     ],
 )
@@ -233,16 +233,95 @@ def test_service_model_sources_are_accepted(source: str) -> None:
     copy(source_model_arn=source)
 
 
+def test_a_source_in_the_stacks_other_partition_is_accepted_there_and_refused_elsewhere() -> None:
+    gov_source = "arn:aws-us-gov:bedrock:us-gov-west-1:111122223333:custom-model/amazon.titan-text-lite-v1/abcdefghij12"
+    gov = cdk.Stack(cdk.App(), "Gov", env=cdk.Environment(account="111122223333", region="us-gov-east-1"))
+    copy(gov, source_model_arn=gov_source)
+    with pytest.raises(
+        ValueError,
+        match=r"source_model_arn 'arn:aws-us-gov:.*' is not valid: is in partition 'aws-us-gov'; stack S deploys to "
+        r"partition 'aws'",
+    ):
+        copy(source_model_arn=gov_source)
+
+
 @pytest.mark.parametrize(
-    "key_arn",
+    ("job_arn", "rule"),
     [
-        "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-        "arn:aws:kms:us-west-2:111122223333:alias/model-copies",
+        (
+            "arn:aws:bedrock:us-east-1:111122223333:model-copy-job/abcdefghij12",
+            r"is in Region us-east-1; a model copy job can only be read in its own Region, and stack S deploys to "
+            r"us-west-2: put the ModelCopyJobWaiter in a stack of us-east-1",
+        ),
+        (
+            "arn:aws-cn:bedrock:us-west-2:111122223333:model-copy-job/abcdefghij12",
+            r"is in partition 'aws-cn'; stack S deploys to partition 'aws'",
+        ),
     ],
 )
-def test_kms_key_arns_and_aliases_are_accepted(key_arn: str) -> None:
+def test_waiter_job_must_be_in_the_stacks_region_and_partition(job_arn: str, rule: str) -> None:
+    with pytest.raises(ValueError, match=rf"job_arn '{re.escape(job_arn)}' is not valid: {rule}"):
+        ModelCopyJobWaiter(new_stack(), "Wait", job_arn=job_arn)
+
+
+def test_waiter_job_region_is_left_to_deploy_time_in_an_environment_agnostic_stack() -> None:
+    stack = cdk.Stack(cdk.App(), "Agnostic")
+    ModelCopyJobWaiter(stack, "Wait", job_arn="arn:aws:bedrock:us-east-1:111122223333:model-copy-job/abcdefghij12")
+
+
+@pytest.mark.parametrize("tags", [{"n": 5}, {"n": None}, {7: "x"}])
+def test_tag_keys_and_values_must_be_strings(tags: dict[Any, Any]) -> None:
+    with pytest.raises(ValueError, match=r"tags .* is not valid: tag keys and values must be strings"):
+        copy(tags=tags)
+
+
+def test_two_copies_with_one_name_in_a_stack_are_refused_naming_both_paths() -> None:
     stack = new_stack()
+    copy(stack)
+    with pytest.raises(
+        ValueError,
+        match=r"target_model_name 'copy-1' is not valid: is already the target_model_name of S/Copy; S/Other/Copy2 "
+        r"would share that copy and its model",
+    ):
+        BedrockModelCopy(Construct(stack, "Other"), "Copy2", source_model_arn=SOURCE_ARN, target_model_name="copy-1")
+
+
+def test_one_name_in_two_stacks_is_fine() -> None:
+    app = cdk.App()
+    copy(cdk.Stack(app, "A", env=ENV))
+    copy(cdk.Stack(app, "B", env=ENV))
+
+
+def test_an_alias_imported_by_name_is_refused_with_the_fix() -> None:
+    stack = new_stack()
+    alias = kms.Alias.from_alias_name(stack, "Alias", "alias/model-copies")
+    with pytest.raises(
+        ValueError,
+        match=r"target_kms_key '.*alias/model-copies' is not valid: is an imported alias: IAM grants on an alias ARN "
+        r"do not reach the key behind it.*kms.Key.from_key_arn",
+    ):
+        copy(stack, target_kms_key=alias)
+
+
+def test_aliases_that_know_their_key_are_accepted_and_grant_the_key() -> None:
+    stack = new_stack()
+    key = kms.Key(stack, "Key")
+    copy(stack, target_kms_key=kms.Alias(stack, "Alias", alias_name="alias/copies", target_key=key))
+    imported = kms.Alias.from_alias_attributes(stack, "Imported", alias_name="alias/x", alias_target_key=key)
+    BedrockModelCopy(stack, "Copy2", source_model_arn=SOURCE_ARN, target_model_name="copy-2", target_kms_key=imported)
+
+
+def test_kms_key_arns_are_accepted() -> None:
+    stack = new_stack()
+    key_arn = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     copy(stack, target_kms_key=kms.Key.from_key_arn(stack, "Key", key_arn))
+
+
+def test_an_alias_arn_imported_as_a_key_is_refused() -> None:
+    stack = new_stack()
+    key = kms.Key.from_key_arn(stack, "Key", "arn:aws:kms:us-west-2:111122223333:alias/model-copies")
+    with pytest.raises(ValueError, match=r"is an imported alias"):
+        copy(stack, target_kms_key=key)
 
 
 def test_opaque_job_arn_from_the_api_reference_is_accepted() -> None:

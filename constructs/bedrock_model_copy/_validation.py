@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration, Stack, Token
+from aws_cdk.region_info import RegionInfo
 
 from ._asset import load_handler_module
 from ._contract import MAX_POLL_INTERVAL_SECONDS, MAX_TIMEOUT_SECONDS, MIN_POLL_INTERVAL_SECONDS
@@ -45,9 +46,13 @@ def check_job_arn(value: str) -> None:
 
 
 def check_tags(tags: Mapping[str, str]) -> None:
-    """Check the count always, and each key and value that is not a token."""
+    """Check the count always, the types always, and each key and value that is not a token."""
     _rules.check_tag_count(len(tags))
     for key, value in tags.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise PropertyValidationError(
+                "tags", f"{key!r}: {value!r}", "tag keys and values must be strings (for example {'cost-center': '42'})"
+            )
         if _concrete(key):
             _rules.check_tag_key(key)
             if _concrete(value):
@@ -86,4 +91,33 @@ def check_timeout(seconds: int, poll_interval_seconds: int) -> None:
             "timeout",
             f"{seconds} seconds",
             f"must be at least poll_interval ({poll_interval_seconds} seconds)",
+        )
+
+
+def _arn_field(arn: str, index: int) -> str:
+    parts = arn.split(":")
+    return parts[index] if len(parts) > index else ""
+
+
+def check_arn_location(prop: str, arn: str, scope: Stack, *, same_region: bool) -> None:
+    """Refuse a concrete ARN outside the stack's partition (and Region, with ``same_region``).
+
+    A Bedrock call made in this stack's Region cannot reach another partition, and a model
+    copy job can only be read in the Region it runs in. Tokens and stacks without a
+    concrete Region are left to deploy time.
+    """
+    if not _concrete(arn) or not _concrete(scope.region):
+        return
+    partition = RegionInfo.get(scope.region).partition
+    arn_partition, arn_region = _arn_field(arn, 1), _arn_field(arn, 3)
+    if partition and arn_partition != partition:
+        raise PropertyValidationError(
+            prop, arn, f"is in partition {arn_partition!r}; stack {scope.stack_name} deploys to partition {partition!r}"
+        )
+    if same_region and arn_region != scope.region:
+        raise PropertyValidationError(
+            prop,
+            arn,
+            f"is in Region {arn_region}; a model copy job can only be read in its own Region, and stack "
+            f"{scope.stack_name} deploys to {scope.region}: put the ModelCopyJobWaiter in a stack of {arn_region}",
         )

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy
+import jsii
+from aws_cdk import (
+    CfnDeletionPolicy,
+    CfnResource,
+    CustomResource,
+    Duration,
+    IResolveContext,
+    IStringProducer,
+    Lazy,
+    RemovalPolicy,
+    Stack,
+)
 from aws_cdk import aws_kms as kms
 
 from constructs import Construct
@@ -33,6 +44,22 @@ DEFAULT_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS)
 DEFAULT_POLL_INTERVAL = Duration.seconds(30)
 # CloudFormation's ceiling for a custom resource; the handler's timeout stays below it.
 SERVICE_TIMEOUT = Duration.hours(1)
+
+
+@jsii.implements(IStringProducer)
+class _DeletesModelProducer:
+    """``DeleteModelOnDelete`` from the resource's final DeletionPolicy, read when the template is resolved.
+
+    So whoever sets the policy (the ``removal_policy`` prop, ``apply_removal_policy``,
+    ``RemovalPolicies`` aspects or an escape hatch) decides whether the model is deleted.
+    """
+
+    def __init__(self, construct: _ModelCopyJobResource) -> None:
+        self._construct = construct
+
+    def produce(self, context: IResolveContext) -> str:
+        policy = self._construct.cfn_resource.cfn_options.deletion_policy
+        return "true" if policy == CfnDeletionPolicy.DELETE else "false"
 
 
 class _ModelCopyJobResource(Construct):
@@ -82,6 +109,13 @@ class _ModelCopyJobResource(Construct):
         )
         for python_name, cfn_name in ATTRIBUTES.items():
             setattr(self, python_name, self.resource.get_att_string(cfn_name))
+
+    @property
+    def cfn_resource(self) -> CfnResource:
+        """The ``Custom::BedrockModelCopy`` CloudFormation resource (an escape hatch)."""
+        child = self.resource.node.default_child
+        assert isinstance(child, CfnResource)
+        return child
 
 
 class BedrockModelCopy(_ModelCopyJobResource):
@@ -145,6 +179,7 @@ class BedrockModelCopy(_ModelCopyJobResource):
         poll_interval: Duration | None = None,
     ) -> None:
         validation.check_source_model_arn(source_model_arn)
+        validation.check_arn_location("source_model_arn", source_model_arn, Stack.of(scope), same_region=False)
         validation.check_target_model_name(target_model_name)
         tags = dict(tags or {})
         validation.check_tags(tags)
@@ -157,13 +192,11 @@ class BedrockModelCopy(_ModelCopyJobResource):
             raise validation.PropertyValidationError(
                 "removal_policy", str(removal_policy), "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY"
             )
-        deletes_model = removal_policy == RemovalPolicy.DESTROY
-
         properties: dict[str, Any] = {
             PROP_MODE: MODE_COPY,
             PROP_SOURCE_MODEL_ARN: source_model_arn,
             PROP_TARGET_MODEL_NAME: target_model_name,
-            PROP_DELETE_MODEL_ON_DELETE: "true" if deletes_model else "false",
+            PROP_DELETE_MODEL_ON_DELETE: Lazy.uncached_string(_DeletesModelProducer(self)),
         }
         if kms_key_id:
             properties[PROP_TARGET_MODEL_KMS_KEY_ID] = kms_key_id
@@ -177,7 +210,9 @@ class BedrockModelCopy(_ModelCopyJobResource):
             poll_interval=poll_interval,
             removal_policy=removal_policy,
         )
-        self.provider.register_copy(source_model_arn=source_model_arn, deletes_model=deletes_model)
+        self.provider.register_copy(
+            source_model_arn=source_model_arn, target_model_name=target_model_name, path=self.node.path
+        )
         if target_kms_key is not None:
             self.provider.grant_kms_key(target_kms_key)
 
@@ -219,6 +254,7 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
         poll_interval: Duration | None = None,
     ) -> None:
         validation.check_job_arn(job_arn)
+        validation.check_arn_location("job_arn", job_arn, Stack.of(scope), same_region=True)
         super().__init__(
             scope,
             id,
