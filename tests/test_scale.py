@@ -41,7 +41,7 @@ def _largest_policy(template: dict[str, object]) -> int:
     return max(
         len(json.dumps(r["Properties"]["PolicyDocument"], separators=(",", ":")))
         for r in resources.values()
-        if r["Type"] == "AWS::IAM::Policy"
+        if r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
     )
 
 
