@@ -56,6 +56,8 @@ NAG_IAM5 = "AwsSolutions::AwsSolutions-IAM5"
 NAG_SF2 = "AwsSolutions::AwsSolutions-SF2"
 # cdk-nag packs with a rule for Lambda dead-letter queues, and for inline IAM policies.
 DLQ_PACKS = ("Serverless", "NIST.800.53.R5", "HIPAA.Security")
+# What ec2:CreateNetworkInterface and the other ENI actions of a VPC function are authorized on.
+ENI_RESOURCE_KINDS = ("network-interface", "subnet", "security-group")
 INLINE_POLICY_PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
 
 
@@ -341,7 +343,10 @@ class ModelCopyProvider(Construct):
                     "ec2:AssignPrivateIpAddresses",
                     "ec2:UnassignPrivateIpAddresses",
                 ],
-                resources=[f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:*/*"],
+                # CreateNetworkInterface is authorized on the interface, its subnet and its security groups.
+                resources=[
+                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}/*" for kind in ENI_RESOURCE_KINDS
+                ],
             )
         )
 
@@ -440,11 +445,15 @@ class ModelCopyProvider(Construct):
                     "the function)."
                 )
             if self.options.vpc is not None:
-                reasons[f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:*/*]"] = (
-                    "Lambda creates, deletes and re-addresses the function's network interfaces with the execution "
-                    "role; their ids are not known in advance, and the Lambda developer guide asks for all resource "
-                    "ids of the account and Region (arn:...:ec2:region:account:*/*) for DeleteNetworkInterface."
-                )
+                for kind in ENI_RESOURCE_KINDS:
+                    reasons[
+                        f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:{kind}/*]"
+                    ] = (
+                        "Lambda creates, deletes and re-addresses the function's network interfaces with the "
+                        "execution role; their ids are not known in advance, and the Lambda developer guide asks for "
+                        "every id of the account and Region in DeleteNetworkInterface. Only network interfaces, "
+                        "subnets and security groups of this account and Region (vpc option)."
+                    )
             if reasons:
                 _acknowledge(role.policy, reasons)
 
