@@ -14,13 +14,16 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 STAMP := $(VENV)/.installed
 LOWER_VENV := .venv-lower
 LOWER_STAMP := $(LOWER_VENV)/.installed
+# checkov and parliament (tests/test_regulated.py) need their own venv: see requirements-scanners.txt.
+SCANNERS_VENV := .venv-scanners
+SCANNERS_STAMP := $(SCANNERS_VENV)/.installed
 # The tests that need nothing newer than the supported lower bounds (requirements-lower.txt).
 LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test_contract.py \
 	tests/test_scale.py tests/test_lifecycle.py tests/test_handler_stubber.py
 
 .PHONY: venv synth test lint unit test-lower demo bench dist integ clean
 
-venv: $(STAMP)
+venv: $(STAMP) $(SCANNERS_STAMP)
 
 $(STAMP): requirements-dev.txt pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +46,11 @@ lint: venv
 
 unit: venv
 	$(BIN)/python -m pytest
+
+$(SCANNERS_STAMP): requirements-scanners.txt
+	test -x $(SCANNERS_VENV)/bin/python || $(PYTHON) -m venv $(SCANNERS_VENV)
+	$(SCANNERS_VENV)/bin/python -m pip install --quiet -r requirements-scanners.txt
+	touch $@
 
 $(LOWER_STAMP): requirements-lower.txt
 	test -x $(LOWER_VENV)/bin/python || $(PYTHON) -m venv $(LOWER_VENV)
@@ -69,4 +77,4 @@ integ: venv
 	$(BIN)/python integ/run.py
 
 clean:
-	rm -rf $(VENV) $(LOWER_VENV) node_modules integ/node_modules cdk.out dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LOWER_VENV) $(SCANNERS_VENV) node_modules integ/node_modules cdk.out dist build *.egg-info .pytest_cache .mypy_cache .ruff_cache

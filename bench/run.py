@@ -81,7 +81,7 @@ def template_figures(template: dict[str, Any]) -> dict[str, int]:
     policies = [
         len(json.dumps(r["Properties"]["PolicyDocument"], separators=(",", ":")))
         for r in resources.values()
-        if r["Type"] == "AWS::IAM::Policy"
+        if r["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
     ]
     return {
         "resources": len(resources),

@@ -19,7 +19,10 @@ OVERHEAD_COUNTS = {
     "AWS::Lambda::Function": 5,  # on_event, is_complete, 3 framework functions
     "AWS::StepFunctions::StateMachine": 1,
     "AWS::IAM::Role": 4,
-    "AWS::IAM::Policy": 5,
+    # Customer managed policies: the Bedrock policy and one per role this library makes; the
+    # waiter state machine's role (made inside custom_resources.Provider) keeps an inline policy.
+    "AWS::IAM::ManagedPolicy": 4,
+    "AWS::IAM::Policy": 1,
     "AWS::Logs::LogGroup": 2,
 }
 REGION_ARN = {
@@ -58,11 +61,12 @@ OWNER_STACK = "bedrock-model-copy:owner-stack"
 OWNER_RESOURCE = "bedrock-model-copy:owner-resource"
 COPY_REQUEST = "bedrock-model-copy:copy-request"
 READ = {
-    "Sid": "ReadModelsAndTheirOwners",
+    "Sid": "ReadModels",
     "Effect": "Allow",
-    "Action": ["bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
+    "Action": "bedrock:GetCustomModel",
     "Resource": region_arn(":custom-model/*"),
 }
+READ_TAGS = {"Sid": "ReadOwnershipTags", "Effect": "Allow", "Action": "bedrock:ListTagsForResource", "Resource": "*"}
 STACK_PHASE = {
     "Sid": "ReadOwnStackPhase",
     "Effect": "Allow",
@@ -115,7 +119,7 @@ RECORD_UPGRADED = {
 }
 # Granted whenever the provider exists: clean-up and rollback deletes run under the policy of the
 # template that no longer holds the copy (the IAM-order rule of the ownership issue).
-ALWAYS = [POLL, READ, STACK_PHASE, DELETE, RETAG, RECORD_UPGRADED]
+ALWAYS = [POLL, READ, READ_TAGS, STACK_PHASE, DELETE, RETAG, RECORD_UPGRADED]
 
 
 def start(resources: list[Any]) -> dict[str, Any]:
@@ -139,7 +143,10 @@ def new_stack(context: dict[str, Any] | None = None) -> cdk.Stack:
 
 
 def bedrock_policy(template: Template) -> dict[str, Any]:
-    policies = template.find_resources("AWS::IAM::Policy", {"Properties": {"PolicyName": "bedrock-model-copy"}})
+    policies = template.find_resources(
+        "AWS::IAM::ManagedPolicy",
+        {"Properties": {"Description": "bedrock-model-copy: Bedrock permissions of the model copy handler"}},
+    )
     assert len(policies) == 1
     return next(iter(policies.values()))["Properties"]["PolicyDocument"]
 
@@ -361,22 +368,24 @@ def test_policy_stays_bounded_with_many_distinct_sources() -> None:
         "arn:aws:bedrock:us-east-1:111122223333:custom-model/*",
         "arn:aws:bedrock:us-east-1:444455556666:custom-model/*",
     ]
-    total = sum(
-        len(json.dumps(p["Properties"]["PolicyDocument"])) for p in template.find_resources("AWS::IAM::Policy").values()
-    )
-    assert total < 10_240
+    # A customer managed policy holds at most 6,144 characters (IAM quotas; whitespace not counted).
+    assert len(json.dumps(bedrock_policy(template), separators=(",", ":"))) < 6_144
 
 
 VIA_BEDROCK = {
     "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["bedrock.us-west-2.", {"Ref": "AWS::URLSuffix"}]]}}
 }
-KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"]
+KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+# CreateGrant only for grants that Bedrock makes for itself (kms:GrantIsForAWSResource), through Bedrock.
+CREATE_GRANT_CONDITION = {**VIA_BEDROCK, "Bool": {"kms:GrantIsForAWSResource": "true"}}
 
 
 def handler_role_statements(template: Template) -> list[dict[str, Any]]:
-    policies = template.find_resources(
-        "AWS::IAM::Policy", {"Properties": {"PolicyName": Match.string_like_regexp("HandlerRoleDefaultPolicy")}}
-    )
+    policies = {
+        logical_id: policy
+        for logical_id, policy in template.find_resources("AWS::IAM::ManagedPolicy").items()
+        if logical_id.startswith("BedrockModelCopyProviderHandlerRolePolicy")
+    }
     (policy,) = policies.values()
     return policy["Properties"]["PolicyDocument"]["Statement"]
 
@@ -386,12 +395,19 @@ def test_kms_key_of_the_app_is_granted_through_its_grant_method_with_via_service
     key = kms.Key(stack, "Key", enable_key_rotation=True)
     BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", target_kms_key=key)
     template = Template.from_stack(stack)
+    statements = handler_role_statements(template)
     assert {
         "Action": KMS_ACTIONS,
         "Effect": "Allow",
         "Resource": {"Fn::GetAtt": ["Key961B73FD", "Arn"]},
         "Condition": VIA_BEDROCK,
-    } in handler_role_statements(template)
+    } in statements
+    assert {
+        "Action": "kms:CreateGrant",
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": ["Key961B73FD", "Arn"]},
+        "Condition": CREATE_GRANT_CONDITION,
+    } in statements
     # The key's policy delegates to the account's IAM (CDK's default key policy), so Key.grant
     # needs no key-policy statement of its own for a role of the same account.
     (key_resource,) = template.find_resources("AWS::KMS::Key").values()
@@ -408,12 +424,14 @@ def test_imported_kms_key_gets_the_role_side_with_via_service() -> None:
     BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", target_kms_key=key)
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::KMS::Key", 0)
+    statements = handler_role_statements(template)
+    assert {"Action": KMS_ACTIONS, "Effect": "Allow", "Resource": key_arn, "Condition": VIA_BEDROCK} in statements
     assert {
-        "Action": KMS_ACTIONS,
+        "Action": "kms:CreateGrant",
         "Effect": "Allow",
         "Resource": key_arn,
-        "Condition": VIA_BEDROCK,
-    } in handler_role_statements(template)
+        "Condition": CREATE_GRANT_CONDITION,
+    } in statements
     template.has_resource_properties("Custom::BedrockModelCopy", {"TargetModelKmsKeyId": key_arn})
 
 
@@ -451,15 +469,19 @@ def test_no_wildcard_action_anywhere() -> None:
         removal_policy=cdk.RemovalPolicy.DESTROY,
     )
     ModelCopyJobWaiter(stack, "W", job_arn=JOB_ARN)
-    for policy in Template.from_stack(stack).find_resources("AWS::IAM::Policy").values():
+    template = Template.from_stack(stack)
+    policies = [*template.find_resources("AWS::IAM::Policy").values()]
+    policies += template.find_resources("AWS::IAM::ManagedPolicy").values()
+    assert len(policies) == 5
+    for policy in policies:
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             assert all("*" not in action for action in actions), statement
             if statement["Resource"] == "*":
-                # Only what AWS offers no resource-level permission for.
-                assert set(actions) <= {"bedrock:ListModelCopyJobs"} or all(a.startswith("logs:") for a in actions), (
-                    statement
-                )
+                # Only what AWS offers no resource-level permission for (no custom-model resource, for the tag read).
+                assert set(actions) <= {"bedrock:ListModelCopyJobs", "bedrock:ListTagsForResource"} or all(
+                    a.startswith("logs:") for a in actions
+                ), statement
 
 
 # ---------------------------------------------------------------- the handler asset

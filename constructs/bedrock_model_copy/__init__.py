@@ -4,6 +4,7 @@
 """
 
 from ._contract import OWNER_TAG_KEY, RESOURCE_TYPE
+from ._options import ModelCopyProviderOptions
 from ._provider import LOG_RETENTION_CONTEXT_KEY
 from .model_copy import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, BedrockModelCopy, ModelCopyJobWaiter
 
@@ -17,5 +18,6 @@ __all__ = [
     "RESOURCE_TYPE",
     "BedrockModelCopy",
     "ModelCopyJobWaiter",
+    "ModelCopyProviderOptions",
     "__version__",
 ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, cast
 
 import jsii
 from aws_cdk import (
     Acknowledgment,
     Aws,
+    CfnResource,
     Duration,
     IAnyProducer,
     IResolveContext,
@@ -17,6 +19,7 @@ from aws_cdk import (
     Token,
     Validations,
 )
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -36,55 +39,47 @@ from ._contract import (
     OWNERSHIP_TAG_KEYS,
     provider_total_timeout,
 )
+from ._options import DEFAULT_PROVIDER_OPTIONS, LOG_RETENTION_DAYS_ALLOWED, ModelCopyProviderOptions
 from ._validation import PropertyValidationError
 
 PROVIDER_ID = "BedrockModelCopyProvider"
 LOG_RETENTION_CONTEXT_KEY = "bedrock-model-copy:logRetentionDays"
 DEFAULT_LOG_RETENTION_DAYS = 365
-# The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
-LOG_RETENTION_DAYS_ALLOWED = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
 HANDLER_TIMEOUT = Duration.minutes(2)
 HANDLER_MEMORY_MB = 256
+# The provider framework's Node.js functions only relay events: Lambda's default, written out.
+FRAMEWORK_MEMORY_MB = 128
 
 # Source model ARNs are listed one by one in the CreateModelCopyJob statement until
 # they take this many characters; past it each is widened to its account and
 # Region (custom-model/*), so the policy stays bounded however many copies a stack has.
 SOURCE_ARNS_BUDGET_CHARS = 2500
 
-KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
+KMS_USE_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+KMS_CREATE_GRANT = "kms:CreateGrant"
+KMS_ACTIONS = (*KMS_USE_ACTIONS, KMS_CREATE_GRANT)
 
 
 NAG_IAM5 = "AwsSolutions::AwsSolutions-IAM5"
 NAG_SF2 = "AwsSolutions::AwsSolutions-SF2"
 OWN_STACK_NAG_ARN = "arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/<AWS::StackName>/*"
+# cdk-nag packs with a rule for Lambda dead-letter queues, and for inline IAM policies.
+DLQ_PACKS = ("Serverless", "NIST.800.53.R5", "HIPAA.Security")
+# What ec2:CreateNetworkInterface and the other ENI actions of a VPC function are authorized on.
+ENI_RESOURCE_KINDS = ("network-interface", "subnet", "security-group")
+INLINE_POLICY_PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
 
 
 def _acknowledge(scope: IConstruct, reasons: dict[str, str]) -> None:
     """Accept checker findings on ``scope`` (aws-cdk-lib's API; no cdk-nag import needed)."""
     Validations.of(scope).acknowledge(*(Acknowledgment(id=id, reason=reason) for id, reason in reasons.items()))
+
+
+def _skip_checkov(resource: CfnResource, reasons: dict[str, str]) -> None:
+    """Skip checkov checks on one resource, with the reason (checkov reads ``Metadata.checkov.skip``)."""
+    metadata = resource.get_metadata("checkov") or {"skip": []}
+    metadata["skip"] = [*metadata["skip"], *({"id": id, "comment": reason} for id, reason in reasons.items())]
+    resource.add_metadata("checkov", metadata)
 
 
 def check_kms_key_location(scope: Construct, key: kms.IKey) -> None:
@@ -154,6 +149,23 @@ class _PolicyProducer:
         return self._provider._render_bedrock_policy()
 
 
+class _ManagedPolicyRole(iam.Role):
+    """A role whose grants land in a customer managed policy of its own, not in an inline policy.
+
+    ``Grant``, ``Function`` and the provider framework add statements through
+    ``add_to_principal_policy``; here they go to one ``iam.ManagedPolicy`` attached to
+    this role only (compliance packs flag inline policies: NIST 800-53 AC-6, PCI DSS 7.2.1).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, description: str) -> None:
+        super().__init__(scope, id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description)
+        self.policy = iam.ManagedPolicy(self, "Policy", roles=[self], description=description)
+
+    def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
+        self.policy.add_statements(statement)
+        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self.policy)
+
+
 class ModelCopyProvider(Construct):
     """Handler functions, role, log groups and provider framework; one per stack.
 
@@ -162,14 +174,23 @@ class ModelCopyProvider(Construct):
     """
 
     @classmethod
-    def of(cls, scope: Construct, *, poll_interval_seconds: int) -> ModelCopyProvider:
+    def of(
+        cls,
+        scope: Construct,
+        *,
+        poll_interval_seconds: int,
+        options: ModelCopyProviderOptions | None = None,
+    ) -> ModelCopyProvider:
         """Return the stack's provider, creating it on first use.
 
         Raises
         ------
         ValueError
-            ``poll_interval`` differs from the one the stack's provider already polls at.
+            ``poll_interval`` or ``provider_options`` differs from what the stack's provider
+            already has, or ``provider_options`` cannot work.
         """
+        options = options or DEFAULT_PROVIDER_OPTIONS
+        options.check()
         stack = Stack.of(scope)
         existing = stack.node.try_find_child(PROVIDER_ID)
         if isinstance(existing, ModelCopyProvider):
@@ -181,44 +202,81 @@ class ModelCopyProvider(Construct):
                     f"provider, which polls every {existing.poll_interval_seconds} seconds; use the same "
                     "poll_interval for all of them (or put this one in another stack)",
                 )
+            if existing.options != options:
+                differing = [
+                    field.name
+                    for field in dataclasses.fields(options)
+                    if getattr(options, field.name) != getattr(existing.options, field.name)
+                ]
+                raise PropertyValidationError(
+                    "provider_options",
+                    f"differing in {', '.join(differing)}",
+                    f"every BedrockModelCopy and ModelCopyJobWaiter in stack {stack.stack_name} shares one "
+                    "provider, set up by the first of them; give all of them equal provider_options (the same "
+                    "ModelCopyProviderOptions object, or none)",
+                )
             return existing
-        return cls(stack, PROVIDER_ID, poll_interval_seconds=poll_interval_seconds)
+        return cls(stack, PROVIDER_ID, poll_interval_seconds=poll_interval_seconds, options=options)
 
-    def __init__(self, scope: Construct, id: str, *, poll_interval_seconds: int) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        poll_interval_seconds: int,
+        options: ModelCopyProviderOptions = DEFAULT_PROVIDER_OPTIONS,
+    ) -> None:
         super().__init__(scope, id)
         self.poll_interval_seconds = poll_interval_seconds
+        self.options = options
         self._source_arns: set[str] = set()
         self._token_sources = False
         self._copies = False
         self._names: dict[str, str] = {}
 
         retention_days = self._log_retention_days()
-        self.log_group = logs.LogGroup(self, "HandlerLogs", removal_policy=RemovalPolicy.DESTROY)
+        key = options.encryption_key
+        if key is not None:
+            self._let_cloudwatch_logs_use(key)
+        self.log_group = logs.LogGroup(self, "HandlerLogs", removal_policy=RemovalPolicy.DESTROY, encryption_key=key)
         waiter_log_group = logs.LogGroup(
             self,
             "WaiterLogs",
             log_group_name=f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-waiter",
             removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=key,
         )
         for log_group in (self.log_group, waiter_log_group):
             cfn_log_group = cast(logs.CfnLogGroup, log_group.node.default_child)
             cfn_log_group.retention_in_days = retention_days
 
-        self.handler_role = iam.Role(
-            self,
-            "HandlerRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Bedrock model copy handler (on_event, is_complete)",
+        self.handler_role = _ManagedPolicyRole(
+            self, "HandlerRole", description="Bedrock model copy handler (on_event, is_complete)"
         )
-        self.log_group.grant_write(self.handler_role)
-        bedrock_policy = iam.CfnPolicy(
+        # Two roles, as the framework asks: one that starts the waiter, one that it runs as.
+        framework_roles = {
+            name: _ManagedPolicyRole(
+                self, f"Framework{name}Role", description=f"Bedrock model copy: CDK provider framework ({purpose})"
+            )
+            for name, purpose in (("OnEvent", "starts the waiter"), ("Waiter", "is_complete and timeout steps"))
+        }
+        roles = [self.handler_role, *framework_roles.values()]
+        for role in roles:
+            self.log_group.grant_write(role)
+            if key is not None:
+                key.grant_decrypt(role)  # the functions' environment variables
+        bedrock_policy = iam.CfnManagedPolicy(
             self,
             "BedrockPolicy",
-            policy_name="bedrock-model-copy",
+            description="bedrock-model-copy: Bedrock permissions of the model copy handler",
             roles=[self.handler_role.role_name],
             policy_document=Lazy.uncached_any(_PolicyProducer(self)),
         )
 
+        security_groups = self._security_groups()
+        if options.vpc is not None:
+            for role in roles:
+                self._allow_network_interfaces(role)
         code = lambda_.Code.from_asset(str(handler_asset_dir()), exclude=ASSET_EXCLUDES)
         functions = []
         for name, handler in (("OnEvent", ON_EVENT_HANDLER), ("IsComplete", IS_COMPLETE_HANDLER)):
@@ -234,22 +292,17 @@ class ModelCopyProvider(Construct):
                 role=self.handler_role,
                 log_group=self.log_group,
                 description=f"Bedrock model copy: {handler}",
+                vpc=options.vpc,
+                vpc_subnets=options.vpc_subnets,
+                security_groups=security_groups,
+                environment_encryption=key,
+                tracing=lambda_.Tracing.ACTIVE if options.tracing else None,
+                reserved_concurrent_executions=options.reserved_concurrent_executions,
             )
             function.node.add_dependency(bedrock_policy)
             functions.append(function)
         self.on_event_function, self.is_complete_function = functions
 
-        # Two roles, as the framework asks: one that starts the waiter, one that it runs as.
-        framework_roles = {}
-        for name, purpose in (("OnEvent", "starts the waiter"), ("Waiter", "is_complete and timeout steps")):
-            role = iam.Role(
-                self,
-                f"Framework{name}Role",
-                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                description=f"Bedrock model copy: CDK provider framework ({purpose})",
-            )
-            self.log_group.grant_write(role)
-            framework_roles[name] = role
         self.provider = cr.Provider(
             self,
             "Provider",
@@ -264,17 +317,133 @@ class ModelCopyProvider(Construct):
             waiter_state_machine_log_options=cr.LogOptions(
                 destination=waiter_log_group, level=sfn.LogLevel.ALL, include_execution_data=False
             ),
+            vpc=options.vpc,
+            vpc_subnets=options.vpc_subnets,
+            security_groups=security_groups,
+            provider_function_env_encryption=key,
         )
+        self._configure_framework_functions(framework_roles)
         self.service_token = self.provider.service_token
         self._bedrock_policy = bedrock_policy
         self._acknowledge_checker_findings(framework_roles)
 
+    # ------------------------------------------------------------------ options
+
+    def _security_groups(self) -> list[ec2.ISecurityGroup] | None:
+        """The options' security groups; in a VPC without them, one that allows only outbound HTTPS."""
+        options = self.options
+        if options.vpc is None:
+            return None
+        if options.security_groups is not None:
+            return list(options.security_groups)
+        group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=options.vpc,
+            description="Bedrock model copy functions: outbound HTTPS to AWS APIs only",
+            allow_all_outbound=False,
+        )
+        group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to Bedrock, CloudWatch Logs, Lambda")
+        return [group]
+
+    def _allow_network_interfaces(self, role: iam.Role) -> None:
+        """What Lambda needs to attach a function to the VPC (the Lambda developer guide's list).
+
+        Written out instead of the AWS managed policy AWSLambdaVPCAccessExecutionRole, which also
+        grants logs:CreateLogGroup on every log group.
+        """
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="DescribeNetworkInterfaces",
+                actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+                resources=["*"],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ManageNetworkInterfaces",
+                actions=[
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                # CreateNetworkInterface is authorized on the interface, its subnet and its security groups.
+                resources=[
+                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}/*" for kind in ENI_RESOURCE_KINDS
+                ],
+            )
+        )
+
+    def _let_cloudwatch_logs_use(self, key: kms.IKey) -> None:
+        """Key-policy statement that lets CloudWatch Logs encrypt this account's log groups in this Region.
+
+        Only a ``kms.Key`` of the app can take it; an imported key needs it in its own policy (README).
+        """
+        stack = Stack.of(self)
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchLogsEncryptsBedrockModelCopyLogs",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.{stack.url_suffix}")],
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+
+    def _framework_functions(self) -> list[lambda_.Function]:
+        return [
+            cast(lambda_.Function, self.provider.node.find_child(f"framework-{name}"))
+            for name in ("onEvent", "isComplete", "onTimeout")
+        ]
+
+    def _configure_framework_functions(self, framework_roles: dict[str, _ManagedPolicyRole]) -> None:
+        """Memory, tracing and concurrency of what the provider framework creates.
+
+        ``custom_resources.Provider`` has no props for them, so they are set on its resources.
+        """
+        options = self.options
+        for function in self._framework_functions():
+            cfn_function = cast(lambda_.CfnFunction, function.node.default_child)
+            cfn_function.memory_size = FRAMEWORK_MEMORY_MB
+            if options.reserved_concurrent_executions is not None:
+                cfn_function.reserved_concurrent_executions = options.reserved_concurrent_executions
+            if options.tracing:
+                cfn_function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+        if options.tracing:
+            for role in framework_roles.values():
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"])
+                )
+            state_machine = self.provider.node.find_child("waiter-state-machine")
+            state_machine_role = cast(iam.Role, state_machine.node.find_child("Role"))
+            state_machine_role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "xray:PutTraceSegments",
+                        "xray:PutTelemetryRecords",
+                        "xray:GetSamplingRules",
+                        "xray:GetSamplingTargets",
+                    ],
+                    resources=["*"],
+                )
+            )
+            cfn_state_machine = cast(sfn.CfnStateMachine, state_machine.node.find_child("Resource"))
+            cfn_state_machine.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
+
     # ------------------------------------------------------------------ checker findings
 
-    def _acknowledge_checker_findings(self, framework_roles: dict[str, iam.Role]) -> None:
-        """Accept, with reasons, the cdk-nag findings that are inherent to the design.
+    def _acknowledge_checker_findings(self, framework_roles: dict[str, _ManagedPolicyRole]) -> None:
+        """Accept, with reasons, the checker findings that are inherent to the design.
 
-        Each acknowledgement names one finding and sits on the one resource it is about.
+        cdk-nag (all five packs) and checkov. Each acknowledgement names one finding
+        and sits on the one resource it is about.
         """
         stack = Stack.of(self)
 
@@ -283,18 +452,45 @@ class ModelCopyProvider(Construct):
             return f"{NAG_IAM5}[Resource::<{stack.get_logical_id(cfn_function)}.Arn>:*]"
 
         framework_note = "Written by aws-cdk-lib's provider framework (custom_resources.Provider), not this library: "
-        for role in framework_roles.values():
-            _acknowledge(
-                role,
-                {
-                    invoke_versions(function): framework_note
-                    + "lambda:InvokeFunction on the handler function and its versions (ARN:*), and nothing else."
-                    for function in (self.on_event_function, self.is_complete_function)
-                },
-            )
+        for role in (self.handler_role, *framework_roles.values()):
+            reasons = {}
+            if role is not self.handler_role:
+                reasons.update(
+                    {
+                        invoke_versions(function): framework_note
+                        + "lambda:InvokeFunction on the handler function and its versions (ARN:*), and nothing else."
+                        for function in (self.on_event_function, self.is_complete_function)
+                    }
+                )
+            if self.options.tracing or self.options.vpc is not None:
+                reasons[f"{NAG_IAM5}[Resource::*]"] = (
+                    "Only actions that have no resource-level permissions (Service Authorization Reference): "
+                    "xray:PutTraceSegments and xray:PutTelemetryRecords (tracing option), "
+                    "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (vpc option, needed by Lambda to attach "
+                    "the function)."
+                )
+            if self.options.vpc is not None:
+                for kind in ENI_RESOURCE_KINDS:
+                    reasons[
+                        f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:{kind}/*]"
+                    ] = (
+                        "Lambda creates, deletes and re-addresses the function's network interfaces with the "
+                        "execution role; their ids are not known in advance, and the Lambda developer guide asks for "
+                        "every id of the account and Region in DeleteNetworkInterface. Only network interfaces, "
+                        "subnets and security groups of this account and Region (vpc option)."
+                    )
+            if reasons:
+                _acknowledge(role.policy, reasons)
+
         state_machine = self.provider.node.find_child("waiter-state-machine")
+        state_machine_policy = state_machine.node.find_child("Role").node.find_child("DefaultPolicy")
+        inline_reason = (
+            framework_note + "the waiter state machine's role and its inline DefaultPolicy are created inside "
+            "custom_resources.Provider, which offers no prop to replace them. The policy is attached to that one "
+            "role, created and deleted with it; every policy this library writes is a customer managed policy."
+        )
         _acknowledge(
-            state_machine,
+            state_machine_policy,
             {
                 **{
                     invoke_versions(self.provider.node.find_child(f"framework-{name}")): framework_note
@@ -303,13 +499,29 @@ class ModelCopyProvider(Construct):
                 },
                 f"{NAG_IAM5}[Resource::*]": framework_note
                 + "CloudWatch Logs delivery for the waiter state machine (logs:CreateLogDelivery and related) "
-                "has no resource-level permissions.",
-                NAG_SF2: framework_note
-                + "the waiter state machine only retries one Lambda task on a timer; its logs go to the "
-                "WaiterLogs group (level ALL) and the handler logs every poll, so X-Ray tracing adds cost, "
-                "not insight.",
+                "and X-Ray (tracing option) have no resource-level permissions.",
+                **{f"{pack}::{pack}-IAMNoInlinePolicy": inline_reason for pack in INLINE_POLICY_PACKS},
             },
         )
+        _skip_checkov(
+            cast(iam.CfnPolicy, state_machine_policy.node.default_child),
+            {
+                "CKV_AWS_111": framework_note + "logs:CreateLogDelivery, logs:PutResourcePolicy and the other "
+                "CloudWatch Logs vended-delivery actions that Step Functions logging needs have no resource-level "
+                "permissions, so '*' is the only resource they accept."
+            },
+        )
+        if not self.options.tracing:
+            _acknowledge(
+                state_machine.node.find_child("Resource"),
+                {
+                    NAG_SF2: framework_note
+                    + "the waiter state machine only retries one Lambda task on a timer; its logs go to the "
+                    "WaiterLogs group (level ALL) and the handler logs every poll, so X-Ray tracing adds cost, "
+                    "not insight. Turn it on with ModelCopyProviderOptions(tracing=True).",
+                },
+            )
+        self._acknowledge_no_dead_letter_queues()
         _acknowledge(
             self._bedrock_policy,
             {
@@ -317,16 +529,19 @@ class ModelCopyProvider(Construct):
                     "cloudformation:DescribeStacks (read-only) on this stack only; the '*' is the stack id's "
                     "generated suffix."
                 ),
-                f"{NAG_IAM5}[Resource::*]": "bedrock:ListModelCopyJobs has no resource-level permission (Service "
-                "Authorization Reference): '*' is the only resource it accepts. It is read-only and lets the handler "
-                "resume a copy instead of starting a duplicate.",
+                f"{NAG_IAM5}[Resource::*]": (
+                    "Two read-only actions without a custom-model resource in the Service Authorization Reference, "
+                    "so '*' is the only resource sure to authorize them: bedrock:ListModelCopyJobs (lets the handler "
+                    "resume its own copy instead of starting a duplicate) and bedrock:ListTagsForResource (reads who "
+                    "owns a model before the handler changes or deletes it)."
+                ),
                 f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:model-copy-job/*]": (
                     "bedrock:GetModelCopyJob (read-only) on this account's copy jobs in this Region: job ARNs are "
                     "generated by Bedrock when a copy starts, and waiters poll jobs started elsewhere."
                 ),
                 f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:custom-model/*]": (
-                    "Copied model ARNs are generated by Bedrock. GetCustomModel and ListTagsForResource are "
-                    "read-only (does a resumed copy still exist, and who owns it); DeleteCustomModel, TagResource and "
+                    "Copied model ARNs are generated by Bedrock. GetCustomModel is read-only (does a resumed copy "
+                    "still exist); DeleteCustomModel, TagResource and "
                     f"UntagResource are limited by aws:ResourceTag/{OWNER_TAG_KEY} to models this stack copied, and "
                     "the ownership tags themselves cannot be changed (aws:TagKeys), except recording the owning "
                     "resource once on a copy made by version 0.1.0."
@@ -337,6 +552,37 @@ class ModelCopyProvider(Construct):
                 ),
             },
         )
+
+    def _acknowledge_no_dead_letter_queues(self) -> None:
+        """No function here is invoked in a way that would send anything to a dead-letter queue."""
+        synchronous = (
+            "A dead-letter queue only receives events of asynchronous invocations that failed; this function is "
+            "only invoked synchronously ({caller}), so a DLQ would never receive anything. Its errors go back to "
+            "the caller, and the provider framework reports them to CloudFormation as the resource's failure reason."
+        )
+        reasons = {
+            self.on_event_function: synchronous.format(caller="RequestResponse, by the provider framework's onEvent"),
+            self.is_complete_function: synchronous.format(
+                caller="RequestResponse, by the provider framework's isComplete"
+            ),
+            self.provider.node.find_child("framework-isComplete"): synchronous.format(
+                caller="a Lambda task of the waiter state machine, which retries it on a timer"
+            ),
+            self.provider.node.find_child("framework-onTimeout"): synchronous.format(
+                caller="a Lambda task of the waiter state machine, once, at the timeout"
+            ),
+            self.provider.node.find_child("framework-onEvent"): (
+                "CloudFormation invokes this custom resource entry point asynchronously with an event that carries "
+                "a pre-signed ResponseURL able to answer for the resource; a dead-letter queue would keep that URL "
+                "for days. The framework catches every error and answers CloudFormation FAILED itself; an "
+                "invocation that cannot run at all is retried by Lambda and then fails the resource at its "
+                "ServiceTimeout (one hour), so no failure goes unreported."
+            ),
+        }
+        for function, reason in reasons.items():
+            cfn_function = cast(lambda_.CfnFunction, function.node.default_child)
+            _acknowledge(cfn_function, {f"{pack}::{pack}-LambdaDLQ": reason for pack in DLQ_PACKS})
+            _skip_checkov(cfn_function, {"CKV_AWS_116": reason})
 
     # ------------------------------------------------------------------ registration
 
@@ -381,28 +627,42 @@ class ModelCopyProvider(Construct):
 
         The key's own ``grant`` decides where statements go (the role's policy; the key
         policy too where the key's account does not delegate to IAM), and every
-        statement it makes is then limited with ``kms:ViaService``. Check the key
-        with :func:`check_kms_key_location` first.
+        statement it makes is then limited with ``kms:ViaService``; ``kms:CreateGrant``
+        also with ``kms:GrantIsForAWSResource`` (only grants that Bedrock makes for
+        itself). Check the key with :func:`check_kms_key_location` first.
         """
         stack = Stack.of(self)
-        grant = key.grant(self.handler_role, *KMS_ACTIONS)
+        use = key.grant(self.handler_role, *KMS_USE_ACTIONS)
+        create_grant = key.grant(self.handler_role, KMS_CREATE_GRANT)
         via_bedrock = f"bedrock.{stack.region}.{stack.url_suffix}"
-        for statement in [*grant.principal_statements, *grant.resource_statements]:
-            statement.add_condition("StringEquals", {"kms:ViaService": via_bedrock})
+        for grant in (use, create_grant):
+            for statement in [*grant.principal_statements, *grant.resource_statements]:
+                statement.add_condition("StringEquals", {"kms:ViaService": via_bedrock})
+        for statement in [*create_grant.principal_statements, *create_grant.resource_statements]:
+            statement.add_condition("Bool", {"kms:GrantIsForAWSResource": "true"})
 
     # ------------------------------------------------------------------ policy
 
     def _log_retention_days(self) -> int:
+        """The option, else the context key, else 365 days; the option and the key must not disagree."""
+        option = self.options.log_retention_days
         days = self.node.try_get_context(LOG_RETENTION_CONTEXT_KEY)
         if days is None:
-            return DEFAULT_LOG_RETENTION_DAYS
-        if str(days).isdigit() and int(days) in LOG_RETENTION_DAYS_ALLOWED:
-            return int(days)
-        raise PropertyValidationError(
-            f"context {LOG_RETENTION_CONTEXT_KEY}",
-            days,
-            f"must be one of CloudWatch Logs' retention periods: {list(LOG_RETENTION_DAYS_ALLOWED)} (days)",
-        )
+            return DEFAULT_LOG_RETENTION_DAYS if option is None else option
+        if not (str(days).isdigit() and int(days) in LOG_RETENTION_DAYS_ALLOWED):
+            raise PropertyValidationError(
+                f"context {LOG_RETENTION_CONTEXT_KEY}",
+                days,
+                f"must be one of CloudWatch Logs' retention periods: {list(LOG_RETENTION_DAYS_ALLOWED)} (days)",
+            )
+        if option is not None and option != int(days):
+            raise PropertyValidationError(
+                "provider_options.log_retention_days",
+                option,
+                f"disagrees with the context key {LOG_RETENTION_CONTEXT_KEY} ({days} days); set one of them, "
+                "or both to the same value",
+            )
+        return int(days)
 
     def _source_resources(self) -> list[str]:
         arns = sorted(self._source_arns)
@@ -434,10 +694,18 @@ class ModelCopyProvider(Construct):
                 "Resource": f"{region_arn}:model-copy-job/*",
             },
             {
-                "Sid": "ReadModelsAndTheirOwners",
+                "Sid": "ReadModels",
                 "Effect": "Allow",
-                "Action": ["bedrock:GetCustomModel", "bedrock:ListTagsForResource"],
+                "Action": "bedrock:GetCustomModel",
                 "Resource": models,
+            },
+            {
+                # Who owns a model, read before it is changed or deleted. The Service Authorization Reference
+                # lists no custom-model resource for ListTagsForResource, so only "*" is sure to authorize it.
+                "Sid": "ReadOwnershipTags",
+                "Effect": "Allow",
+                "Action": "bedrock:ListTagsForResource",
+                "Resource": "*",
             },
             {
                 # Which phase a request comes in (rollback, clean-up, stack delete) decides whether it may fail.

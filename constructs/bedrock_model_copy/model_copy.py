@@ -38,6 +38,7 @@ from ._contract import (
     PROP_TIMEOUT_SECONDS,
     RESOURCE_TYPE,
 )
+from ._options import ModelCopyProviderOptions
 from ._provider import ModelCopyProvider, check_kms_key_location
 
 DEFAULT_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS)
@@ -84,13 +85,14 @@ class _ModelCopyJobResource(Construct):
         timeout: Duration | None,
         poll_interval: Duration | None,
         removal_policy: RemovalPolicy | None,
+        provider_options: ModelCopyProviderOptions | None,
     ) -> None:
         # Everything that can refuse the props runs before this construct joins the tree.
         poll_seconds = validation.whole_seconds("poll_interval", poll_interval or DEFAULT_POLL_INTERVAL)
         validation.check_poll_interval(poll_seconds)
         timeout_seconds = validation.whole_seconds("timeout", timeout or DEFAULT_TIMEOUT)
         validation.check_timeout(timeout_seconds, poll_seconds)
-        provider = ModelCopyProvider.of(scope, poll_interval_seconds=poll_seconds)
+        provider = ModelCopyProvider.of(scope, poll_interval_seconds=poll_seconds, options=provider_options)
 
         super().__init__(scope, id)
         self.provider = provider
@@ -157,6 +159,12 @@ class BedrockModelCopy(_ModelCopyJobResource):
         How often to call ``GetModelCopyJob``: 5 seconds to 10 minutes.
         Default: 30 seconds. All copies and waiters in a stack share one
         provider and must use the same value.
+    provider_options : ModelCopyProviderOptions, optional
+        VPC, customer-managed key, X-Ray tracing, reserved concurrency and
+        log retention of the stack's shared provider. Default: none (no VPC,
+        AWS owned keys, no tracing, no reserved concurrency, 365 days or the
+        ``bedrock-model-copy:logRetentionDays`` context key). All copies and
+        waiters in a stack must be given equal options.
 
     Raises
     ------
@@ -177,6 +185,7 @@ class BedrockModelCopy(_ModelCopyJobResource):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         timeout: Duration | None = None,
         poll_interval: Duration | None = None,
+        provider_options: ModelCopyProviderOptions | None = None,
     ) -> None:
         validation.check_source_model_arn(source_model_arn)
         validation.check_arn_location("source_model_arn", source_model_arn, Stack.of(scope), same_region=False)
@@ -208,6 +217,7 @@ class BedrockModelCopy(_ModelCopyJobResource):
             properties=properties,
             timeout=timeout,
             poll_interval=poll_interval,
+            provider_options=provider_options,
             removal_policy=removal_policy,
         )
         self.provider.register_copy(
@@ -236,6 +246,9 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
     poll_interval : Duration, optional
         How often to poll: 5 seconds to 10 minutes. Default: 30 seconds; the
         same for every copy and waiter in the stack.
+    provider_options : ModelCopyProviderOptions, optional
+        Options of the stack's shared provider; see ``BedrockModelCopy``.
+        Default: none. Equal for every copy and waiter in the stack.
 
     Raises
     ------
@@ -252,6 +265,7 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
         job_arn: str,
         timeout: Duration | None = None,
         poll_interval: Duration | None = None,
+        provider_options: ModelCopyProviderOptions | None = None,
     ) -> None:
         validation.check_job_arn(job_arn)
         validation.check_arn_location("job_arn", job_arn, Stack.of(scope), same_region=True)
@@ -261,5 +275,6 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
             properties={PROP_MODE: MODE_WAIT, PROP_JOB_ARN: job_arn},
             timeout=timeout,
             poll_interval=poll_interval,
+            provider_options=provider_options,
             removal_policy=None,
         )

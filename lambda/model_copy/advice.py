@@ -122,7 +122,7 @@ TABLE: tuple[Advice, ...] = (
         "AccessDeniedException",
         "",
         "The handler role needs bedrock:ListTagsForResource on this account's custom models (statement "
-        "ReadModelsAndTheirOwners) to check who owns a model before it changes it.",
+        "ReadOwnershipTags) to check who owns a model before it changes it.",
     ),
     Advice(
         ANY_OPERATION,
