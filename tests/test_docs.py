@@ -1,0 +1,36 @@
+"""The README says what the code does: the parts of it that are generated from the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from model_copy.advice import TABLE, markdown_table
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+
+
+def test_the_troubleshooting_section_is_the_advice_table() -> None:
+    match = re.search(r"<!-- advice-table:start -->\n(.*?)\n<!-- advice-table:end -->", README, re.S)
+    assert match, "README.md lost its advice-table markers"
+    assert match.group(1) == markdown_table(), (
+        "README's advice table is out of date; paste the output of\n"
+        '  .venv/bin/python -c \'import sys; sys.path.insert(0, "lambda"); '
+        "from model_copy.advice import markdown_table; print(markdown_table())'"
+    )
+
+
+def test_every_advice_row_is_unique_per_call_code_and_condition() -> None:
+    keys = [(row.operation, row.code, row.message_contains) for row in TABLE]
+    assert len(keys) == len(set(keys))
+    assert all(row.text.endswith(".") and ".." not in row.text for row in TABLE)
+
+
+def test_every_scenario_the_lifecycle_section_names_exists() -> None:
+    lifecycle = README.split("## Lifecycle", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(test_[a-z0-9_]+)`", lifecycle))
+    named |= {name.split("::")[-1] for name in re.findall(r"`tests/[a-z_]+\.py::(test_[a-z0-9_]+)`", lifecycle)}
+    assert len(named) >= 25
+    sources = "".join(path.read_text() for path in Path(__file__).resolve().parent.glob("test_*.py"))
+    missing = sorted(name for name in named if f"def {name}(" not in sources)
+    assert missing == []
