@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,9 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions
 
+from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework, simulated_environment
+from bedrock_model_copy.testing.iam import PolicySet, handler_role_policies
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = Path(__file__).resolve().parent / "events"
@@ -20,6 +23,7 @@ SOURCE_ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-li
 OTHER_SOURCE_ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-micro-v1:0:128k/zyxwvutsrq98"
 JOB_ARN = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/abcdefghij12"
 ENV = cdk.Environment(account="111122223333", region="us-west-2")
+STACK_NAME = "BedrockModelCopyExample"  # CloudFormationStack's default name
 
 # The public attributes and their CloudFormation names, as the design fixes them (issue 2).
 # Written out here, independently of both contract modules, so tests can hold both to it.
@@ -71,9 +75,47 @@ def copy_properties(**overrides: Any) -> dict[str, Any]:
     return {key: value for key, value in properties.items() if value is not None}
 
 
+def synthesized_handler_policies(build: Any) -> list[dict[str, Any]]:
+    """The handler role's policy documents of a stack that ``build(stack)`` fills, as IAM sees them deployed."""
+    stack = cdk.Stack(cdk.App(), STACK_NAME, env=ENV)
+    build(stack)
+    template = assertions.Template.from_stack(stack).to_json()
+    policies = handler_role_policies(template, stack_name=STACK_NAME, region=ENV.region, account=ENV.account)
+    return policies.documents
+
+
+def _copies_and_a_waiter(stack: cdk.Stack) -> None:
+    BedrockModelCopy(
+        stack,
+        "Copy",
+        source_model_arn=SOURCE_ARN,
+        target_model_name="support-bot-usw2",
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+    BedrockModelCopy(stack, "Other", source_model_arn=OTHER_SOURCE_ARN, target_model_name="other-copy")
+    ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN)
+
+
+def _waiter_only(stack: cdk.Stack) -> None:
+    ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN)
+
+
+@pytest.fixture(scope="session")
+def copy_stack_policies() -> list[dict[str, Any]]:
+    """The synthesized handler policies of a stack with two copies (one DESTROY) and a waiter."""
+    return synthesized_handler_policies(_copies_and_a_waiter)
+
+
+@pytest.fixture(scope="session")
+def waiter_stack_policies() -> list[dict[str, Any]]:
+    """The synthesized handler policies once the template holds only a waiter (every copy removed)."""
+    return synthesized_handler_policies(_waiter_only)
+
+
 @pytest.fixture
-def fake() -> FakeBedrock:
-    return FakeBedrock()
+def fake(copy_stack_policies: list[dict[str, Any]]) -> FakeBedrock:
+    """The fake Bedrock, enforcing the handler role's synthesized IAM policies."""
+    return FakeBedrock(iam=PolicySet(copy.deepcopy(copy_stack_policies)))
 
 
 @pytest.fixture

@@ -488,10 +488,17 @@ def test_asset_excludes_bytecode_and_its_hash_is_stable(tmp_path: Path) -> None:
     shipped = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
     assert shipped == [
         "model_copy/__init__.py",
+        "model_copy/advice.py",
         "model_copy/bedrock.py",
         "model_copy/contract.py",
+        "model_copy/delete.py",
         "model_copy/handler.py",
+        "model_copy/ownership.py",
+        "model_copy/phase.py",
+        "model_copy/poll.py",
         "model_copy/rules.py",
+        "model_copy/start.py",
+        "model_copy/update.py",
     ]
 
 

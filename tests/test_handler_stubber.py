@@ -11,14 +11,26 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from conftest import load_event
-from model_copy import bedrock, handler
+from model_copy import bedrock, handler, poll, start
 from model_copy.contract import STARTED_AT_KEY
+from model_copy.ownership import copy_request_id
 
 SOURCE = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
 KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 JOB = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/amazon.titan-text-lite-v1:0:4k/abcdef123456"
 MODEL = "arn:aws:bedrock:us-west-2:111122223333:custom-model/amazon.nova-lite-v1:0:300k/zyxwvutsrq98"
 CREATED = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+STACK = "BedrockModelCopyExample"
+LOGICAL_ID = "Copy1ED8A51E"  # tests/events/*_copy*.json
+
+
+def ownership(props: dict[str, Any]) -> list[dict[str, str]]:
+    """The ownership tags the handler starts a copy of ``props`` with."""
+    return [
+        {"key": "bedrock-model-copy:owner-stack", "value": STACK},
+        {"key": "bedrock-model-copy:owner-resource", "value": LOGICAL_ID},
+        {"key": "bedrock-model-copy:copy-request", "value": copy_request_id(props)},
+    ]
 
 
 @pytest.fixture
@@ -30,8 +42,8 @@ def stubber(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
         aws_secret_access_key="x",
         config=bedrock.RETRY_CONFIG,
     )
-    monkeypatch.setattr(bedrock, "_client", client)
-    monkeypatch.setattr(handler, "clock", lambda: 1_800_000_000.0)
+    monkeypatch.setattr(bedrock, "_clients", {"bedrock": client})
+    monkeypatch.setattr(poll, "clock", lambda: 1_800_000_000.0)
     with Stubber(client) as stub:
         yield stub
         stub.assert_no_pending_responses()
@@ -62,30 +74,28 @@ def test_create_lists_then_starts_a_copy_with_a_deterministic_token(stubber: Stu
         "sourceModelArn": SOURCE,
         "targetModelName": "support-bot-usw2",
         "modelKmsKeyId": KEY,
-        "targetModelTags": [
-            {"key": "team", "value": "ml"},
-            {"key": "bedrock-model-copy:owner-stack", "value": "BedrockModelCopyExample"},
-        ],
-        "clientRequestToken": handler.client_request_token(event, event["ResourceProperties"]),
+        "targetModelTags": [{"key": "team", "value": "ml"}, *ownership(event["ResourceProperties"])],
+        "clientRequestToken": start.client_request_token(event, event["ResourceProperties"]),
     }
     stubber.add_response("create_model_copy_job", {"jobArn": JOB}, expected)
     result = handler.on_event(event)
     assert result == {"PhysicalResourceId": JOB, STARTED_AT_KEY: 1_800_000_000.0}
     token = expected["clientRequestToken"]
-    assert len(token) == 64 and token == handler.client_request_token(
+    assert len(token) == 64 and token == start.client_request_token(
         load_event("create_copy"), event["ResourceProperties"]
     )
     other = dict(event, RequestId="another-request")
-    assert handler.client_request_token(other, event["ResourceProperties"]) != token
+    assert start.client_request_token(other, event["ResourceProperties"]) != token
 
 
-def test_create_adopts_a_running_job_for_the_same_source_and_exact_name(stubber: Stubber) -> None:
+def test_create_takes_back_its_own_running_job_of_the_exact_name(stubber: Stubber) -> None:
+    own = ownership(load_event("create_copy")["ResourceProperties"])
     stubber.add_response(
         "list_model_copy_jobs",
         {
             "modelCopyJobSummaries": [
                 job("InProgress", targetModelName="support-bot-usw2-old"),  # substring match only
-                job("InProgress"),
+                job("InProgress", targetModelTags=own),
             ]
         },
         {"targetModelNameContains": "support-bot-usw2", "sortBy": "CreationTime", "sortOrder": "Descending"},
@@ -157,7 +167,10 @@ def test_waiter_mode_never_calls_create_or_list(stubber: Stubber) -> None:
 def test_tags_only_update_keeps_the_job_and_retags_in_place(stubber: Stubber) -> None:
     event = load_event("update_tags")
     assert handler.on_event(event)["PhysicalResourceId"] == JOB  # no Bedrock call: nothing stubbed
-    stubber.add_response("get_model_copy_job", job("Completed"), {"jobArn": JOB})
+    own = ownership(event["ResourceProperties"])
+    stubber.add_response("get_model_copy_job", job("Completed", targetModelTags=own), {"jobArn": JOB})
+    current = [{"key": "team", "value": "ai"}, {"key": "owner", "value": "alice"}, *own]
+    stubber.add_response("list_tags_for_resource", {"tags": current}, {"resourceARN": MODEL})
     stubber.add_response("untag_resource", {}, {"resourceARN": MODEL, "tagKeys": ["owner"]})
     stubber.add_response(
         "tag_resource",
@@ -170,12 +183,14 @@ def test_tags_only_update_keeps_the_job_and_retags_in_place(stubber: Stubber) ->
 def test_delete_with_destroy_deletes_the_copied_model(stubber: Stubber) -> None:
     event = load_event("delete_copy_destroy")
     assert handler.on_event(event)["PhysicalResourceId"] == JOB
-    stubber.add_response("get_model_copy_job", job("Completed"), {"jobArn": JOB})
+    own = ownership(event["ResourceProperties"])
+    stubber.add_response("get_model_copy_job", job("Completed", targetModelTags=own), {"jobArn": JOB})
+    stubber.add_response("list_tags_for_resource", {"tags": own}, {"resourceARN": MODEL})
     stubber.add_response("delete_custom_model", {}, {"modelIdentifier": MODEL})
     assert handler.is_complete(dict(event, BedrockModelCopyStartedAt=1_800_000_000.0)) == {"IsComplete": True}
 
 
-def test_create_access_denied_names_the_permission_and_the_key_policy(stubber: Stubber) -> None:
+def test_create_access_denied_by_iam_names_the_permission_not_the_key_policy(stubber: Stubber) -> None:
     stubber.add_response("list_model_copy_jobs", {"modelCopyJobSummaries": []}, None)
     stubber.add_client_error(
         "create_model_copy_job", "AccessDeniedException", "not authorized", 403, expected_params=None
@@ -185,7 +200,8 @@ def test_create_access_denied_names_the_permission_and_the_key_policy(stubber: S
     message = str(error.value)
     assert f"CreateModelCopyJob failed for source {SOURCE} -> target model name 'support-bot-usw2'" in message
     assert "AccessDeniedException: not authorized" in message
-    assert "bedrock:CreateModelCopyJob" in message and "kms:CreateGrant" in message
+    assert "IAM denied the copy" in message and "bedrock:CreateModelCopyJob" in message
+    assert "kms:CreateGrant" not in message
 
 
 def test_create_request_matches_the_service_model_even_without_optional_fields(stubber: Stubber) -> None:
@@ -199,7 +215,7 @@ def test_create_request_matches_the_service_model_even_without_optional_fields(s
         {
             "sourceModelArn": SOURCE,
             "targetModelName": "support-bot-usw2",
-            "targetModelTags": [{"key": "bedrock-model-copy:owner-stack", "value": "BedrockModelCopyExample"}],
+            "targetModelTags": ownership(props),
             "clientRequestToken": ANY,
         },
     )

@@ -5,21 +5,16 @@ Each test asserts the Bedrock calls made and exactly what CloudFormation receive
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import pytest
+from scenario import COPY_REQUEST, NAME, OWNER, OWNER_RESOURCE, owned_by, user_tags, writes
 
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock, ProviderFramework
 from conftest import OTHER_SOURCE_ARN, PUBLIC_ATTRIBUTES, SOURCE_ARN, copy_properties
 
-NAME = "support-bot-usw2"
-OWNER = "bedrock-model-copy:owner-stack"
 ATTRIBUTES = set(PUBLIC_ATTRIBUTES.values())
-WRITES = {"CreateModelCopyJob", "DeleteCustomModel", "TagResource", "UntagResource"}
-
-
-def writes(fake: FakeBedrock) -> list[str]:
-    return [operation for operation in fake.operations() if operation in WRITES]
 
 
 # ---------------------------------------------------------------- create
@@ -39,8 +34,10 @@ def test_create_copies_waits_and_returns_every_attribute(fake: FakeBedrock, cfn:
     assert fake.operations() == ["ListModelCopyJobs", "CreateModelCopyJob"] + ["GetModelCopyJob"] * 21
     create = fake.calls_to("CreateModelCopyJob")[0].params
     assert create["sourceModelArn"] == SOURCE_ARN and create["targetModelName"] == NAME
-    assert create["targetModelTags"] == [{"key": "team", "value": "ml"}, {"key": OWNER, "value": cfn.stack_name}]
-    assert fake.model_named(NAME).tags == {"team": "ml", OWNER: cfn.stack_name}  # type: ignore[union-attr]
+    tags = {tag["key"]: tag["value"] for tag in create["targetModelTags"]}
+    assert list(tags) == ["team", OWNER, OWNER_RESOURCE, COPY_REQUEST]  # user tags first, then ownership
+    assert tags["team"] == "ml" and owned_by(tags, cfn, "Copy")
+    assert fake.model_named(NAME).tags == tags  # type: ignore[union-attr]
 
 
 def test_opaque_job_arns_travel_url_encoded(cfn: CloudFormationStack, fake: FakeBedrock) -> None:
@@ -63,7 +60,8 @@ def test_retried_create_is_idempotent_through_the_token_alone(
     fake: FakeBedrock, cfn: CloudFormationStack, framework: ProviderFramework, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if ListModelCopyJobs did not show the first job yet: the clientRequestToken still dedupes.
-    monkeypatch.setattr(framework.handler, "_jobs_named", lambda name, source: iter(()))
+    start = importlib.import_module(framework.handler.__name__.rsplit(".", 1)[0] + ".start")
+    monkeypatch.setattr(start, "_jobs_named", lambda name, source: iter(()))
     request = cfn.request("Create", "Copy", copy_properties())
     first = cfn.create("Copy", {}, resend=request).response
     second = cfn.create("Copy", {}, resend=request).response
@@ -73,20 +71,37 @@ def test_retried_create_is_idempotent_through_the_token_alone(
     assert len(fake.jobs) == 1
 
 
-def test_adopts_a_job_in_progress_instead_of_starting_another(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
-    existing = fake.add_job(source_model_arn=SOURCE_ARN, target_model_name=NAME, started_ago=3000, duration=3600)
-    response = cfn.create("Copy", copy_properties()).response
-    assert response.ok and response.physical_resource_id == existing
-    assert writes(fake) == []
-    assert fake.operations()[0] == "ListModelCopyJobs"
-    assert len(fake.calls_to("GetModelCopyJob")) == 21  # the remaining 600 s at 30 s
+def test_a_recreated_stack_takes_back_its_running_copy_instead_of_starting_another(
+    fake: FakeBedrock, framework: ProviderFramework
+) -> None:
+    # The first deploy times out while the copy runs; CloudFormation rolls the stack back; the user deploys
+    # again, which deletes the ROLLBACK_COMPLETE stack and creates one of the same name.
+    fake.script_copy(NAME, duration=3600)
+    first = CloudFormationStack(framework)
+    timed_out = first.create("Copy", copy_properties(TimeoutSeconds="1200")).response
+    (job_arn,) = fake.jobs
+    assert (
+        timed_out.status == "FAILED" and "deploy again (same stack name and properties) to resume" in timed_out.reason
+    )
+    again = CloudFormationStack(framework)
+    assert again.stack_id != first.stack_id
+    response = again.create("Copy", copy_properties()).response
+    assert response.ok and response.physical_resource_id == job_arn
+    assert writes(fake) == ["CreateModelCopyJob"]
+    assert fake.jobs[job_arn].created_at + 3600 <= fake.clock.time()
 
 
-def test_adopts_a_completed_job_whose_model_exists(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
-    existing = fake.add_job(source_model_arn=SOURCE_ARN, target_model_name=NAME, started_ago=7200, duration=3600)
-    response = cfn.create("Copy", copy_properties()).response
-    assert response.ok and response.physical_resource_id == existing
-    assert fake.operations() == ["ListModelCopyJobs", "GetCustomModel", "GetModelCopyJob"]
+def test_a_recreated_stack_takes_back_a_copy_that_finished_in_between(
+    fake: FakeBedrock, framework: ProviderFramework
+) -> None:
+    fake.script_copy(NAME, duration=3600)
+    first = CloudFormationStack(framework)
+    assert first.create("Copy", copy_properties(TimeoutSeconds="600")).response.status == "FAILED"
+    fake.clock.advance(4 * 3600)  # the user comes back after the copy has finished
+    response = CloudFormationStack(framework).create("Copy", copy_properties()).response
+    (job_arn,) = fake.jobs
+    assert response.ok and response.physical_resource_id == job_arn and response.data["Status"] == "Completed"
+    assert writes(fake) == ["CreateModelCopyJob"]
 
 
 def test_completed_job_whose_model_is_gone_gets_a_new_copy(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
@@ -103,20 +118,6 @@ def test_failed_job_of_the_same_name_is_not_adopted(fake: FakeBedrock, cfn: Clou
     )
     response = cfn.create("Copy", copy_properties()).response
     assert response.ok and response.physical_resource_id != old
-
-
-@pytest.mark.parametrize(("started_ago", "state"), [(60, "is being copied"), (7200, "already exists")])
-def test_same_name_from_another_source_is_refused_naming_both(
-    fake: FakeBedrock, cfn: CloudFormationStack, started_ago: int, state: str
-) -> None:
-    other = fake.add_job(
-        source_model_arn=OTHER_SOURCE_ARN, target_model_name=NAME, started_ago=started_ago, duration=3600
-    )
-    response = cfn.create("Copy", copy_properties()).response
-    assert response.status == "FAILED" and response.physical_resource_id == CREATE_FAILED_MARKER
-    assert f"A model named '{NAME}' {state} in this Region from {OTHER_SOURCE_ARN} (job {other})" in response.reason
-    assert f"but this resource copies {SOURCE_ARN}" in response.reason
-    assert writes(fake) == []
 
 
 # ---------------------------------------------------------------- failures
@@ -200,7 +201,8 @@ def test_timeout_fails_with_an_actionable_message_and_redeploy_resumes(
     assert response.reason.startswith(f"Model copy job {job_arn} is still InProgress, started ")
     assert "this resource waited 10 min and its timeout is 10 min" in response.reason
     assert (
-        "The copy continues in Bedrock: deploy again to resume: the construct adopts the running job" in response.reason
+        "The copy continues in Bedrock: deploy again (same stack name and properties) to resume: the resource takes "
+        "back the job it started instead of starting another." in response.reason
     )
     assert response.reason != "Operation timed out"
 
@@ -323,13 +325,13 @@ def test_tags_only_update_retags_in_place_and_its_rollback_restores_them(
     assert model is not None
     operation = cfn.update("Copy", copy_properties(TargetModelTags={"team": "ai", "cost": "42"}))
     assert operation.response.ok and operation.response.physical_resource_id == job_arn
-    assert model.tags == {"team": "ai", "cost": "42", OWNER: cfn.stack_name}
+    assert user_tags(model.tags) == {"team": "ai", "cost": "42"} and owned_by(model.tags, cfn, "Copy")
     assert fake.calls_to("UntagResource")[-1].params == {"resourceARN": model.model_arn, "tagKeys": ["owner"]}
 
     rolled_back = cfn.update("Copy", copy_properties(TargetModelTags={"team": "x"}), later_resource_fails=True)
     assert rolled_back.response.ok and rolled_back.rollback[0].ok
     assert rolled_back.rollback[0].physical_resource_id == job_arn
-    assert model.tags == {"team": "ai", "cost": "42", OWNER: cfn.stack_name}
+    assert user_tags(model.tags) == {"team": "ai", "cost": "42"} and owned_by(model.tags, cfn, "Copy")
     assert writes(fake).count("CreateModelCopyJob") == 1
 
 
@@ -384,7 +386,7 @@ def test_destroy_deletes_the_model(fake: FakeBedrock, cfn: CloudFormationStack) 
     cfn.create("Copy", copy_properties(DeleteModelOnDelete="true"), deletion_policy="Delete")
     operation = cfn.delete("Copy")
     assert operation is not None and operation.response.ok
-    assert fake.operations()[-2:] == ["GetModelCopyJob", "DeleteCustomModel"]
+    assert fake.operations()[-3:] == ["GetModelCopyJob", "ListTagsForResource", "DeleteCustomModel"]
     assert fake.model_named(NAME) is None
 
 
@@ -393,37 +395,7 @@ def test_destroy_when_the_model_is_already_gone_succeeds(fake: FakeBedrock, cfn:
     del fake.models[fake.model_named(NAME).model_arn]  # type: ignore[union-attr]
     operation = cfn.delete("Copy")
     assert operation is not None and operation.response.ok
-    assert fake.calls_to("DeleteCustomModel")[-1].status == 404
-
-
-def test_destroy_while_in_progress_waits_then_deletes_leaving_no_orphan(
-    fake: FakeBedrock, cfn: CloudFormationStack
-) -> None:
-    fake.script_copy(NAME, duration=4000)
-    operation = cfn.create(
-        "Copy", copy_properties(DeleteModelOnDelete="true", TimeoutSeconds="1200"), deletion_policy="Delete"
-    )
-    (job_arn,) = fake.jobs
-    assert operation.response.status == "FAILED" and "is still InProgress" in operation.response.reason
-    (rollback,) = operation.rollback
-    assert rollback.ok and rollback.physical_resource_id == job_arn
-    assert rollback.polls > 1  # it waited for the copy to finish
-    assert fake.calls_to("DeleteCustomModel")[-1].status == 200
-    assert fake.model_named(NAME) is None
-    fake.clock.advance(10 * 3600)
-    assert fake.model_named(NAME) is None  # nothing appears later
-
-
-def test_destroy_of_an_adopted_model_it_does_not_own_is_refused_clearly(
-    fake: FakeBedrock, cfn: CloudFormationStack
-) -> None:
-    fake.owner_tag = (OWNER, cfn.stack_name)  # the role's IAM condition, as the fake enforces it
-    fake.add_job(source_model_arn=SOURCE_ARN, target_model_name=NAME, started_ago=7200, duration=60)
-    cfn.create("Copy", copy_properties(DeleteModelOnDelete="true"), deletion_policy="Delete")
-    operation = cfn.delete("Copy")
-    assert operation is not None and operation.response.status == "FAILED"
-    assert f"may only delete models tagged {OWNER}={cfn.stack_name}" in operation.response.reason
-    assert fake.model_named(NAME) is not None
+    assert fake.calls_to("ListTagsForResource")[-1].status == 404 and fake.calls_to("DeleteCustomModel") == []
 
 
 def test_waiter_never_deletes_the_model(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
@@ -509,7 +481,8 @@ def test_replacement_does_not_retag_the_new_copy(fake: FakeBedrock, cfn: CloudFo
     operation = cfn.update("Copy", copy_properties(TargetModelName="support-bot-v2", TargetModelTags={"team": "ai"}))
     assert operation.response.ok
     assert "TagResource" not in fake.operations() and "UntagResource" not in fake.operations()
-    assert fake.model_named("support-bot-v2").tags == {"team": "ai", OWNER: cfn.stack_name}  # type: ignore[union-attr]
+    tags = fake.model_named("support-bot-v2").tags  # type: ignore[union-attr]
+    assert user_tags(tags) == {"team": "ai"} and owned_by(tags, cfn, "Copy")
 
 
 def test_validation_exception_on_create_says_what_to_correct(fake: FakeBedrock, cfn: CloudFormationStack) -> None:

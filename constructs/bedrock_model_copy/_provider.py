@@ -72,7 +72,7 @@ HANDLER_MEMORY_MB = 256
 # Source model ARNs are listed one by one in the CreateModelCopyJob statement until
 # they take this many characters; past it each is widened to its account and
 # Region (custom-model/*), so the policy stays bounded however many copies a stack has.
-SOURCE_ARNS_BUDGET_CHARS = 3000
+SOURCE_ARNS_BUDGET_CHARS = 2500
 
 KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
 

@@ -91,6 +91,9 @@ class ProviderFramework:
     progress : callable, optional
         Called after every poll that is not complete with (event, poll number,
         seconds waited), as a person watching the stack events sees time pass.
+    stack_statuses : dict, optional
+        StackId -> StackStatus that the stacks keep current for each phase of an
+        operation (the fake answers DescribeStacks from it).
     """
 
     def __init__(
@@ -102,8 +105,11 @@ class ProviderFramework:
         total_timeout: int | None = None,
         lambda_timeout: int = 120,
         progress: Callable[[dict[str, Any], int, float], None] | None = None,
+        stack_statuses: dict[str, str] | None = None,
     ) -> None:
         self.clock = clock
+        # StackId -> StackStatus, as DescribeStacks answers it (shared with the fake Bedrock).
+        self.stack_statuses: dict[str, str] = {} if stack_statuses is None else stack_statuses
         self.handler = handler or load_handler_module("handler")
         self.query_interval = query_interval
         self.total_timeout = total_timeout or provider_total_timeout(query_interval)
@@ -249,6 +255,12 @@ class CloudFormationStack:
         self.stack_name = stack_name
         self.stack_id = f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/{uuid.uuid4()}"
         self.resources: dict[str, DeployedResource] = {}
+        self.status = "REVIEW_IN_PROGRESS"
+
+    def _enter(self, status: str) -> None:
+        """Move the stack to ``status`` (what the handler's DescribeStacks sees)."""
+        self.status = status
+        self.framework.stack_statuses[self.stack_id] = status
 
     @staticmethod
     def response_url_signature(request_id: str) -> str:
@@ -283,12 +295,23 @@ class CloudFormationStack:
         deletion_policy: str = "Retain",
         update_replace_policy: str | None = None,
         resend: dict[str, Any] | None = None,
+        first_deploy: bool | None = None,
+        later_resource_fails: bool = False,
     ) -> StackOperation:
-        """Create the resource; on failure roll back as CloudFormation does (Delete unless Retain)."""
+        """Create the resource; on failure roll back as CloudFormation does (Delete unless Retain).
+
+        ``first_deploy`` (default: the stack has no resources yet) decides the phases:
+        CREATE_IN_PROGRESS then ROLLBACK_IN_PROGRESS, or, for a resource added by a stack
+        update, UPDATE_IN_PROGRESS then UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS.
+        ``later_resource_fails`` makes another resource of the stack fail after this one
+        was created, so CloudFormation deletes it again in the rollback.
+        """
+        first = not self.resources if first_deploy is None else first_deploy
+        self._enter("CREATE_IN_PROGRESS" if first else "UPDATE_IN_PROGRESS")
         request = resend or self.request("Create", logical_id, properties)
         response = self.framework.submit(request)
         operation = StackOperation(response)
-        if response.ok:
+        if response.ok and not later_resource_fails:
             self.resources[logical_id] = DeployedResource(
                 response.physical_resource_id,
                 request["ResourceProperties"],
@@ -296,17 +319,14 @@ class CloudFormationStack:
                 deletion_policy,
                 update_replace_policy or deletion_policy,
             )
-        elif deletion_policy != "Retain":
-            operation.rollback.append(
-                self.framework.submit(
-                    self.request(
-                        "Delete",
-                        logical_id,
-                        properties,
-                        PhysicalResourceId=response.physical_resource_id,
-                    )
-                )
-            )
+            self._enter("CREATE_COMPLETE" if first else "UPDATE_COMPLETE")
+            return operation
+        self._enter("ROLLBACK_IN_PROGRESS" if first else "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        if deletion_policy != "Retain":
+            delete = self.request("Delete", logical_id, {}, PhysicalResourceId=response.physical_resource_id)
+            delete["ResourceProperties"] = request["ResourceProperties"]
+            operation.rollback.append(self.framework.submit(delete))
+        self._enter("ROLLBACK_COMPLETE" if first else "UPDATE_ROLLBACK_COMPLETE")
         return operation
 
     def update(
@@ -318,6 +338,7 @@ class CloudFormationStack:
         update succeeded, so CloudFormation rolls this one back too.
         """
         current = self.resources[logical_id]
+        self._enter("UPDATE_IN_PROGRESS")
         request = self.request(
             "Update",
             logical_id,
@@ -338,10 +359,13 @@ class CloudFormationStack:
                 current.update_replace_policy,
             )
             if replaced and current.update_replace_policy != "Retain":
+                self._enter("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
                 operation.cleanup.append(self._delete_request(logical_id, current))
+            self._enter("UPDATE_COMPLETE")
             return operation
 
         # Roll back: the old properties again, against the id the failed (or undone) update reported.
+        self._enter("UPDATE_ROLLBACK_IN_PROGRESS")
         rollback_request = self.request(
             "Update",
             logical_id,
@@ -371,7 +395,11 @@ class CloudFormationStack:
                     current.deletion_policy,
                     current.update_replace_policy,
                 )
+                self._enter("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
                 operation.cleanup.append(self._delete_request(logical_id, undone))
+            self._enter("UPDATE_ROLLBACK_COMPLETE")
+        else:
+            self._enter("UPDATE_ROLLBACK_FAILED")
         return operation
 
     def deploy_template(
@@ -430,6 +458,7 @@ class CloudFormationStack:
             if resource["Type"] == "Custom::BedrockModelCopy"
         }
         operations: dict[str, StackOperation] = {}
+        first_deploy = not self.resources  # a stack create, or an update of an existing stack
         for logical_id in dependency_order(copies):
             resource = copies[logical_id]
             properties = resolver.resolve(
@@ -445,6 +474,7 @@ class CloudFormationStack:
                     properties,
                     deletion_policy=deletion_policy,
                     update_replace_policy=update_replace_policy,
+                    first_deploy=first_deploy,
                 )
             elif _stringify({"ServiceToken": "token", **properties}) == current.properties:
                 current.deletion_policy, current.update_replace_policy = deletion_policy, update_replace_policy
@@ -458,7 +488,7 @@ class CloudFormationStack:
             if not operation.response.ok:
                 return operations, {}
         for logical_id in [name for name in self.resources if name not in copies]:
-            deleted = self.delete(logical_id)
+            deleted = self.delete(logical_id, during="update-cleanup")
             if deleted is not None:
                 operations[logical_id] = deleted
         outputs: dict[str, str] = {}
@@ -470,12 +500,32 @@ class CloudFormationStack:
             outputs[name] = value if isinstance(value, str) else json.dumps(value)
         return operations, outputs
 
-    def delete(self, logical_id: str) -> StackOperation | None:
-        """Delete the resource; with DeletionPolicy Retain CloudFormation sends nothing (returns None)."""
+    def delete(self, logical_id: str, *, during: str = "stack-delete") -> StackOperation | None:
+        """Delete the resource; with DeletionPolicy Retain CloudFormation sends nothing (returns None).
+
+        ``during`` is ``"stack-delete"`` (DELETE_IN_PROGRESS), ``"update-cleanup"`` (the
+        resource was removed from the template: UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, whose
+        failures CloudFormation ignores) or ``"rollback-cleanup"`` (the resource was added by
+        an update that failed: UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS).
+        """
+        phases = {
+            "stack-delete": ("DELETE_IN_PROGRESS", "DELETE_COMPLETE"),
+            "update-cleanup": ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE"),
+            "rollback-cleanup": ("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE"),
+        }
+        if during not in phases:
+            raise ValueError(f"during must be one of {sorted(phases)}, not {during!r}")
+        in_progress, complete = phases[during]
         current = self.resources.pop(logical_id)
-        if current.deletion_policy == "Retain":
-            return None
-        return StackOperation(self._delete_request(logical_id, current))
+        self._enter(in_progress)
+        operation = None
+        if current.deletion_policy != "Retain":
+            operation = StackOperation(self._delete_request(logical_id, current))
+        failed = operation is not None and not operation.response.ok
+        self._enter("DELETE_FAILED" if failed and during == "stack-delete" else complete)
+        if failed and during == "stack-delete":
+            self.resources[logical_id] = current  # a failed stack delete keeps the resource
+        return operation
 
     def _delete_request(self, logical_id: str, resource: DeployedResource) -> CfnResponse:
         request = self.request("Delete", logical_id, {}, PhysicalResourceId=resource.physical_resource_id)
@@ -500,13 +550,16 @@ def simulated_environment(
 ) -> Iterator[ProviderFramework]:
     """Serve ``fake`` on loopback and point the real handler and a real boto3 client at it.
 
-    Sets ``AWS_ENDPOINT_URL_BEDROCK``, test credentials and the Region; replaces the
+    Sets ``AWS_ENDPOINT_URL_BEDROCK`` and ``AWS_ENDPOINT_URL_CLOUDFORMATION`` (the fake
+    answers the handler's DescribeStacks too), test credentials and the Region; replaces the
     handler's clock and boto3's retry sleep with ``fake.clock``. Yields a
     :class:`ProviderFramework` for the handler (``framework_options`` go to it:
     ``query_interval``, ``total_timeout``, ``lambda_timeout``).
     """
     module = handler or load_handler_module("handler")
-    bedrock = importlib.import_module(f"{module.__name__.rsplit('.', 1)[0]}.bedrock")  # the handler's own client
+    package = module.__name__.rsplit(".", 1)[0]
+    bedrock = importlib.import_module(f"{package}.bedrock")  # the handler's own clients
+    poll = importlib.import_module(f"{package}.poll")  # the handler's clock
     with ExitStack() as stack:
         endpoint = stack.enter_context(fake.serve())
         stack.enter_context(
@@ -514,6 +567,7 @@ def simulated_environment(
                 os.environ,
                 {
                     "AWS_ENDPOINT_URL_BEDROCK": endpoint,
+                    "AWS_ENDPOINT_URL_CLOUDFORMATION": endpoint,
                     "AWS_ACCESS_KEY_ID": "testing",
                     "AWS_SECRET_ACCESS_KEY": "testing",
                     "AWS_SESSION_TOKEN": "testing",
@@ -524,8 +578,8 @@ def simulated_environment(
         )
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):  # restored with the rest of os.environ
             os.environ.pop(name, None)
-        stack.enter_context(mock.patch.object(module, "clock", fake.clock.time))
+        stack.enter_context(mock.patch.object(poll, "clock", fake.clock.time))
         stack.enter_context(mock.patch.object(botocore.endpoint, "time", SimpleNamespace(sleep=fake.clock.sleep)))
         bedrock.reset_client()
         stack.callback(bedrock.reset_client)
-        yield ProviderFramework(fake.clock, handler=module, **framework_options)
+        yield ProviderFramework(fake.clock, handler=module, stack_statuses=fake.stack_statuses, **framework_options)

@@ -8,7 +8,14 @@ injected per operation; every call is recorded.
 
 Operations: CreateModelCopyJob, GetModelCopyJob, ListModelCopyJobs,
 GetCustomModel, DeleteCustomModel, TagResource, UntagResource,
-ListTagsForResource.
+ListTagsForResource; and CloudFormation's DescribeStacks (query protocol, XML),
+which answers with the status the driver sets for each stack operation phase.
+
+IAM mode: give it the handler role's policies (:class:`~.iam.PolicySet`, e.g. from
+:func:`~.iam.handler_role_policies` of a synthesized template) and every call is
+authorized first, with the action, resource ARN and condition keys IAM would use
+(``aws:RequestedRegion``, ``aws:ResourceTag/*``, ``aws:RequestTag/*``,
+``aws:TagKeys``); a call no statement allows is answered AccessDenied.
 """
 
 from __future__ import annotations
@@ -24,6 +31,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from xml.sax.saxutils import escape
+
+from .iam import ContextValue, PolicySet
 
 DEFAULT_REGION = "us-west-2"
 DEFAULT_ACCOUNT = "111122223333"
@@ -105,6 +115,33 @@ class CustomModel:
     kms_key_arn: str = ""
 
 
+JSON_TYPE = "application/json"
+XML_TYPE = "text/xml"
+
+# The request parameter that names the resource IAM authorizes, per operation the IAM mode checks.
+_RESOURCE_PARAM = {
+    "CreateModelCopyJob": "sourceModelArn",
+    "GetModelCopyJob": "jobArn",
+    "ListModelCopyJobs": "",
+    "GetCustomModel": "modelIdentifier",
+    "DeleteCustomModel": "modelIdentifier",
+    "ListTagsForResource": "resourceARN",
+    "TagResource": "resourceARN",
+    "UntagResource": "resourceARN",
+}
+
+
+def _json(value: dict[str, Any]) -> bytes:
+    return json.dumps(value).encode()
+
+
+def _denied(action: str, resource: str) -> str:
+    return (
+        "User: arn:aws:sts::111122223333:assumed-role/HandlerRole/handler is not authorized to perform: "
+        f"{action} on resource: {resource} because no identity-based policy allows the {action} action"
+    )
+
+
 class BedrockError(Exception):
     def __init__(self, code: str, status: int, message: str) -> None:
         super().__init__(message)
@@ -135,9 +172,10 @@ class FakeBedrock:
         Seconds a copy takes unless :meth:`script_copy` says otherwise.
     page_size : int
         ListModelCopyJobs page size when the caller sets no maxResults.
-    owner_tag : tuple[str, str] or None
-        Emulates the handler role's IAM condition: delete, tag and untag are
-        AccessDenied on models without this tag (key, value).
+    iam : PolicySet or None
+        The handler role's policies; when set, every call is authorized as IAM would.
+    stack_statuses : dict
+        StackId -> StackStatus, answered by DescribeStacks (the driver keeps it current).
     job_arn_style : str
         ``"documented"`` (``model-copy-job/<12 chars>``) or ``"example"``
         (``model-copy-job/<base-model>/<12 chars>``, as the API reference's own
@@ -149,7 +187,8 @@ class FakeBedrock:
     clock: Clock = field(default_factory=Clock)
     default_copy_duration: float = 600.0
     page_size: int = 3
-    owner_tag: tuple[str, str] | None = None
+    iam: PolicySet | None = None
+    stack_statuses: dict[str, str] = field(default_factory=dict)
     job_arn_style: str = "documented"
     max_concurrent_jobs: int | None = None
     calls: list[RecordedCall] = field(default_factory=list)
@@ -187,11 +226,12 @@ class FakeBedrock:
         outcome: str = "Completed",
         failure_message: str = "",
         tags: dict[str, str] | None = None,
+        kms_key: str = "",
     ) -> str:
         """Add a copy job started elsewhere (console, CLI, an earlier deploy); returns its ARN."""
         with self._lock:
             script = CopyScript(self.default_copy_duration if duration is None else duration, outcome, failure_message)
-            job = self._new_job(source_model_arn, target_model_name, "", tags or {}, script)
+            job = self._new_job(source_model_arn, target_model_name, kms_key, tags or {}, script)
             job.created_at = self.clock.time() - started_ago
             return job.job_arn
 
@@ -241,9 +281,11 @@ class FakeBedrock:
 
     # ------------------------------------------------------------------ dispatch
 
-    def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, dict[str, Any] | None, str]:
-        """Route one request; returns (status, JSON body or None to drop the connection, operation)."""
+    def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, bytes | None, str, str]:
+        """Route one request; returns (status, body or None to drop the connection, content type, operation)."""
         split = urlsplit(raw_path)
+        if split.path == "/" and method == "POST" and body.startswith(b"Action="):
+            return self._handle_cloudformation(body)
         path, query = split.path, {key: values[0] for key, values in parse_qs(split.query).items()}
         payload = json.loads(body) if body else {}
         operation, params = self._route(method, path, query, payload)
@@ -253,15 +295,95 @@ class FakeBedrock:
                 status = 0 if fault.code == "ConnectionReset" else fault.status
                 self.calls.append(RecordedCall(operation, params, status, self.clock.time()))
                 if fault.code == "ConnectionReset":
-                    return 0, None, operation
-                return fault.status, {"__type": fault.code, "message": fault.message}, operation
+                    return 0, None, "", operation
+                return fault.status, _json({"__type": fault.code, "message": fault.message}), JSON_TYPE, operation
             try:
                 self._settle()
+                self._authorize(operation, params)
                 status, result = self._dispatch(operation, params)
             except BedrockError as error:
                 status, result = error.status, {"__type": error.code, "message": error.message}
             self.calls.append(RecordedCall(operation, params, status, self.clock.time()))
-            return status, result, operation
+            return status, _json(result), JSON_TYPE, operation
+
+    def _handle_cloudformation(self, body: bytes) -> tuple[int, bytes | None, str, str]:
+        params = {key: values[0] for key, values in parse_qs(body.decode()).items()}
+        operation = params.get("Action", "")
+        with self._lock:
+            fault = self._take_fault(operation)
+            stack_id = params.get("StackName", "")
+            if fault is not None:
+                status, code, message = fault.status, fault.code, fault.message
+            elif operation != "DescribeStacks":
+                status, code, message = 400, "InvalidAction", f"The fake does not implement {operation}"
+            elif self.iam is not None and not self.iam.is_allowed(
+                "cloudformation:DescribeStacks", stack_id, {"aws:RequestedRegion": self.region}
+            ):
+                status, code, message = 403, "AccessDenied", _denied("cloudformation:DescribeStacks", stack_id)
+            elif stack_id not in self.stack_statuses:
+                status, code, message = 400, "ValidationError", f"Stack with id {stack_id} does not exist"
+            else:
+                self.calls.append(RecordedCall(operation, params, 200, self.clock.time()))
+                name = stack_id.split(":stack/", 1)[-1].split("/", 1)[0]
+                member = (
+                    f"<member><StackName>{escape(name)}</StackName><StackId>{escape(stack_id)}</StackId>"
+                    f"<CreationTime>{_iso(self.clock.time())}</CreationTime>"
+                    f"<StackStatus>{self.stack_statuses[stack_id]}</StackStatus></member>"
+                )
+                xml = (
+                    '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+                    f"<DescribeStacksResult><Stacks>{member}</Stacks></DescribeStacksResult>"
+                    "<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></DescribeStacksResponse>"
+                )
+                return 200, xml.encode(), XML_TYPE, operation
+            self.calls.append(RecordedCall(operation, params, status, self.clock.time()))
+            xml = (
+                f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message>"
+                "</Error><RequestId>fake</RequestId></ErrorResponse>"
+            )
+            return status, xml.encode(), XML_TYPE, operation
+
+    # ------------------------------------------------------------------ IAM mode
+
+    def _authorize(self, operation: str, params: dict[str, Any]) -> None:
+        """Answer AccessDenied where the handler role's policies would not allow the call."""
+        if self.iam is None or operation not in _RESOURCE_PARAM:
+            return
+        resource = "*"
+        context: dict[str, ContextValue] = {"aws:RequestedRegion": self.region}
+        resource_tags: dict[str, str] = {}
+        request_tags: dict[str, str] = {}
+        tag_keys: list[str] | None = None
+        if operation == "CreateModelCopyJob":
+            resource = params["sourceModelArn"]
+            request_tags = {tag["key"]: tag["value"] for tag in params.get("targetModelTags", [])}
+            tag_keys = list(request_tags)
+        elif operation == "GetModelCopyJob":
+            resource = params["jobArn"]
+            job = self.jobs.get(resource)
+            resource_tags = {tag["key"]: tag["value"] for tag in job.tags} if job else {}
+        elif operation != "ListModelCopyJobs":
+            identifier = params[_RESOURCE_PARAM[operation]]
+            model = self._find_model(identifier)
+            resource = model.model_arn if model else self._model_arn_for(identifier)
+            resource_tags = dict(model.tags) if model else {}
+            if operation == "TagResource":
+                request_tags = {tag["key"]: tag["value"] for tag in params.get("tags", [])}
+                tag_keys = list(request_tags)
+            elif operation == "UntagResource":
+                tag_keys = list(params.get("tagKeys", []))
+        context.update({f"aws:ResourceTag/{key}": value for key, value in resource_tags.items()})
+        context.update({f"aws:RequestTag/{key}": value for key, value in request_tags.items()})
+        if tag_keys is not None:
+            context["aws:TagKeys"] = tag_keys
+        action = f"bedrock:{operation}"
+        if not self.iam.is_allowed(action, resource, context):
+            raise BedrockError("AccessDeniedException", 403, _denied(action, resource))
+
+    def _model_arn_for(self, identifier: str) -> str:
+        if identifier.startswith("arn:"):
+            return identifier
+        return f"arn:aws:bedrock:{self.region}:{self.account}:custom-model/{identifier}"
 
     def _route(
         self, method: str, path: str, query: dict[str, str], payload: dict[str, Any]
@@ -430,22 +552,16 @@ class FakeBedrock:
             body["nextToken"] = str(start + size)
         return 200, body
 
-    def _model(self, identifier: str) -> CustomModel:
-        model = self.models.get(identifier) or next(
+    def _find_model(self, identifier: str) -> CustomModel | None:
+        return self.models.get(identifier) or next(
             (model for model in self.models.values() if model.model_name == identifier), None
         )
+
+    def _model(self, identifier: str) -> CustomModel:
+        model = self._find_model(identifier)
         if model is None:
             raise BedrockError("ResourceNotFoundException", 404, f"Could not find model {identifier}.")
         return model
-
-    def _authorize_owned(self, model: CustomModel, action: str) -> None:
-        if self.owner_tag is not None and model.tags.get(self.owner_tag[0]) != self.owner_tag[1]:
-            raise BedrockError(
-                "AccessDeniedException",
-                403,
-                f"User is not authorized to perform: bedrock:{action} on resource: {model.model_arn} "
-                "because no identity-based policy allows the action",
-            )
 
     def _get_model(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         model = self._model(params["modelIdentifier"])
@@ -462,19 +578,16 @@ class FakeBedrock:
 
     def _delete_model(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         model = self._model(params["modelIdentifier"])
-        self._authorize_owned(model, "DeleteCustomModel")
         del self.models[model.model_arn]
         return 200, {}
 
     def _tag(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         model = self._model(params["resourceARN"])
-        self._authorize_owned(model, "TagResource")
         model.tags.update({tag["key"]: tag["value"] for tag in params.get("tags", [])})
         return 200, {}
 
     def _untag(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         model = self._model(params["resourceARN"])
-        self._authorize_owned(model, "UntagResource")
         for key in params.get("tagKeys", []):
             model.tags.pop(key, None)
         return 200, {}
@@ -496,18 +609,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status, result, _ = self.service.handle(self.command, self.path, body)
-        if result is None:  # injected connection reset
+        status, data, content_type, _ = self.service.handle(self.command, self.path, body)
+        if data is None:  # injected connection reset
             self.close_connection = True
             self.connection.shutdown(2)
             return
-        data = json.dumps(result).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-amzn-RequestId", _short_id("request", len(self.service.calls)))
-        if status >= 400:
-            self.send_header("x-amzn-ErrorType", f"{result['__type']}:http://internal.amazon.com/coral/")
+        if status >= 400 and content_type == JSON_TYPE:
+            error_type = json.loads(data)["__type"]
+            self.send_header("x-amzn-ErrorType", f"{error_type}:http://internal.amazon.com/coral/")
         self.end_headers()
         self.wfile.write(data)
 

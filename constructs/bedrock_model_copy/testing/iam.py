@@ -1,0 +1,161 @@
+"""Evaluate IAM identity policies the way IAM does, for the fake Bedrock's IAM mode.
+
+:func:`handler_role_policies` takes the handler role's policy documents out of a
+synthesized template (pseudo parameters and ``Fn::Join`` resolved); a
+:class:`PolicySet` then answers whether a request with a given action, resource and
+condition context is allowed: an explicit Deny wins, otherwise one Allow whose
+action, resource and every condition match is needed. Condition operators it does
+not know make it raise, so a policy can never pass by being misunderstood.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+ContextValue = str | Sequence[str]
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _arn_matches(pattern: str, arn: str) -> bool:
+    """IAM resource matching: ``*`` and ``?`` within each of the first five ARN fields, then the rest."""
+    if pattern == "*":
+        return True
+    pattern_parts, arn_parts = pattern.split(":", 5), arn.split(":", 5)
+    if len(pattern_parts) != len(arn_parts):
+        return False
+    return all(fnmatch.fnmatchcase(part, wanted) for wanted, part in zip(pattern_parts, arn_parts, strict=True))
+
+
+def _lookup(context: Mapping[str, ContextValue], key: str) -> list[str] | None:
+    lowered = {name.lower(): value for name, value in context.items()}
+    value = lowered.get(key.lower())
+    if value is None:
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _string_test(operator: str, actual: str, wanted: list[str]) -> bool:
+    if operator == "StringEquals":
+        return actual in wanted
+    if operator == "StringNotEquals":
+        return actual not in wanted
+    if operator == "StringLike":
+        return any(fnmatch.fnmatchcase(actual, pattern) for pattern in wanted)
+    if operator == "StringNotLike":
+        return not any(fnmatch.fnmatchcase(actual, pattern) for pattern in wanted)
+    if operator == "Bool":
+        return actual.lower() in [str(item).lower() for item in wanted]
+    raise NotImplementedError(f"condition operator {operator} is not evaluated by this simulator")
+
+
+def _condition_holds(operator: str, key: str, wanted: Any, context: Mapping[str, ContextValue]) -> bool:
+    values = [str(item) for item in _as_list(wanted)]
+    actual = _lookup(context, key)
+    if operator == "Null":
+        return (actual is None) == (values[0].lower() == "true")
+    if operator.startswith("ForAllValues:"):
+        inner = operator.split(":", 1)[1]
+        return all(_string_test(inner, item, values) for item in actual or [])
+    if operator.startswith("ForAnyValue:"):
+        inner = operator.split(":", 1)[1]
+        return any(_string_test(inner, item, values) for item in actual or [])
+    if actual is None:
+        return operator.startswith("StringNot")  # negated operators match a missing key
+    return _string_test(operator, actual[0], values)
+
+
+@dataclass
+class PolicySet:
+    """The identity policies of one role."""
+
+    documents: list[dict[str, Any]]
+    denied: list[tuple[str, str]] = field(default_factory=list)
+
+    def statements(self) -> Iterable[dict[str, Any]]:
+        for document in self.documents:
+            yield from _as_list(document.get("Statement", []))
+
+    def _matches(self, statement: Mapping[str, Any], action: str, resource: str, context: Any) -> bool:
+        actions = [str(item).lower() for item in _as_list(statement.get("Action", []))]
+        if not any(fnmatch.fnmatchcase(action.lower(), pattern) for pattern in actions):
+            return False
+        if not any(_arn_matches(str(pattern), resource) for pattern in _as_list(statement.get("Resource", []))):
+            return False
+        for operator, tests in (statement.get("Condition") or {}).items():
+            for key, wanted in tests.items():
+                if not _condition_holds(operator, key, wanted, context):
+                    return False
+        return True
+
+    def is_allowed(self, action: str, resource: str, context: Mapping[str, ContextValue]) -> bool:
+        """Whether IAM would allow ``action`` on ``resource`` with this request context."""
+        allowed = False
+        for statement in self.statements():
+            if self._matches(statement, action, resource, context):
+                if statement.get("Effect") == "Deny":
+                    allowed = False
+                    break
+                allowed = True
+        if not allowed:
+            self.denied.append((action, resource))
+        return allowed
+
+
+def resolve(value: Any, parameters: Mapping[str, str]) -> Any:
+    """Resolve ``Ref`` of the given (pseudo) parameters and ``Fn::Join``; leave a marker for anything else."""
+    if isinstance(value, list):
+        return [resolve(item, parameters) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"}:
+        return parameters.get(value["Ref"], f"<unresolved Ref {value['Ref']}>")
+    if set(value) == {"Fn::Join"}:
+        separator, items = value["Fn::Join"]
+        return str(separator).join(str(resolve(item, parameters)) for item in items)
+    if len(value) == 1 and next(iter(value)).startswith("Fn::"):
+        return f"<unresolved {next(iter(value))}>"
+    return {key: resolve(item, parameters) for key, item in value.items()}
+
+
+def pseudo_parameters(*, stack_name: str, region: str, account: str, partition: str = "aws") -> dict[str, str]:
+    return {
+        "AWS::StackName": stack_name,
+        "AWS::Region": region,
+        "AWS::AccountId": account,
+        "AWS::Partition": partition,
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+
+
+def handler_role_policies(
+    template: Mapping[str, Any], *, stack_name: str, region: str, account: str, partition: str = "aws"
+) -> PolicySet:
+    """The policies attached to the role of the ``model_copy.handler`` functions in a synthesized template."""
+    resources: Mapping[str, Any] = template["Resources"]
+    role_ids = {
+        resource["Properties"]["Role"]["Fn::GetAtt"][0]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Lambda::Function"
+        and str(resource["Properties"].get("Handler", "")).startswith("model_copy.handler.")
+    }
+    if len(role_ids) != 1:
+        raise ValueError(f"expected one handler role, found {sorted(role_ids)}")
+    (role_id,) = role_ids
+    parameters = pseudo_parameters(stack_name=stack_name, region=region, account=account, partition=partition)
+    documents: list[dict[str, Any]] = []
+    role = resources[role_id]["Properties"]
+    documents += [policy["PolicyDocument"] for policy in role.get("Policies", [])]
+    attached = {str(ref.get("Ref")) for ref in role.get("ManagedPolicyArns", []) if isinstance(ref, dict)}
+    for logical_id, resource in resources.items():
+        if resource["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            continue
+        roles = resource["Properties"].get("Roles", [])
+        if {"Ref": role_id} in roles or logical_id in attached:
+            documents.append(resource["Properties"]["PolicyDocument"])
+    return PolicySet([resolve(document, parameters) for document in documents])
