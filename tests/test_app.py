@@ -77,6 +77,9 @@ def test_cdk_cli_synthesizes_the_example_app(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    # A newcomer's first command prints no warnings (reference strength, unconfigured feature flags).
+    output = result.stdout + result.stderr
+    assert "WARNING" not in output.upper() and "feature flags are not configured" not in output, output[-3000:]
     template = json.loads((tmp_path / "BedrockModelCopyExample.template.json").read_text())
     (resource,) = [r for r in template["Resources"].values() if r["Type"] == "Custom::BedrockModelCopy"]
     assert resource["Properties"]["TargetModelName"] == "from-the-cli"

@@ -46,6 +46,13 @@ def test_wheel_ships_the_handler_and_py_typed(dist: Path) -> None:
     assert not [name for name in names if name.startswith(("tests/", "constructs/", "lambda/"))]
     assert "Requires-Dist: aws-cdk-lib<3,>=2.271.0" in metadata or "Requires-Dist: aws-cdk-lib>=2.271.0,<3" in metadata
     assert "Requires-Python: >=3.11" in metadata and "License-Expression: Apache-2.0" in metadata
+    # pip install "bedrock-model-copy[testing]" brings what the testing kit imports.
+    assert "Provides-Extra: testing" in metadata
+    assert {line for line in metadata.splitlines() if 'extra == "testing"' in line} == {
+        'Requires-Dist: boto3>=1.34.152; extra == "testing"',
+        'Requires-Dist: botocore>=1.34.152; extra == "testing"',
+    }
+    assert "bedrock_model_copy/testing/intrinsics.py" in names
 
 
 def test_sdist_has_everything_to_rebuild_and_test(dist: Path) -> None:

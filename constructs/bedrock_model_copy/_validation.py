@@ -8,17 +8,94 @@ messages. Tokens are skipped here; the handler checks their resolved values.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk.region_info import RegionInfo
+
+from constructs import IConstruct
 
 from ._asset import load_handler_module
 from ._contract import MAX_POLL_INTERVAL_SECONDS, MAX_TIMEOUT_SECONDS, MIN_POLL_INTERVAL_SECONDS
 
 _rules = load_handler_module("rules")
 
-PropertyValidationError: type[ValueError] = _rules.PropertyValidationError
+if TYPE_CHECKING:
+
+    class PropertyValidationError(ValueError):
+        """A prop value that Bedrock or CloudFormation would refuse (the handler's class, see below)."""
+
+        prop: str
+        value: object
+        rule: str
+
+        def __init__(self, prop: str, value: object, rule: str) -> None: ...
+
+else:
+    # One class for synth time and deploy time: the handler's own (``model_copy.rules``).
+    PropertyValidationError = _rules.PropertyValidationError
+
+
+class PropertyTypeError(PropertyValidationError, TypeError):
+    """A prop of the wrong type: a :class:`PropertyValidationError` that is also a ``TypeError``.
+
+    The message names the prop and the type it must have, e.g. ``timeout must be a Duration
+    (for example Duration.minutes(30)), not str '30m'``.
+    """
+
+    def __init__(self, prop: str, value: object, expected: str) -> None:
+        super().__init__(prop, value, f"must be {expected}")
+        self.args = (f"{prop} must be {expected}, not {type(value).__name__} {value!r}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def check_type(prop: str, value: object, expected_type: type | tuple[type, ...], expected: str) -> None:
+    """Raise :class:`PropertyTypeError` unless ``value`` is an instance of ``expected_type``."""
+    if not isinstance(value, expected_type):
+        raise PropertyTypeError(prop, value, expected)
+
+
+def check_optional_duration(prop: str, value: object) -> None:
+    if value is not None and not isinstance(value, Duration):
+        raise PropertyTypeError(prop, value, "a Duration (for example Duration.minutes(30))")
+
+
+def check_kms_key_type(value: object) -> None:
+    # aws_kms.IKey is a jsii interface (a typing Protocol): checked by the members the construct uses.
+    if value is not None and not (hasattr(value, "key_arn") and hasattr(value, "grant") and hasattr(value, "node")):
+        raise PropertyTypeError("target_kms_key", value, "an aws_kms.IKey (kms.Key, kms.Key.from_key_arn(...))")
+
+
+def check_removal_policy(value: object) -> None:
+    check_type("removal_policy", value, RemovalPolicy, "a RemovalPolicy (RemovalPolicy.RETAIN or DESTROY)")
+    if value not in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY):
+        raise PropertyValidationError(
+            "removal_policy", str(value), "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY"
+        )
+
+
+def stack_of(construct_name: str, scope: object, id: object) -> Stack:
+    """The Stack that ``scope`` belongs to, or an error that names the construct and its scope."""
+    if not hasattr(scope, "node"):
+        raise PropertyTypeError("scope", scope, "a Construct (a Stack, or a construct inside one)")
+    check_type("id", id, str, "a str")
+    construct_scope: IConstruct = scope  # type: ignore[assignment]
+    stack = next((s for s in reversed(construct_scope.node.scopes) if isinstance(s, Stack)), None)
+    if stack is None:
+        path = construct_scope.node.path or "<the App>"
+        raise PropertyValidationError(
+            "scope",
+            f"{type(scope).__name__} at path {path}",
+            f"{construct_name} {id!r} must be created inside a Stack, and this scope is in none: pass a Stack "
+            "(or a construct inside one) as scope",
+        )
+    return stack
 
 
 def _concrete(value: str) -> bool:
@@ -121,3 +198,67 @@ def check_arn_location(prop: str, arn: str, scope: Stack, *, same_region: bool) 
             f"is in Region {arn_region}; a model copy job can only be read in its own Region, and stack "
             f"{scope.stack_name} deploys to {scope.region}: put the ModelCopyJobWaiter in a stack of {arn_region}",
         )
+
+
+# ---------------------------------------------------------------- generated target model names
+
+GENERATED_NAME_HASH_LENGTH = 8
+_NAME_MAX = 63
+_SEPARATORS = re.compile(r"[^0-9a-zA-Z]+")
+
+
+def _name_part(value: str) -> str:
+    """Letters and digits of ``value``, each run of anything else turned into one ``-``."""
+    return _SEPARATORS.sub("-", value).strip("-")
+
+
+def _stable(stack: Stack, value: str) -> str:
+    """A text for ``value`` that is the same in every synthesis of the same app.
+
+    A token's own text (``${Token[...]}``) depends on the order tokens are created in; what it
+    resolves to (``{"Ref": "Param"}``, ``{"Fn::GetAtt": [...]}``) depends only on logical ids.
+    """
+    if not Token.is_unresolved(value):
+        return value
+    try:
+        return json.dumps(stack.resolve(value), sort_keys=True, separators=(",", ":"))
+    except Exception:  # a token that cannot be resolved yet: the name cannot follow it
+        return "<unresolved token>"
+
+
+def generated_target_model_name(stack: Stack, path: str, source_model_arn: str, kms_key_arn: str) -> str:
+    """A valid, unique and stable ``target_model_name``: ``<stack>-<path>-<hash>``.
+
+    The readable part is the stack name and the construct's path in the stack (shortened to
+    fit 63 characters); the hash covers the full stack name and path, and what identifies the
+    copy, the source model and the key, so a change of either gives a new name (and the
+    replacement a new model). Tokens are hashed by what they resolve to, so the name is the
+    same in every synthesis.
+    """
+    stack_name = stack.stack_name if not Token.is_unresolved(stack.stack_name) else stack.node.id
+    identity = [
+        _stable(stack, stack.stack_name),
+        path,
+        _stable(stack, source_model_arn),
+        _stable(stack, kms_key_arn),
+    ]
+    digest = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:GENERATED_NAME_HASH_LENGTH]
+    budget = _NAME_MAX - GENERATED_NAME_HASH_LENGTH - 1
+    stack_part, path_part = _name_part(stack_name), _name_part(path)
+    if len(stack_part) + 1 + len(path_part) > budget:
+        # Keep the start of the stack name and the end of the path (the construct's own id).
+        stack_part = stack_part[: max(budget // 2 - 1, budget - 1 - len(path_part))].strip("-")
+        path_part = path_part[len(path_part) - (budget - 1 - len(stack_part)) :].strip("-")
+    readable = "-".join(part for part in (stack_part, path_part) if part)
+    name = f"{readable}-{digest}" if readable else digest
+    _rules.check_target_model_name(name)  # a bug here must not reach Bedrock
+    return name
+
+
+def check_final_tags(tags: Mapping[str, Any]) -> list[str]:
+    """Errors for the tags a copy will carry (the ``tags`` prop merged with ``Tags.of``)."""
+    try:
+        check_tags(tags)
+    except ValueError as error:
+        return [f"{error} (the tags prop and Tags.of(...) together)"]
+    return []

@@ -1,9 +1,10 @@
-"""The public constructs: BedrockModelCopy and ModelCopyJobWaiter."""
+"""The public constructs: BedrockModelCopy and ModelCopyJobWaiter, and their interface IModelCopy."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import jsii
 from aws_cdk import (
@@ -11,15 +12,19 @@ from aws_cdk import (
     CfnResource,
     CustomResource,
     Duration,
+    IAnyProducer,
     IResolveContext,
     IStringProducer,
+    ITaggableV2,
     Lazy,
     RemovalPolicy,
-    Stack,
+    TagManager,
+    TagType,
 )
+from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_kms as kms
 
-from constructs import Construct
+from constructs import Construct, IValidation, Node
 
 from . import _validation as validation
 from ._contract import (
@@ -63,18 +68,105 @@ class _DeletesModelProducer:
         return "true" if policy == CfnDeletionPolicy.DELETE else "false"
 
 
+@jsii.implements(IAnyProducer)
+class _TagsProducer:
+    """``TargetModelTags``: the ``tags`` prop merged with ``Tags.of(...)``, rendered by CDK's TagManager."""
+
+    def __init__(self, tags: TagManager) -> None:
+        self._tags = tags
+
+    def produce(self, context: IResolveContext) -> Any:
+        return self._tags.render_tags() or None
+
+
+@jsii.implements(IValidation)
+class _FinalStateValidation:
+    """Synth-time checks of what aspects can change after construction: tags and the DeletionPolicy."""
+
+    def __init__(self, construct: BedrockModelCopy) -> None:
+        self._construct = construct
+
+    def validate(self) -> list[str]:
+        errors = validation.check_final_tags(dict(self._construct.cdk_tag_manager.render_tags() or {}))
+        policy = self._construct.cfn_resource.cfn_options.deletion_policy
+        if policy == CfnDeletionPolicy.SNAPSHOT:
+            errors.append(
+                "removal_policy 'RemovalPolicy.SNAPSHOT' is not valid (set by apply_removal_policy or a "
+                "RemovalPolicies aspect): must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY"
+            )
+        return errors
+
+
+@runtime_checkable
+class IModelCopy(Protocol):
+    """What :class:`BedrockModelCopy` and :class:`ModelCopyJobWaiter` both expose.
+
+    Accept an ``IModelCopy`` in your own constructs to take either. It is also an
+    ``aws_bedrock.IModel`` (``model_arn`` is the copied model's ARN), so it can be passed
+    wherever CDK takes a Bedrock model. Every attribute is a token that resolves to
+    ``Fn::GetAtt`` of the ``Custom::BedrockModelCopy`` resource; ``""`` where Bedrock omits
+    the field.
+    """
+
+    @property
+    def node(self) -> Node:
+        """The construct's tree node."""
+        ...
+
+    @property
+    def model_arn(self) -> str:
+        """ARN of the copied model (``aws_bedrock.IModel``); the same as ``target_model_arn``."""
+        ...
+
+    @property
+    def target_model_arn(self) -> str:
+        """ARN of the copied model (``TargetModelArn``)."""
+        ...
+
+    @property
+    def target_model_name(self) -> str:
+        """Name of the copied model (``TargetModelName``)."""
+        ...
+
+    @property
+    def job_arn(self) -> str:
+        """ARN of the model copy job, also the resource's physical id (``JobArn``)."""
+        ...
+
+    @property
+    def source_model_arn(self) -> str:
+        """ARN of the model that was copied (``SourceModelArn``)."""
+        ...
+
+    @property
+    def source_model_name(self) -> str:
+        """Name of the source model, ``""`` if Bedrock omits it (``SourceModelName``)."""
+        ...
+
+    @property
+    def source_account_id(self) -> str:
+        """Account that owns the source model (``SourceAccountId``)."""
+        ...
+
+    @property
+    def target_model_kms_key_arn(self) -> str:
+        """Key that encrypts the copy, ``""`` for an AWS owned key (``TargetModelKmsKeyArn``)."""
+        ...
+
+    @property
+    def status(self) -> str:
+        """The job's status when the resource completed: ``Completed`` (``Status``)."""
+        ...
+
+    @property
+    def creation_time(self) -> str:
+        """When the job started, ISO 8601 (``CreationTime``)."""
+        ...
+
+
+@jsii.implements(bedrock.IModel)
 class _ModelCopyJobResource(Construct):
     """A ``Custom::BedrockModelCopy`` resource and the job description it exposes."""
-
-    target_model_arn: str
-    target_model_name: str
-    job_arn: str
-    source_model_arn: str
-    source_model_name: str
-    source_account_id: str
-    target_model_kms_key_arn: str
-    status: str
-    creation_time: str
 
     def __init__(
         self,
@@ -109,17 +201,132 @@ class _ModelCopyJobResource(Construct):
             removal_policy=removal_policy,
             service_timeout=SERVICE_TIMEOUT,
         )
-        for python_name, cfn_name in ATTRIBUTES.items():
-            setattr(self, python_name, self.resource.get_att_string(cfn_name))
+        self._attributes = {
+            python_name: self.resource.get_att_string(cfn_name) for python_name, cfn_name in ATTRIBUTES.items()
+        }
+
+    # ------------------------------------------------------------------ escape hatches
 
     @property
     def cfn_resource(self) -> CfnResource:
-        """The ``Custom::BedrockModelCopy`` CloudFormation resource (an escape hatch)."""
+        """The ``Custom::BedrockModelCopy`` CloudFormation resource (an escape hatch).
+
+        For example ``copy.cfn_resource.add_property_override(...)`` or
+        ``copy.cfn_resource.cfn_options``. ``copy.resource`` is the ``CustomResource`` around
+        it, and ``copy.provider.handler_role`` the role the handler runs as.
+        """
         child = self.resource.node.default_child
         assert isinstance(child, CfnResource)
         return child
 
+    def apply_removal_policy(self, policy: RemovalPolicy) -> None:
+        """Set what happens to the copied model when the resource is deleted or replaced.
 
+        The same as the ``removal_policy`` prop, and what ``RemovalPolicies.of(scope)``
+        aspects do: the resource's final DeletionPolicy decides whether the handler
+        deletes the model (``DESTROY``) or CloudFormation leaves it (``RETAIN``). A
+        ``ModelCopyJobWaiter`` never deletes a model; on it this only sets the resource's
+        DeletionPolicy.
+
+        Parameters
+        ----------
+        policy : RemovalPolicy
+            ``RemovalPolicy.RETAIN`` or ``RemovalPolicy.DESTROY``.
+
+        Raises
+        ------
+        PropertyValidationError
+            Any other policy (CloudFormation cannot snapshot a custom resource).
+        """
+        validation.check_removal_policy(policy)
+        self.resource.apply_removal_policy(policy)
+
+    # ------------------------------------------------------------------ attributes (IModelCopy)
+
+    @property
+    def model_arn(self) -> str:
+        """ARN of the copied model (``aws_bedrock.IModel``); the same as ``target_model_arn``."""
+        return self._attributes["target_model_arn"]
+
+    @property
+    def target_model_arn(self) -> str:
+        """ARN of the copied model (``TargetModelArn``)."""
+        return self._attributes["target_model_arn"]
+
+    @property
+    def target_model_name(self) -> str:
+        """Name of the copied model (``TargetModelName``)."""
+        return self._attributes["target_model_name"]
+
+    @property
+    def job_arn(self) -> str:
+        """ARN of the model copy job, also the resource's physical id (``JobArn``)."""
+        return self._attributes["job_arn"]
+
+    @property
+    def source_model_arn(self) -> str:
+        """ARN of the model that was copied (``SourceModelArn``)."""
+        return self._attributes["source_model_arn"]
+
+    @property
+    def source_model_name(self) -> str:
+        """Name of the source model, ``""`` if Bedrock omits it (``SourceModelName``)."""
+        return self._attributes["source_model_name"]
+
+    @property
+    def source_account_id(self) -> str:
+        """Account that owns the source model (``SourceAccountId``)."""
+        return self._attributes["source_account_id"]
+
+    @property
+    def target_model_kms_key_arn(self) -> str:
+        """Key that encrypts the copy, ``""`` for an AWS owned key (``TargetModelKmsKeyArn``)."""
+        return self._attributes["target_model_kms_key_arn"]
+
+    @property
+    def status(self) -> str:
+        """The job's status when the resource completed: ``Completed`` (``Status``)."""
+        return self._attributes["status"]
+
+    @property
+    def creation_time(self) -> str:
+        """When the job started, ISO 8601 (``CreationTime``)."""
+        return self._attributes["creation_time"]
+
+
+_ATTRIBUTES_DOC = """
+    Attributes
+    ----------
+    target_model_arn : str
+        ARN of the copied model (``Fn::GetAtt TargetModelArn``).
+    model_arn : str
+        The same, as ``aws_bedrock.IModel`` asks: pass the construct wherever CDK takes a
+        Bedrock model (e.g. ``aws_stepfunctions_tasks.BedrockInvokeModel(model=copy)``).
+    target_model_name : str
+        Name of the copied model.
+    job_arn : str
+        ARN of the model copy job (the resource's physical id).
+    source_model_arn : str
+        ARN of the model that was copied.
+    source_model_name : str
+        Its name (``""`` if Bedrock omits it).
+    source_account_id : str
+        Account that owns the source model.
+    target_model_kms_key_arn : str
+        Key that encrypts the copy (``""`` for an AWS owned key).
+    status : str
+        ``Completed``.
+    creation_time : str
+        When the job started, ISO 8601.
+    resource : CustomResource
+        Escape hatch: the underlying ``CustomResource``; ``cfn_resource`` is its ``CfnResource``.
+    provider : ModelCopyProvider
+        Escape hatch: the stack's shared provider; ``provider.handler_role`` is the IAM role
+        the handler runs as (add permissions to it with ``add_to_principal_policy``).
+"""
+
+
+@jsii.implements(ITaggableV2)
 class BedrockModelCopy(_ModelCopyJobResource):
     """Copy an Amazon Bedrock custom model into this stack's Region.
 
@@ -135,22 +342,31 @@ class BedrockModelCopy(_ModelCopyJobResource):
         Construct id.
     source_model_arn : str
         ARN of the model to copy: a custom model (``custom-model/<base>/<id>``), an
-        imported model (``custom-model/imported/<id>``), in any Region, or shared
-        from another account through AWS RAM.
-    target_model_name : str
+        imported model (``custom-model/imported/<id>``) or a foundation model
+        (``arn:aws:bedrock:<region>::foundation-model/<model-id>``), the forms
+        Bedrock's CreateModelCopyJob accepts; in any Region, or shared from another
+        account through AWS RAM. Changing it replaces the resource.
+    target_model_name : str, optional
         Name of the copied model: 1 to 63 letters and digits, each optionally
         followed by one ``-`` or ``_``. Changing it (or the source, or the key)
-        replaces the resource: a new copy is made.
+        replaces the resource: a new copy is made; with an explicit name, a new
+        source or key needs a new name too. Default: a generated name,
+        ``<stack>-<path>-<hash>`` (the stack name and the construct's path,
+        shortened to fit, and a hash of them, the source and the key): stable
+        across deploys, unique per stack, and new when the source or key change.
     target_kms_key : aws_kms.IKey, optional
         Key that encrypts the copied model. Default: an AWS owned key.
     tags : Mapping[str, str], optional
-        Tags for the copied model, at most 47 (50 per model; 3 are the
-        ``bedrock-model-copy:*`` ownership tags). Changing them retags the
-        model in place. Default: no tags besides the ownership tags.
+        Tags for the copied model, merged with ``Tags.of(scope).add(...)`` by
+        CDK's tag manager (on one key, ``Tags.of`` wins at its default priority,
+        as for L1 resources); together at most 47 (50 per model; 3 are the
+        ``bedrock-model-copy:*`` ownership tags). Changing them retags the model
+        in place. Default: no tags besides the ownership tags and ``Tags.of``.
     removal_policy : RemovalPolicy, optional
         What happens to the copied model when the resource is deleted or
         replaced. Default: ``RemovalPolicy.RETAIN`` (the model is kept).
         ``DESTROY`` deletes it (waiting for an unfinished copy first).
+        ``apply_removal_policy`` and ``RemovalPolicies.of(scope)`` do the same.
     timeout : Duration, optional
         How long to wait for the copy before failing with a message that says
         how to resume. Default and maximum: 57 minutes (CloudFormation gives a
@@ -168,9 +384,10 @@ class BedrockModelCopy(_ModelCopyJobResource):
 
     Raises
     ------
-    ValueError
-        A concrete prop that Bedrock or CloudFormation would refuse; the
-        message names the prop, the value and the rule.
+    PropertyValidationError
+        (a ``ValueError``) A concrete prop that Bedrock or CloudFormation would
+        refuse, a prop of the wrong type (also a ``TypeError``), or a scope in no
+        Stack; the message names the prop, the value and the rule.
     """
 
     def __init__(
@@ -179,7 +396,7 @@ class BedrockModelCopy(_ModelCopyJobResource):
         id: str,
         *,
         source_model_arn: str,
-        target_model_name: str,
+        target_model_name: str | None = None,
         target_kms_key: kms.IKey | None = None,
         tags: Mapping[str, str] | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
@@ -187,9 +404,16 @@ class BedrockModelCopy(_ModelCopyJobResource):
         poll_interval: Duration | None = None,
         provider_options: ModelCopyProviderOptions | None = None,
     ) -> None:
+        stack = validation.stack_of("BedrockModelCopy", scope, id)
+        validation.check_type("source_model_arn", source_model_arn, str, "a str (a model ARN)")
+        validation.check_type("target_model_name", target_model_name, (str, type(None)), "a str or None")
+        validation.check_kms_key_type(target_kms_key)
+        validation.check_type("tags", tags, (Mapping, type(None)), "a mapping of str to str")
+        validation.check_removal_policy(removal_policy)
+        validation.check_optional_duration("timeout", timeout)
+        validation.check_optional_duration("poll_interval", poll_interval)
         validation.check_source_model_arn(source_model_arn)
-        validation.check_arn_location("source_model_arn", source_model_arn, Stack.of(scope), same_region=False)
-        validation.check_target_model_name(target_model_name)
+        validation.check_arn_location("source_model_arn", source_model_arn, stack, same_region=False)
         tags = dict(tags or {})
         validation.check_tags(tags)
         kms_key_id = ""
@@ -197,20 +421,20 @@ class BedrockModelCopy(_ModelCopyJobResource):
             check_kms_key_location(scope, target_kms_key)
             kms_key_id = target_kms_key.key_arn
             validation.check_kms_key_id(kms_key_id)
-        if removal_policy not in (RemovalPolicy.RETAIN, RemovalPolicy.DESTROY):
-            raise validation.PropertyValidationError(
-                "removal_policy", str(removal_policy), "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY"
-            )
+        if target_model_name is None:
+            path = f"{scope.node.path}/{id}"[len(stack.node.path) :].lstrip("/")
+            target_model_name = validation.generated_target_model_name(stack, path, source_model_arn, kms_key_id)
+        validation.check_target_model_name(target_model_name)
+        self._tag_manager = TagManager(TagType.MAP, RESOURCE_TYPE, tags or None)
         properties: dict[str, Any] = {
             PROP_MODE: MODE_COPY,
             PROP_SOURCE_MODEL_ARN: source_model_arn,
             PROP_TARGET_MODEL_NAME: target_model_name,
             PROP_DELETE_MODEL_ON_DELETE: Lazy.uncached_string(_DeletesModelProducer(self)),
+            PROP_TARGET_MODEL_TAGS: Lazy.uncached_any(_TagsProducer(self._tag_manager)),
         }
         if kms_key_id:
             properties[PROP_TARGET_MODEL_KMS_KEY_ID] = kms_key_id
-        if tags:
-            properties[PROP_TARGET_MODEL_TAGS] = tags
         super().__init__(
             scope,
             id,
@@ -225,6 +449,17 @@ class BedrockModelCopy(_ModelCopyJobResource):
         )
         if target_kms_key is not None:
             self.provider.grant_kms_key(target_kms_key)
+        self.node.add_validation(_FinalStateValidation(self))
+
+    @property
+    def cdk_tag_manager(self) -> TagManager:
+        """CDK's tag manager for the copied model (``ITaggableV2``): what ``Tags.of(scope)`` adds to.
+
+        Its rendered tags (the ``tags`` prop merged with ``Tags.of``, by priority, with
+        ``include_resource_types``/``exclude_resource_types`` matched against
+        ``Custom::BedrockModelCopy``) become the copy's ``TargetModelTags``.
+        """
+        return self._tag_manager
 
 
 class ModelCopyJobWaiter(_ModelCopyJobResource):
@@ -252,9 +487,10 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
 
     Raises
     ------
-    ValueError
-        A concrete ``job_arn`` that is not a model copy job ARN, or a bad
-        ``timeout``/``poll_interval``.
+    PropertyValidationError
+        (a ``ValueError``) A concrete ``job_arn`` that is not a model copy job
+        ARN, a bad ``timeout``/``poll_interval``, a prop of the wrong type (also a
+        ``TypeError``), or a scope in no Stack.
     """
 
     def __init__(
@@ -267,8 +503,12 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
         poll_interval: Duration | None = None,
         provider_options: ModelCopyProviderOptions | None = None,
     ) -> None:
+        stack = validation.stack_of("ModelCopyJobWaiter", scope, id)
+        validation.check_type("job_arn", job_arn, str, "a str (a model copy job ARN)")
+        validation.check_optional_duration("timeout", timeout)
+        validation.check_optional_duration("poll_interval", poll_interval)
         validation.check_job_arn(job_arn)
-        validation.check_arn_location("job_arn", job_arn, Stack.of(scope), same_region=True)
+        validation.check_arn_location("job_arn", job_arn, stack, same_region=True)
         super().__init__(
             scope,
             id,
@@ -278,3 +518,11 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
             provider_options=provider_options,
             removal_policy=None,
         )
+
+
+# help() and IDEs show the real keyword-only signatures (jsii's metaclass would show (*args, **kwargs)),
+# and the class docstrings list the attributes.
+for _construct_class in (BedrockModelCopy, ModelCopyJobWaiter):
+    _signature = inspect.signature(_construct_class.__init__)
+    _construct_class.__signature__ = _signature.replace(parameters=list(_signature.parameters.values())[1:])
+    _construct_class.__doc__ = (_construct_class.__doc__ or "").rstrip() + "\n" + _ATTRIBUTES_DOC

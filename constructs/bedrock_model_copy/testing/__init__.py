@@ -1,9 +1,15 @@
 """Offline testing for stacks that use bedrock-model-copy (moto has no model-copy support).
 
+Install it with the ``testing`` extra, which brings boto3 and botocore::
+
+    pip install "bedrock-model-copy[testing]"     # or, from a clone: pip install ".[testing]"
+
 - :class:`FakeBedrock`: the Bedrock model-copy operations over real HTTP on loopback,
   with a simulated :class:`Clock`, scripted copies, injected faults and a call record.
 - :class:`ProviderFramework` and :class:`CloudFormationStack`: drive the real handler
-  as the CDK provider framework and CloudFormation do.
+  as the CDK provider framework and CloudFormation do;
+  :meth:`CloudFormationStack.deploy_template` deploys a synthesized template, with
+  :class:`TemplateValues` for its ``Ref``/``Fn::GetAtt``/``Fn::ImportValue``/SSM values.
 - :func:`simulated_environment`: wires the three together for a test.
 
 Example
@@ -11,8 +17,17 @@ Example
 >>> fake = FakeBedrock()
 >>> with simulated_environment(fake) as framework:
 ...     stack = CloudFormationStack(framework)
-...     result = stack.create("Copy", {"Mode": "Copy", "SourceModelArn": arn, "TargetModelName": "m"})
+...     operations, outputs = stack.deploy_template(template, TemplateValues(refs={"Source": arn}))
 """
+
+try:
+    import boto3  # noqa: F401 - the kit drives the real handler with a real boto3 client
+    import botocore  # noqa: F401
+except ImportError as error:  # pragma: no cover - exercised in a subprocess by tests/test_testing_kit.py
+    raise ImportError(
+        "bedrock_model_copy.testing needs boto3 and botocore, which the library itself does not install: "
+        'pip install "bedrock-model-copy[testing]" (from a clone: pip install ".[testing]")'
+    ) from error
 
 from .driver import (
     CREATE_FAILED_MARKER,
@@ -23,6 +38,7 @@ from .driver import (
     simulated_environment,
 )
 from .fake_bedrock import Clock, FakeBedrock, RecordedCall
+from .intrinsics import TemplateValues, UnresolvedIntrinsicError
 
 __all__ = [
     "CREATE_FAILED_MARKER",
@@ -33,5 +49,7 @@ __all__ = [
     "ProviderFramework",
     "RecordedCall",
     "StackOperation",
+    "TemplateValues",
+    "UnresolvedIntrinsicError",
     "simulated_environment",
 ]

@@ -36,6 +36,7 @@ import botocore.endpoint
 from .._asset import load_handler_module
 from .._contract import provider_total_timeout
 from .fake_bedrock import Clock, FakeBedrock
+from .intrinsics import Resolver, TemplateValues, UnresolvedIntrinsicError, dependency_order, pseudo_parameters
 
 CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
 MISSING_PHYSICAL_ID_MARKER = "AWSCDK::CustomResourceProviderFramework::MISSING_PHYSICAL_ID"
@@ -401,38 +402,102 @@ class CloudFormationStack:
             self._enter("UPDATE_ROLLBACK_FAILED")
         return operation
 
-    def deploy_template(self, template: dict[str, Any]) -> tuple[dict[str, StackOperation], dict[str, str]]:
-        """Create every ``Custom::BedrockModelCopy`` of a synthesized template, as a first deploy does.
+    def deploy_template(
+        self, template: dict[str, Any], values: TemplateValues | None = None
+    ) -> tuple[dict[str, StackOperation], dict[str, str]]:
+        """Deploy the ``Custom::BedrockModelCopy`` resources of a synthesized template, as ``cdk deploy`` does.
 
-        Returns the operation of each resource (by logical id) and the stack outputs
-        that read their attributes (``Fn::GetAtt``). Properties must be concrete
-        values; ``ServiceToken`` is replaced, as the deployed function ARN would be.
+        A resource not deployed yet is created; one already deployed by an earlier call is
+        updated when its properties changed (a retag, a new source, a new name) and left
+        alone otherwise; one that is no longer in the template is deleted (per its
+        DeletionPolicy). Resources are handled in dependency order; the first failure stops
+        the deployment (what follows is not attempted).
+
+        CloudFormation functions in the properties and outputs are resolved as at deploy
+        time: the stack's pseudo parameters (``AWS::Region``, ``AWS::AccountId``,
+        ``AWS::Partition``, ``AWS::StackName`` ...) by default, template parameters with a
+        ``Default``, attributes of the copies deployed before, and whatever ``values``
+        supplies: ``Ref``, ``Fn::GetAtt``, ``Fn::ImportValue`` and SSM parameter values
+        (see :class:`~bedrock_model_copy.testing.TemplateValues`). A function without a
+        value raises :class:`~bedrock_model_copy.testing.UnresolvedIntrinsicError` naming
+        the key to add. ``ServiceToken`` is replaced, as the deployed function ARN would be.
+
+        Parameters
+        ----------
+        template : dict
+            The synthesized template (``Template.from_stack(stack).to_json()``, or
+            ``assembly.get_stack_by_name(name).template``).
+        values : TemplateValues, optional
+            What the template's functions resolve to. Default: pseudo parameters only.
+
+        Returns
+        -------
+        tuple[dict[str, StackOperation], dict[str, str]]
+            The operation of each resource created, updated or deleted (by logical id), and
+            the stack outputs that could be resolved.
         """
+        values = values or TemplateValues()
+        arn_parts = self.stack_id.split(":")
+        pseudo = pseudo_parameters(
+            stack_name=self.stack_name, stack_id=self.stack_id, region=arn_parts[3], account=arn_parts[4]
+        )
+
+        def deployed_attribute(logical_id: str, attribute: str) -> str | None:
+            resource = self.resources.get(logical_id)
+            return None if resource is None else resource.data.get(attribute)
+
+        def deployed_ref(logical_id: str) -> str | None:
+            resource = self.resources.get(logical_id)
+            return None if resource is None else resource.physical_resource_id
+
+        resolver = Resolver(template, values, pseudo, deployed_attribute, deployed_ref)
+        resources = template.get("Resources", {})
+        copies = {
+            logical_id: resource
+            for logical_id, resource in resources.items()
+            if resource["Type"] == "Custom::BedrockModelCopy"
+        }
         operations: dict[str, StackOperation] = {}
-        for logical_id, resource in template.get("Resources", {}).items():
-            if resource["Type"] != "Custom::BedrockModelCopy":
-                continue
-            properties = {key: value for key, value in resource["Properties"].items() if key != "ServiceToken"}
-            intrinsic = sorted(
-                key for key, value in properties.items() if "Fn::" in json.dumps(value) or '"Ref"' in json.dumps(value)
+        first_deploy = not self.resources  # a stack create, or an update of an existing stack
+        for logical_id in dependency_order(copies):
+            resource = copies[logical_id]
+            properties = resolver.resolve(
+                {key: value for key, value in resource["Properties"].items() if key != "ServiceToken"},
+                f"{logical_id}.Properties",
             )
-            if intrinsic:
-                raise ValueError(
-                    f"{logical_id}: properties {intrinsic} use CloudFormation functions; give concrete values"
+            deletion_policy = resource.get("DeletionPolicy", "Delete")
+            update_replace_policy = resource.get("UpdateReplacePolicy", deletion_policy)
+            current = self.resources.get(logical_id)
+            if current is None:
+                operation = self.create(
+                    logical_id,
+                    properties,
+                    deletion_policy=deletion_policy,
+                    update_replace_policy=update_replace_policy,
+                    first_deploy=first_deploy,
                 )
-            operations[logical_id] = self.create(
-                logical_id,
-                properties,
-                deletion_policy=resource.get("DeletionPolicy", "Delete"),
-                update_replace_policy=resource.get("UpdateReplacePolicy"),
-            )
+            elif _stringify({"ServiceToken": "token", **properties}) == current.properties:
+                current.deletion_policy, current.update_replace_policy = deletion_policy, update_replace_policy
+                continue
+            else:
+                operation = self.update(logical_id, properties)
+                if operation.response.ok and logical_id in self.resources:
+                    self.resources[logical_id].deletion_policy = deletion_policy
+                    self.resources[logical_id].update_replace_policy = update_replace_policy
+            operations[logical_id] = operation
+            if not operation.response.ok:
+                return operations, {}
+        for logical_id in [name for name in self.resources if name not in copies]:
+            deleted = self.delete(logical_id, during="update-cleanup")
+            if deleted is not None:
+                operations[logical_id] = deleted
         outputs: dict[str, str] = {}
         for name, output in template.get("Outputs", {}).items():
-            value = output.get("Value")
-            if isinstance(value, dict) and "Fn::GetAtt" in value:
-                logical_id, attribute = value["Fn::GetAtt"]
-                if logical_id in self.resources:
-                    outputs[name] = self.resources[logical_id].data.get(attribute, "")
+            try:
+                value = resolver.resolve(output.get("Value"), f"Outputs.{name}")
+            except UnresolvedIntrinsicError:
+                continue  # an output of some other resource
+            outputs[name] = value if isinstance(value, str) else json.dumps(value)
         return operations, outputs
 
     def delete(self, logical_id: str, *, during: str = "stack-delete") -> StackOperation | None:
