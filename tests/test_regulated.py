@@ -105,26 +105,19 @@ def nag_reports(synthesized: tuple[cdk.App, Path]) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def checkov_report(synthesized: tuple[cdk.App, Path]) -> dict[str, Any]:
     """checkov over the template, once per session (it is slow)."""
-    assert CHECKOV.is_file(), f"{CHECKOV} is missing: run `make venv`"
-    result = subprocess.run(
-        [
-            str(CHECKOV),
-            "--file",
-            str(synthesized[1] / "Regulated.template.json"),
-            "--framework",
-            "cloudformation",
-            "--output",
-            "json",
-            "--skip-download",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode in (0, 1), result.stderr  # 1: failed checks, read them below
-    report = json.loads(result.stdout)
-    assert report["check_type"] == "cloudformation"
+    report = _checkov(synthesized[1] / "Regulated.template.json")
     return dict(report["results"]) | {"summary": report["summary"]}
+
+
+def _checkov(template: Path) -> dict[str, Any]:
+    """checkov's JSON report on one CloudFormation template."""
+    assert CHECKOV.is_file(), f"{CHECKOV} is missing: run `make venv`"
+    command = [str(CHECKOV), "--file", str(template), "--framework", "cloudformation", "--output", "json"]
+    result = subprocess.run([*command, "--skip-download"], capture_output=True, text=True, check=False)
+    assert result.returncode in (0, 1), result.stderr  # 1: failed checks, read them from the report
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert report["check_type"] == "cloudformation"
+    return report
 
 
 # ------------------------------------------------------------------ the options are in the template
@@ -359,22 +352,7 @@ def test_checkov_still_reports_a_failed_check(tmp_path: Path) -> None:
     template.write_text(
         json.dumps({"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 1}}}})
     )
-    result = subprocess.run(
-        [
-            str(CHECKOV),
-            "--file",
-            str(template),
-            "--framework",
-            "cloudformation",
-            "--output",
-            "json",
-            "--skip-download",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    failed = {c["check_id"] for c in json.loads(result.stdout)["results"]["failed_checks"]}
+    failed = {c["check_id"] for c in _checkov(template)["results"]["failed_checks"]}
     assert "CKV_AWS_158" in failed  # a log group without a KMS key
 
 
