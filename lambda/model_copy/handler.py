@@ -83,10 +83,7 @@ def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResul
             job_arn = props[PROP_JOB_ARN]
             logger.info("job=%s request=%s decision=wait-for-existing-job", job_arn, request_type)
         else:
-            if request_type == "Update":
-                job_arn = update.on_update(event, props)
-            else:
-                job_arn = start.adopt_or_start(event, props)
+            job_arn = update.on_update(event, props) if request_type == "Update" else start.adopt_or_start(event, props)
             if watcher.needs_watcher(event, props, job_arn):
                 watcher.start(event, props, job_arn)
     except Exception as error:

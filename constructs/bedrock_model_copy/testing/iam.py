@@ -93,6 +93,19 @@ class PolicySet:
                     return False
         return True
 
+    def bind(self, logical_id: str, value: str) -> None:
+        """Resolve ``Ref`` of a resource that now exists (as CloudFormation does when it creates it)."""
+        marker = f"<unresolved Ref {logical_id}>"
+
+        def walk(item: Any) -> Any:
+            if isinstance(item, dict):
+                return {key: walk(child) for key, child in item.items()}
+            if isinstance(item, list):
+                return [walk(child) for child in item]
+            return value if item == marker else item
+
+        self.documents = [walk(document) for document in self.documents]
+
     def is_allowed(self, action: str, resource: str, context: Mapping[str, ContextValue]) -> bool:
         """Whether IAM would allow ``action`` on ``resource`` with this request context."""
         allowed = False
@@ -147,6 +160,14 @@ def handler_role_policies(
     if len(role_ids) != 1:
         raise ValueError(f"expected one handler role, found {sorted(role_ids)}")
     (role_id,) = role_ids
+    return role_policies(template, role_id, stack_name=stack_name, region=region, account=account, partition=partition)
+
+
+def role_policies(
+    template: Mapping[str, Any], role_id: str, *, stack_name: str, region: str, account: str, partition: str = "aws"
+) -> PolicySet:
+    """The policies attached to the role ``role_id`` (a logical id) in a synthesized template."""
+    resources: Mapping[str, Any] = template["Resources"]
     parameters = pseudo_parameters(stack_name=stack_name, region=region, account=account, partition=partition)
     documents: list[dict[str, Any]] = []
     role = resources[role_id]["Properties"]
