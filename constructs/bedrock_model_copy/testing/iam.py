@@ -76,6 +76,8 @@ class PolicySet:
 
     documents: list[dict[str, Any]]
     denied: list[tuple[str, str]] = field(default_factory=list)
+    _unbound: list[dict[str, Any]] | None = None
+    _bindings: dict[str, str] = field(default_factory=dict)
 
     def statements(self) -> Iterable[dict[str, Any]]:
         for document in self.documents:
@@ -94,17 +96,22 @@ class PolicySet:
         return True
 
     def bind(self, logical_id: str, value: str) -> None:
-        """Resolve ``Ref`` of a resource that now exists (as CloudFormation does when it creates it)."""
-        marker = f"<unresolved Ref {logical_id}>"
+        """Resolve ``Ref`` of a resource that now exists (as CloudFormation does when it creates it).
+
+        Binding the same logical id again (a re-created stack) replaces the earlier value.
+        """
+        if self._unbound is None:
+            self._unbound = [dict(document) for document in self.documents]
+        self._bindings[f"<unresolved Ref {logical_id}>"] = value
 
         def walk(item: Any) -> Any:
             if isinstance(item, dict):
                 return {key: walk(child) for key, child in item.items()}
             if isinstance(item, list):
                 return [walk(child) for child in item]
-            return value if item == marker else item
+            return self._bindings.get(item, item) if isinstance(item, str) else item
 
-        self.documents = [walk(document) for document in self.documents]
+        self.documents = [walk(document) for document in self._unbound]
 
     def is_allowed(self, action: str, resource: str, context: Mapping[str, ContextValue]) -> bool:
         """Whether IAM would allow ``action`` on ``resource`` with this request context."""
