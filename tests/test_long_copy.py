@@ -11,6 +11,7 @@ what their synthesized policies allow.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -136,7 +137,7 @@ def test_a_five_hour_copy_succeeds_in_one_deploy_with_signals_at_least_hourly(
     # The stack events show the copy alive at least once an hour, then the end.
     signals = _signals(stack, wait)
     times = [started, *(at for at, _ in signals)]
-    assert all(later - earlier <= HOUR for earlier, later in zip(times, times[1:], strict=False))
+    assert all(later - earlier <= HOUR for earlier, later in itertools.pairwise(times))
     budget = watch_budget(6 * HOUR, 30)
     assert (
         len(signals)
@@ -153,7 +154,7 @@ def test_a_copy_that_fails_after_three_hours_reports_bedrocks_message_and_the_jo
     templates: dict[str, dict[str, Any]], long_fake: FakeBedrock, long_framework: ProviderFramework
 ) -> None:
     template = templates["six-hours"]
-    r1, wait, r3 = _copy_ids(template)
+    _, wait, r3 = _copy_ids(template)
     long_fake.script_copy(
         NAME, duration=3 * HOUR, outcome="Failed", failure_message="The source model is not copyable."
     )
@@ -212,7 +213,7 @@ def test_a_copy_that_finished_before_its_wait_exists_is_signalled_once_the_wait_
     # A resumed deploy whose copy finished meanwhile: the watcher's first signal comes before
     # CloudFormation creates the WaitCondition; it is retried until the wait takes it.
     template = templates["six-hours"]
-    r1, wait, r3 = _copy_ids(template)
+    _copy_ids(template)  # one copy, one wait, one result
     first = CloudFormationStack(long_framework)
     long_fake.script_copy(NAME, duration=2 * HOUR)
     first.delete_stack_during_wait_after = 10 * 60  # the first deploy is cancelled; the copy goes on
@@ -232,7 +233,7 @@ def test_a_stack_delete_in_the_middle_keeps_the_copy_and_the_watcher_stops(
     templates: dict[str, dict[str, Any]], long_fake: FakeBedrock, long_framework: ProviderFramework
 ) -> None:
     template = templates["six-hours"]
-    r1, wait, r3 = _copy_ids(template)
+    _, wait, r3 = _copy_ids(template)
     long_fake.script_copy(NAME, duration=5 * HOUR)
     stack = CloudFormationStack(long_framework)
     stack.delete_stack_during_wait_after = 2 * HOUR
@@ -253,7 +254,7 @@ def test_a_stack_delete_in_the_middle_of_a_destroy_copy_says_which_model_remains
     templates: dict[str, dict[str, Any]],
 ) -> None:
     template = templates["six-hours-destroy"]
-    r1, wait, r3 = _copy_ids(template)
+    _, wait, _ = _copy_ids(template)
     fake = _fake_for(template)
     fake.script_copy(NAME, duration=5 * HOUR)
     with simulated_environment(fake) as framework:

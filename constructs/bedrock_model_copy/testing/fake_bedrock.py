@@ -364,7 +364,7 @@ class FakeBedrock:
         with self._lock:
             machine = params.get("stateMachineArn", "")
             fault = self._take_fault(operation)
-            status, result = 200, {}
+            status, result = 200, dict[str, Any]()
             if fault is not None:
                 status, result = fault.status, {"__type": fault.code, "message": fault.message}
             elif operation != "StartExecution" or self.step_functions is None:

@@ -29,7 +29,7 @@ import copy
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -449,7 +449,7 @@ class StepFunctions:
 
     def _task(
         self, execution: Execution, state: dict[str, Any], effective: Any, context: dict[str, Any]
-    ) -> Iterator[float]:
+    ) -> Generator[float, None, Any]:
         parameters = render(state.get("Parameters", {}), effective, context)
         attempts: dict[int, int] = {}
         while True:
