@@ -115,10 +115,10 @@ def _counters(**values: Any) -> dict[str, Any]:
     return parameters
 
 
-def _signal(next_state: str) -> dict[str, Any]:
+def _signal(next_state: str, partition: str) -> dict[str, Any]:
     return {
         "Type": "Task",
-        "Resource": "arn:${Partition}:states:::aws-sdk:cloudformation:signalResource",
+        "Resource": f"arn:{partition}:states:::aws-sdk:cloudformation:signalResource",
         "Parameters": {
             "StackName.$": "$.StackId",
             "LogicalResourceId.$": "$.WaitLogicalId",
@@ -126,15 +126,17 @@ def _signal(next_state: str) -> dict[str, Any]:
             "States.MathAdd($.Counters.Sent, 1))",
             "Status": "SUCCESS",
         },
-        "ResultPath": None,
+        # Not null: the template's JSON rendering (Stack.to_json_string) drops nulls, and the default "$"
+        # would replace the state with the (empty) SignalResource result.
+        "ResultPath": "$.LastSignal",
         "Retry": [SIGNAL_RETRY],
         "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.SignalError", "Next": "WaitIsGone"}],
         "Next": next_state,
     }
 
 
-def definition() -> dict[str, Any]:
-    """The copy watcher's Amazon States Language definition (``${Partition}`` is substituted).
+def definition(partition: str = "aws") -> dict[str, Any]:
+    """The copy watcher's Amazon States Language definition (the construct passes ``Aws.PARTITION``).
 
     Input (from the copy resource): JobArn, StackId, WaitLogicalId, PollSeconds, MaxPolls,
     PollsPerPulse, SignalCount.
@@ -152,7 +154,7 @@ def definition() -> dict[str, Any]:
             },
             "GetModelCopyJob": {
                 "Type": "Task",
-                "Resource": "arn:${Partition}:states:::aws-sdk:bedrock:getModelCopyJob",
+                "Resource": f"arn:{partition}:states:::aws-sdk:bedrock:getModelCopyJob",
                 "Parameters": {"JobArn.$": "$.JobArn"},
                 "ResultSelector": {"Status.$": "$.Status"},
                 "ResultPath": "$.Job",
@@ -203,7 +205,7 @@ def definition() -> dict[str, Any]:
                 ],
                 "Default": "Sleep",
             },
-            "SignalStillRunning": _signal("CountPulse"),
+            "SignalStillRunning": _signal("CountPulse", partition),
             "CountPulse": {
                 "Type": "Pass",
                 "Parameters": _counters(SincePulse=0, Sent="States.MathAdd($.Counters.Sent, 1)"),
@@ -224,7 +226,7 @@ def definition() -> dict[str, Any]:
                 ],
                 "Default": "SignalEnd",
             },
-            "SignalEnd": _signal("CountSignal"),
+            "SignalEnd": _signal("CountSignal", partition),
             "CountSignal": {
                 "Type": "Pass",
                 "Parameters": _counters(Sent="States.MathAdd($.Counters.Sent, 1)"),
@@ -277,13 +279,10 @@ class CopyWatcher(Construct):
                 sid="SignalOwnStackWaits", actions=["cloudformation:SignalResource"], resources=[stack_arn]
             )
         )
-        if key is not None:
-            key.grant_encrypt_decrypt(self.role)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            definition_body=sfn.DefinitionBody.from_string(json.dumps(definition())),
-            definition_substitutions={"Partition": Aws.PARTITION},
+            definition_body=sfn.DefinitionBody.from_string(Stack.of(self).to_json_string(definition(Aws.PARTITION))),
             state_machine_type=sfn.StateMachineType.STANDARD,
             role=self.role,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
