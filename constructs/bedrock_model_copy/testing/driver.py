@@ -337,6 +337,14 @@ class CloudFormationStack:
         request = resend or self.request("Create", logical_id, properties)
         response = self.framework.submit(request)
         operation = StackOperation(response)
+        self.events.append(
+            StackEvent(
+                self.framework.clock.time(),
+                logical_id,
+                "CREATE_COMPLETE" if response.ok else "CREATE_FAILED",
+                "" if response.ok else response.reason,
+            )
+        )
         if response.ok and not later_resource_fails:
             self.resources[logical_id] = DeployedResource(
                 response.physical_resource_id,
