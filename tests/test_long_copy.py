@@ -54,6 +54,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "renamed": {"target_model_name": "support-bot-v2"},
     "retagged": {"tags": {"team": "ml"}, "timeout": cdk.Duration.hours(8), "poll_interval": cdk.Duration.seconds(60)},
     "twelve-hours": {"timeout": cdk.Duration.hours(12)},
+    "short": {"timeout": cdk.Duration.minutes(57)},
 }
 
 
@@ -345,6 +346,26 @@ def test_an_update_of_tags_timeout_and_poll_interval_does_not_wait_again(
     model = long_fake.model_named(NAME)
     assert model is not None and model.tags["team"] == "ml"  # retagged in place by the copy resource
     assert writes(long_fake) == ["CreateModelCopyJob", "TagResource"]
+    _no_denials(long_fake)
+
+
+def test_a_short_copy_made_long_by_a_timeout_update_gets_a_wait_that_is_signalled_at_once(
+    templates: dict[str, dict[str, Any]], long_fake: FakeBedrock, long_framework: ProviderFramework
+) -> None:
+    short, long = templates["short"], templates["six-hours"]
+    r1, wait, r3 = _copy_ids(long)
+    assert not _ids(short, WAIT)
+    long_fake.script_copy(NAME, duration=40 * 60)
+    stack = CloudFormationStack(long_framework)
+    operations, _ = stack.deploy_template(short)
+    assert operations[r1].response.ok and operations[r1].response.data["Status"] == "Completed"
+    started = long_fake.clock.time()
+    operations = stack.update_template(long)
+    assert all(operation.response.ok for operation in operations.values())
+    assert set(operations) == {r1, wait, r3} and stack.resources[r3].data["Status"] == "Completed"
+    assert long_fake.clock.time() - started < 60  # the finished job is signalled at its first poll
+    assert len(long_fake.step_functions.executions) == 1  # type: ignore[union-attr]
+    assert writes(long_fake) == ["CreateModelCopyJob"]
     _no_denials(long_fake)
 
 
