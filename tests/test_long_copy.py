@@ -135,6 +135,16 @@ def test_a_five_hour_copy_succeeds_in_one_deploy_with_signals_at_least_hourly(
     (execution,) = long_fake.step_functions.executions.values()  # type: ignore[union-attr]
     assert execution.status == "SUCCEEDED" and execution.end_state == "Done"
     assert sum(c.action == "bedrock:getModelCopyJob" for c in execution.calls) >= 5 * HOUR // 30
+    # Its input (logged with the execution data) holds no ResponseURL or other secret.
+    assert set(execution.input) == {
+        "JobArn",
+        "StackId",
+        "WaitLogicalId",
+        "PollSeconds",
+        "MaxPolls",
+        "PollsPerPulse",
+        "SignalCount",
+    }
     # The stack events show the copy alive at least once an hour, then the end.
     signals = _signals(stack, wait)
     times = [started, *(at for at, _ in signals)]
