@@ -280,6 +280,23 @@ def test_a_stack_delete_in_the_middle_of_a_destroy_copy_says_which_model_remains
     _no_denials(fake)
 
 
+def test_deleting_a_finished_destroy_long_copy_deletes_its_model_once(templates: dict[str, dict[str, Any]]) -> None:
+    template = templates["six-hours-destroy"]
+    r1, wait, r3 = _copy_ids(template)
+    fake = _fake_for(template)
+    fake.script_copy(NAME, duration=90 * 60)
+    with simulated_environment(fake) as framework:
+        stack = CloudFormationStack(framework)
+        operations, _ = stack.deploy_template(template)
+        assert all(operation.response.ok for operation in operations.values())
+        deleted = stack.delete_stack()
+    assert set(deleted) == {r1, r3}  # the wait and the watcher need no request
+    assert all(operation.response.ok for operation in deleted.values())
+    assert fake.model_named(NAME) is None and writes(fake) == ["CreateModelCopyJob", "DeleteCustomModel"]
+    assert stack.resources == {} and not fake.step_functions.running()  # type: ignore[union-attr]
+    _no_denials(fake)
+
+
 def test_the_watcher_ends_quietly_when_its_wait_is_gone(templates: dict[str, dict[str, Any]]) -> None:
     # The state machine stays (another long copy needs it) but this wait was deleted: the signal is
     # retried for ten minutes, then the execution ends without an error and stops polling.
