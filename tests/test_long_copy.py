@@ -282,7 +282,7 @@ def test_a_stack_delete_in_the_middle_of_a_destroy_copy_says_which_model_remains
 
 def test_deleting_a_finished_destroy_long_copy_deletes_its_model_once(templates: dict[str, dict[str, Any]]) -> None:
     template = templates["six-hours-destroy"]
-    r1, wait, r3 = _copy_ids(template)
+    r1, _, r3 = _copy_ids(template)
     fake = _fake_for(template)
     fake.script_copy(NAME, duration=90 * 60)
     with simulated_environment(fake) as framework:
