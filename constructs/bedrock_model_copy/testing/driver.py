@@ -441,7 +441,10 @@ class CloudFormationStack:
 
         Returns the operation of each resource (by logical id) and the stack outputs
         that read their attributes (``Fn::GetAtt``). Properties must be concrete
-        values; ``ServiceToken`` is replaced, as the deployed function ARN would be.
+        values (or ``Ref`` of a resource created before); ``ServiceToken`` is replaced,
+        as the deployed function ARN would be. Long copies' WaitConditions and the copy
+        watcher are created too (see :meth:`_create_wait_condition`). The first failure
+        ends the deploy and rolls back what it created, newest first.
         """
         operations: dict[str, StackOperation] = {}
         self.template = template
