@@ -240,6 +240,27 @@ def test_a_copy_that_finished_before_its_wait_exists_is_signalled_once_the_wait_
     assert writes(long_fake) == ["CreateModelCopyJob"]
 
 
+def test_a_repeated_copy_request_never_starts_a_second_watcher(
+    templates: dict[str, dict[str, Any]], long_fake: FakeBedrock, long_framework: ProviderFramework
+) -> None:
+    template = templates["six-hours"]
+    r1, _, _ = _copy_ids(template)
+    long_fake.script_copy(NAME, duration=2 * HOUR)
+    stack = CloudFormationStack(long_framework)
+    stack.deploy_template(template)
+    (execution,) = long_fake.step_functions.executions.values()  # type: ignore[union-attr]
+    assert execution.status == "SUCCEEDED"
+    properties = stack.resources[r1].properties
+    # CloudFormation (or the framework) sends the copy's Create again, after and while a watcher runs.
+    again = stack.create(r1, properties, first_deploy=False).response
+    assert again.ok and again.physical_resource_id == execution.input["JobArn"]
+    assert len(long_fake.step_functions.executions) == 1  # type: ignore[union-attr]
+    starts = long_fake.calls_to("StartExecution")
+    assert [call.status for call in starts] == [200, 400]  # ExecutionAlreadyExists, taken as done
+    assert starts[0].params["name"] == starts[1].params["name"]
+    assert writes(long_fake) == ["CreateModelCopyJob"]
+
+
 def test_a_stack_delete_in_the_middle_keeps_the_copy_and_the_watcher_stops(
     templates: dict[str, dict[str, Any]], long_fake: FakeBedrock, long_framework: ProviderFramework
 ) -> None:
