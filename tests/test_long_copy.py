@@ -604,3 +604,70 @@ def test_the_watch_budget_fits_cloudformation_for_every_allowed_timeout() -> Non
         "signal_count": 8,
         "backstop_seconds": 22500,
     }
+
+
+# ---------------------------------------------------------------- the simulator's WaitCondition semantics
+
+
+def _signaller(stack: CloudFormationStack, *signals: tuple[str, str]) -> None:
+    """Start a state machine that sends ``signals`` ((UniqueId, Status), ten minutes apart) to the wait W."""
+    states: dict[str, Any] = {}
+    for index, (unique_id, status) in enumerate(signals):
+        states[f"Sleep{index}"] = {"Type": "Wait", "Seconds": 600, "Next": f"Signal{index}"}
+        states[f"Signal{index}"] = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::aws-sdk:cloudformation:signalResource",
+            "Parameters": {
+                "StackName": stack.stack_id,
+                "LogicalResourceId": "W",
+                "UniqueId": unique_id,
+                "Status": status,
+            },
+            "ResultPath": "$.Signal",
+            **({"Next": f"Sleep{index + 1}"} if index + 1 < len(signals) else {"End": True}),
+        }
+    sfn = stack._step_functions()
+    arn = sfn.create_state_machine(
+        f"signaller{len(sfn.state_machines)}", {"StartAt": "Sleep0", "States": states}, access_key="k"
+    )
+    sfn.start_execution(arn, "go", "{}")
+
+
+WAIT_ONLY = {"Resources": {"W": {"Type": WAIT, "CreationPolicy": {"ResourceSignal": {"Count": 2, "Timeout": "PT1H"}}}}}
+
+
+@pytest.mark.parametrize(
+    ("signals", "status", "reason", "waited"),
+    [
+        ((("a", "SUCCESS"), ("b", "SUCCESS")), "SUCCESS", "SUCCESS", 1200),
+        (
+            (("a", "SUCCESS"), ("a", "SUCCESS")),
+            "FAILED",
+            "Failed to receive 2 resource signal(s) within the specified duration",
+            3600,
+        ),
+        ((("a", "SUCCESS"), ("b", "FAILURE")), "FAILED", "Received FAILURE signal with UniqueId b", 1200),
+        ((), "FAILED", "Failed to receive 2 resource signal(s) within the specified duration", 3600),
+    ],
+    ids=["count reached", "a repeated UniqueId counts once", "FAILURE fails it", "timeout"],
+)
+def test_the_simulated_wait_condition_follows_its_creation_policy(
+    signals: tuple[tuple[str, str], ...], status: str, reason: str, waited: float
+) -> None:
+    fake = FakeBedrock()
+    with simulated_environment(fake) as framework:
+        stack = CloudFormationStack(framework)
+        if signals:
+            _signaller(stack, *signals)
+        started = fake.clock.time()
+        operations, _ = stack.deploy_template(copy.deepcopy(WAIT_ONLY))
+        assert operations["W"].response.status == status and operations["W"].response.reason == reason
+        assert fake.clock.time() - started == waited
+        if status == "SUCCESS":
+            # Only evaluated on CREATE: deploying the same wait again waits for nothing, and signals are refused.
+            assert stack.update_template(copy.deepcopy(WAIT_ONLY)) == {}
+            _signaller(stack, ("c", "SUCCESS"))
+            stack.advance(HOUR)
+            late = fake.step_functions.executions  # type: ignore[union-attr]
+            assert [e.status for e in late.values()] == ["SUCCEEDED", "FAILED"]
+            assert "is in CREATE_COMPLETE state and can not be signaled" in list(late.values())[-1].error
