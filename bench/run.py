@@ -364,7 +364,8 @@ def write_page(
         f"| {long_run['state_transitions']} | {long_run['get_calls']} | {long_run['signals']} |",
         "",
         "No Lambda runs per poll: the handler runs once for each of the two custom resources' on_event and "
-        "is_complete. Standard workflows are billed per state transition (about 7 per poll here).",
+        "is_complete. Standard workflows are billed per state transition "
+        f"({long_run['state_transitions'] / long_run['get_calls']:.1f} per poll here).",
         "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)

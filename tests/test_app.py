@@ -174,7 +174,7 @@ def test_long_copy_example_waits_hours_in_one_simulated_deploy() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Received SUCCESS signal with UniqueId copy-InProgress-after-" in result.stdout
+    assert "Received SUCCESS signal with UniqueId copy-InProgress-polled-" in result.stdout
     assert "(+ 2.5 h)  BedrockModelLongCopy  CREATE_COMPLETE" in result.stdout
     assert "BedrockModelLongCopy.ModelArn = arn:aws:bedrock:us-west-2:111122223333:custom-model/" in result.stdout
     template = _example("long_copy").build_app(cdk.App()).synth().get_stack_by_name("BedrockModelLongCopy").template  # type: ignore[attr-defined]

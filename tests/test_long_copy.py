@@ -22,7 +22,7 @@ from aws_cdk import assertions
 from scenario import NAME, writes
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
-from bedrock_model_copy._long_copy import PULSE_SECONDS, definition, watch_budget
+from bedrock_model_copy._long_copy import MAX_WATCH_POLLS, PULSE_SECONDS, definition, watch_budget
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework, simulated_environment
 from bedrock_model_copy.testing.fake_bedrock import WaitConditionState
 from bedrock_model_copy.testing.iam import handler_role_policies, pseudo_parameters, resolve
@@ -155,8 +155,8 @@ def test_a_five_hour_copy_succeeds_in_one_deploy_with_signals_at_least_hourly(
         == budget["signal_count"]
         == template["Resources"][wait]["CreationPolicy"]["ResourceSignal"]["Count"]
     )
-    assert signals[0][1] == "Received SUCCESS signal with UniqueId copy-InProgress-after-2970s-signal-1"
-    assert signals[-1][1].startswith("Received SUCCESS signal with UniqueId copy-Completed-after-")
+    assert signals[0][1] == "Received SUCCESS signal with UniqueId copy-InProgress-polled-3000s-signal-1"
+    assert signals[-1][1].startswith("Received SUCCESS signal with UniqueId copy-Completed-polled-")
     assert writes(long_fake) == ["CreateModelCopyJob"]
     _no_denials(long_fake)
 
@@ -593,17 +593,55 @@ def test_the_watch_budget_fits_cloudformation_for_every_allowed_timeout() -> Non
     for timeout in (58 * 60, 2 * HOUR, 6 * HOUR, 11 * HOUR + 59 * 60, 12 * HOUR):
         for poll in (5, 30, 600):
             budget = watch_budget(timeout, poll)
+            assert budget["interval_seconds"] >= poll
+            assert budget["max_polls"] <= MAX_WATCH_POLLS
             assert budget["backstop_seconds"] <= 12 * HOUR
-            assert budget["max_polls"] * poll + 10 * 60 <= budget["backstop_seconds"]  # final signals come first
+            deadline = budget["max_polls"] * budget["interval_seconds"]
+            assert deadline + 10 * 60 <= budget["backstop_seconds"]  # the final signals come first
+            assert deadline >= min(timeout, 11 * HOUR + 45 * 60) - budget["interval_seconds"]
             pulses = (budget["max_polls"] - 1) // budget["polls_per_pulse"]
             assert budget["signal_count"] >= pulses + 1
-            assert budget["polls_per_pulse"] * poll <= HOUR
+            assert budget["polls_per_pulse"] * budget["interval_seconds"] <= HOUR
     assert copy.deepcopy(watch_budget(6 * HOUR, 30)) == {
+        "interval_seconds": 30,
         "max_polls": 720,
         "polls_per_pulse": 100,
         "signal_count": 8,
         "backstop_seconds": 22500,
     }
+    assert watch_budget(12 * HOUR, 5)["interval_seconds"] == 27  # 42,300 s of polling in at most 1,600 polls
+
+
+def test_a_twelve_hour_watch_stays_within_step_functions_history_limit() -> None:
+    # Standard executions keep at most 25,000 history events. Count them for the longest watch at the
+    # shortest poll_interval, with a throttling storm on top: 2 per state entered (entered, exited),
+    # 3 more per Task attempt (scheduled, started, succeeded or failed), 2 for the execution.
+    fake = FakeBedrock()
+    budget = watch_budget(12 * HOUR, 5)
+    with simulated_environment(fake) as framework:
+        job_arn = fake.add_job(source_model_arn=SOURCE_ARN, target_model_name=NAME, duration=13 * HOUR)
+        fake.inject_fault("GetModelCopyJob", times=300)
+        stack_id = "arn:aws:cloudformation:us-west-2:111122223333:stack/S/1"
+        fake.stack_statuses[stack_id] = "CREATE_IN_PROGRESS"
+        wait = WaitConditionState(stack_id, "Wait", budget["signal_count"])
+        fake.wait_conditions[(stack_id, "Wait")] = wait
+        sfn = StepFunctions(fake.clock, endpoint=framework.endpoint, region=fake.region, account=fake.account)
+        arn = sfn.create_state_machine("w", definition("aws"), access_key="k")
+        execution_input = {
+            "JobArn": job_arn,
+            "StackId": stack_id,
+            "WaitLogicalId": "Wait",
+            "PollSeconds": budget["interval_seconds"],
+            "MaxPolls": budget["max_polls"],
+            "PollsPerPulse": budget["polls_per_pulse"],
+            "SignalCount": budget["signal_count"],
+        }
+        execution = sfn.start_execution(arn, "x", json.dumps(execution_input))
+        sfn.run_until(lambda: execution.status != "RUNNING", fake.clock.time() + 14 * HOUR)
+    assert execution.status == "SUCCEEDED" and execution.end_state == "Done"
+    assert wait.successes == budget["signal_count"]  # the deadline's signals, as the timeout path needs
+    events = 2 + 2 * len(execution.states_entered) + 3 * len(execution.calls)
+    assert 15_000 < events < 25_000, events  # about 18,000
 
 
 # ---------------------------------------------------------------- the simulator's WaitCondition semantics

@@ -23,6 +23,7 @@ PROP_POLL_INTERVAL_SECONDS = "PollIntervalSeconds"
 # Long copies: what the copy resource hands to the stack's copy watcher state machine.
 PROP_WATCHER_ARN = "CopyWatcherArn"
 PROP_WAIT_LOGICAL_ID = "WaitConditionLogicalId"
+PROP_WATCH_POLL_SECONDS = "WatchPollSeconds"
 PROP_WATCH_MAX_POLLS = "WatchMaxPolls"
 PROP_WATCH_POLLS_PER_PULSE = "WatchPollsPerPulse"
 PROP_WATCH_SIGNAL_COUNT = "WatchSignalCount"

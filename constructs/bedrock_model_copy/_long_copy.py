@@ -14,7 +14,8 @@ Three resources per long copy, whatever its timeout:
   "deploy again to resume" message when the watcher reached the timeout).
 
 The copy watcher, one per stack with a long copy, is a Standard state machine with no Lambda:
-GetModelCopyJob every poll interval through the AWS SDK integration, a SUCCESS signal to R2 about
+GetModelCopyJob every poll interval (longer when the timeout would need more than 1,600 polls)
+through the AWS SDK integration, a SUCCESS signal to R2 about
 every 50 minutes while the job runs (the stack events show it), and the remaining signals when
 the job is terminal or the timeout is reached.
 """
@@ -54,6 +55,7 @@ from ._contract import (
     PROP_TIMEOUT_SECONDS,
     PROP_WAIT_LOGICAL_ID,
     PROP_WATCH_MAX_POLLS,
+    PROP_WATCH_POLL_SECONDS,
     PROP_WATCH_POLLS_PER_PULSE,
     PROP_WATCH_SIGNAL_COUNT,
     PROP_WATCHER_ARN,
@@ -66,6 +68,10 @@ WATCHER_ID = "CopyWatcher"
 WATCHER_METADATA_KEY = "bedrock-model-copy:copy-watcher"
 # A SUCCESS signal about this often while the copy runs: under an hour even when polls run late.
 PULSE_SECONDS = 50 * 60
+# Step Functions keeps at most 25,000 events in a Standard execution's history; a poll costs 11
+# (a Task 5, a Pass, a Choice and a Wait 2 each). The watcher polls at most this often in one
+# execution, polling less often than poll_interval when the timeout would need more polls.
+MAX_WATCH_POLLS = 1600
 # CloudFormation's backstop (ResourceSignal.Timeout) comes this long after the watcher's deadline,
 # so the watcher's final signals, not the backstop, end the wait; both stay within PT12H.
 BACKSTOP_MARGIN_SECONDS = 15 * 60
@@ -80,15 +86,20 @@ TRANSIENT_POLL_ERRORS = [
 
 
 def watch_budget(timeout_seconds: int, poll_interval_seconds: int) -> dict[str, int]:
-    """Polls until the watcher's deadline, polls per pulse, signals the wait needs, backstop seconds.
+    """The watcher's polling interval and polls until its deadline, polls per pulse, the signals
+    the wait needs and CloudFormation's backstop (seconds).
 
-    The wait needs one signal per pulse the watcher can send before its deadline, plus one:
-    the watcher sends whatever remains once the job is terminal or the deadline passes.
+    The interval is ``poll_interval``, or longer when the timeout would need more than
+    :data:`MAX_WATCH_POLLS` polls (12 hours: at least 27 seconds). The wait needs one signal per
+    pulse the watcher can send before its deadline, plus one: the watcher sends whatever remains
+    once the job is terminal or the deadline passes.
     """
     watched = min(timeout_seconds, MAX_LONG_TIMEOUT_SECONDS - BACKSTOP_MARGIN_SECONDS)
-    max_polls = max(1, watched // poll_interval_seconds)
-    per_pulse = max(1, PULSE_SECONDS // poll_interval_seconds)
+    interval = max(poll_interval_seconds, -(-watched // MAX_WATCH_POLLS))
+    max_polls = max(1, watched // interval)
+    per_pulse = max(1, PULSE_SECONDS // interval)
     return {
+        "interval_seconds": interval,
         "max_polls": max_polls,
         "polls_per_pulse": per_pulse,
         "signal_count": max_polls // per_pulse + 1,
@@ -122,7 +133,7 @@ def _signal(next_state: str, partition: str) -> dict[str, Any]:
         "Parameters": {
             "StackName.$": "$.StackId",
             "LogicalResourceId.$": "$.WaitLogicalId",
-            "UniqueId.$": "States.Format('copy-{}-after-{}s-signal-{}', $.Job.Status, $.Counters.Elapsed, "
+            "UniqueId.$": "States.Format('copy-{}-polled-{}s-signal-{}', $.Job.Status, $.Counters.Elapsed, "
             "States.MathAdd($.Counters.Sent, 1))",
             "Status": "SUCCESS",
         },
@@ -166,35 +177,27 @@ def definition(partition: str = "aws") -> dict[str, Any]:
                     # Anything else (AccessDenied...): stop watching; the result resource reports the error.
                     {"ErrorEquals": ["States.ALL"], "ResultPath": "$.PollError", "Next": "AllSignalsSent?"},
                 ],
-                "Next": "JobEnded?",
+                "Next": "CountPoll",
             },
-            "JobEnded?": {
+            "CountPoll": {
+                "Type": "Pass",
+                "Parameters": _counters(
+                    Polls="States.MathAdd($.Counters.Polls, 1)",
+                    SincePulse="States.MathAdd($.Counters.SincePulse, 1)",
+                    Elapsed="States.MathAdd($.Counters.Elapsed, $.PollSeconds)",
+                ),
+                "ResultPath": "$.Counters",
+                "Next": "EndedDeadlineOrPulse?",
+            },
+            "EndedDeadlineOrPulse?": {
                 "Type": "Choice",
                 "Choices": [
                     {
                         "Or": [
                             {"Variable": "$.Job.Status", "StringEquals": "Completed"},
                             {"Variable": "$.Job.Status", "StringEquals": "Failed"},
+                            {"Variable": "$.Counters.Polls", "NumericGreaterThanEqualsPath": "$.MaxPolls"},
                         ],
-                        "Next": "AllSignalsSent?",
-                    }
-                ],
-                "Default": "CountPoll",
-            },
-            "CountPoll": {
-                "Type": "Pass",
-                "Parameters": _counters(
-                    Polls="States.MathAdd($.Counters.Polls, 1)", SincePulse="States.MathAdd($.Counters.SincePulse, 1)"
-                ),
-                "ResultPath": "$.Counters",
-                "Next": "DeadlineOrPulse?",
-            },
-            "DeadlineOrPulse?": {
-                "Type": "Choice",
-                "Choices": [
-                    {
-                        "Variable": "$.Counters.Polls",
-                        "NumericGreaterThanEqualsPath": "$.MaxPolls",
                         "Next": "AllSignalsSent?",
                     },
                     {
@@ -212,13 +215,7 @@ def definition(partition: str = "aws") -> dict[str, Any]:
                 "ResultPath": "$.Counters",
                 "Next": "Sleep",
             },
-            "Sleep": {"Type": "Wait", "SecondsPath": "$.PollSeconds", "Next": "CountTime"},
-            "CountTime": {
-                "Type": "Pass",
-                "Parameters": _counters(Elapsed="States.MathAdd($.Counters.Elapsed, $.PollSeconds)"),
-                "ResultPath": "$.Counters",
-                "Next": "GetModelCopyJob",
-            },
+            "Sleep": {"Type": "Wait", "SecondsPath": "$.PollSeconds", "Next": "GetModelCopyJob"},
             "AllSignalsSent?": {
                 "Type": "Choice",
                 "Choices": [
@@ -343,6 +340,7 @@ def add_long_copy(
     for key, value in (
         (PROP_WATCHER_ARN, watcher.state_machine.state_machine_arn),
         (PROP_WAIT_LOGICAL_ID, wait.logical_id),
+        (PROP_WATCH_POLL_SECONDS, str(budget["interval_seconds"])),
         (PROP_WATCH_MAX_POLLS, str(budget["max_polls"])),
         (PROP_WATCH_POLLS_PER_PULSE, str(budget["polls_per_pulse"])),
         (PROP_WATCH_SIGNAL_COUNT, str(budget["signal_count"])),

@@ -26,6 +26,7 @@ PROP_POLL_INTERVAL_SECONDS: Final = "PollIntervalSeconds"
 # watcher state machine, which signals the WaitCondition that the construct puts after it.
 PROP_WATCHER_ARN: Final = "CopyWatcherArn"
 PROP_WAIT_LOGICAL_ID: Final = "WaitConditionLogicalId"
+PROP_WATCH_POLL_SECONDS: Final = "WatchPollSeconds"
 PROP_WATCH_MAX_POLLS: Final = "WatchMaxPolls"
 PROP_WATCH_POLLS_PER_PULSE: Final = "WatchPollsPerPulse"
 PROP_WATCH_SIGNAL_COUNT: Final = "WatchSignalCount"
@@ -42,6 +43,7 @@ PROPERTY_NAMES = (
     PROP_POLL_INTERVAL_SECONDS,
     PROP_WATCHER_ARN,
     PROP_WAIT_LOGICAL_ID,
+    PROP_WATCH_POLL_SECONDS,
     PROP_WATCH_MAX_POLLS,
     PROP_WATCH_POLLS_PER_PULSE,
     PROP_WATCH_SIGNAL_COUNT,
@@ -121,6 +123,7 @@ class ResourceProperties(TypedDict, total=False):
     PollIntervalSeconds: str
     CopyWatcherArn: str
     WaitConditionLogicalId: str
+    WatchPollSeconds: str
     WatchMaxPolls: str
     WatchPollsPerPulse: str
     WatchSignalCount: str
