@@ -11,6 +11,7 @@ what their synthesized policies allow.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import itertools
 import json
 from collections.abc import Iterator
@@ -105,6 +106,10 @@ def _no_denials(fake: FakeBedrock) -> None:
     assert all(policies.denied == [] for policies in fake.role_iam.values())
 
 
+def _rfc3339(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _signals(stack: CloudFormationStack, wait: str) -> list[tuple[float, str]]:
     return [(e.at, e.reason) for e in stack.events if e.logical_id == wait and e.reason.startswith("Received")]
 
@@ -144,6 +149,7 @@ def test_a_five_hour_copy_succeeds_in_one_deploy_with_signals_at_least_hourly(
         "MaxPolls",
         "PollsPerPulse",
         "SignalCount",
+        "Deadline",
     }
     # The stack events show the copy alive at least once an hour, then the end.
     signals = _signals(stack, wait)
@@ -339,12 +345,43 @@ def test_the_watcher_ends_quietly_when_its_wait_is_gone(templates: dict[str, dic
             "MaxPolls": 1000,
             "PollsPerPulse": 100,
             "SignalCount": 3,
+            "Deadline": _rfc3339(fake.clock.time() + 1000 * 30),
         }
         execution = sfn.start_execution(arn, "x", json.dumps(execution_input))
         sfn.run_until(lambda: execution.status != "RUNNING", fake.clock.time() + 12 * HOUR)
     assert execution.status == "SUCCEEDED" and execution.end_state == "WaitIsGone"
     assert sum(c.action == "cloudformation:signalResource" for c in execution.calls) == 21  # 1 + 20 retries
     assert execution.calls[-1].at - execution.calls[0].at < 2 * HOUR
+
+
+def test_the_watcher_keeps_its_deadline_in_time_when_polls_run_late() -> None:
+    # Its poll count would allow days; the Deadline (set by the copy resource from the same budget)
+    # ends the watch on time anyway, with every signal the wait needs.
+    fake = FakeBedrock()
+    with simulated_environment(fake) as framework:
+        job_arn = fake.add_job(source_model_arn=SOURCE_ARN, target_model_name=NAME, duration=10 * HOUR)
+        stack_id = "arn:aws:cloudformation:us-west-2:111122223333:stack/S/1"
+        fake.stack_statuses[stack_id] = "CREATE_IN_PROGRESS"
+        wait = WaitConditionState(stack_id, "Wait", 5)
+        fake.wait_conditions[(stack_id, "Wait")] = wait
+        sfn = StepFunctions(fake.clock, endpoint=framework.endpoint, region=fake.region, account=fake.account)
+        arn = sfn.create_state_machine("w", definition("aws"), access_key="k")
+        started = fake.clock.time()
+        execution_input = {
+            "JobArn": job_arn,
+            "StackId": stack_id,
+            "WaitLogicalId": "Wait",
+            "PollSeconds": 30,
+            "MaxPolls": 10**6,
+            "PollsPerPulse": 100,
+            "SignalCount": 5,
+            "Deadline": _rfc3339(started + 2 * HOUR),
+        }
+        execution = sfn.start_execution(arn, "x", json.dumps(execution_input))
+        sfn.run_until(lambda: execution.status != "RUNNING", started + 12 * HOUR)
+    assert execution.status == "SUCCEEDED" and execution.end_state == "Done"
+    assert 2 * HOUR <= fake.clock.time() - started <= 2 * HOUR + 30
+    assert wait.successes == 5 and wait.signals[-1].unique_id.startswith("copy-InProgress-")
 
 
 # ---------------------------------------------------------------- updates
@@ -635,6 +672,7 @@ def test_a_twelve_hour_watch_stays_within_step_functions_history_limit() -> None
             "MaxPolls": budget["max_polls"],
             "PollsPerPulse": budget["polls_per_pulse"],
             "SignalCount": budget["signal_count"],
+            "Deadline": _rfc3339(fake.clock.time() + budget["max_polls"] * budget["interval_seconds"]),
         }
         execution = sfn.start_execution(arn, "x", json.dumps(execution_input))
         sfn.run_until(lambda: execution.status != "RUNNING", fake.clock.time() + 14 * HOUR)

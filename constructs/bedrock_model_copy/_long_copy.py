@@ -150,7 +150,8 @@ def definition(partition: str = "aws") -> dict[str, Any]:
     """The copy watcher's Amazon States Language definition (the construct passes ``Aws.PARTITION``).
 
     Input (from the copy resource): JobArn, StackId, WaitLogicalId, PollSeconds, MaxPolls,
-    PollsPerPulse, SignalCount.
+    PollsPerPulse, SignalCount, Deadline (RFC 3339: when the watcher gives up, MaxPolls
+    intervals after it started).
     """
     return {
         "Comment": "bedrock-model-copy: polls one model copy job and signals its WaitCondition (no Lambda)",
@@ -169,9 +170,8 @@ def definition(partition: str = "aws") -> dict[str, Any]:
                 "Parameters": {"JobArn.$": "$.JobArn"},
                 "ResultSelector": {"Status.$": "$.Status"},
                 "ResultPath": "$.Job",
-                "Retry": [
-                    {"ErrorEquals": TRANSIENT_POLL_ERRORS, "IntervalSeconds": 5, "MaxAttempts": 3, "BackoffRate": 2.0}
-                ],
+                # No Retry: a throttled or failed poll counts as a poll and the next one comes one interval
+                # later, so polls keep time (pulses at least hourly) and the history stays bounded.
                 "Catch": [
                     {"ErrorEquals": TRANSIENT_POLL_ERRORS, "ResultPath": "$.PollError", "Next": "CountPoll"},
                     # Anything else (AccessDenied...): stop watching; the result resource reports the error.
@@ -197,6 +197,8 @@ def definition(partition: str = "aws") -> dict[str, Any]:
                             {"Variable": "$.Job.Status", "StringEquals": "Completed"},
                             {"Variable": "$.Job.Status", "StringEquals": "Failed"},
                             {"Variable": "$.Counters.Polls", "NumericGreaterThanEqualsPath": "$.MaxPolls"},
+                            # The deadline in time too, whatever slowed the polls down.
+                            {"Variable": "$$.State.EnteredTime", "TimestampGreaterThanEqualsPath": "$.Deadline"},
                         ],
                         "Next": "AllSignalsSent?",
                     },

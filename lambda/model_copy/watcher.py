@@ -14,12 +14,13 @@ so a retried request cannot start a second watcher for the same wait.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
 import re
 
-from . import phase
+from . import phase, poll
 from .advice import describe_failure
 from .bedrock import AwsError, error_code, states
 from .contract import (
@@ -70,12 +71,15 @@ def execution_name(event: CustomResourceEvent, props: ResourceProperties, job_ar
 
 
 def execution_input(event: CustomResourceEvent, props: ResourceProperties, job_arn: str) -> dict[str, object]:
-    """What the state machine needs: the job, the wait to signal, and its polling budget."""
+    """What the state machine needs: the job, the wait to signal, and its polling budget and deadline."""
+    poll_seconds = int(props.get(PROP_WATCH_POLL_SECONDS) or props[PROP_POLL_INTERVAL_SECONDS])
+    deadline = poll.now() + poll_seconds * int(props[PROP_WATCH_MAX_POLLS])
     return {
+        "Deadline": dt.datetime.fromtimestamp(deadline, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "JobArn": job_arn,
         "StackId": event["StackId"],
         "WaitLogicalId": props[PROP_WAIT_LOGICAL_ID],
-        "PollSeconds": int(props.get(PROP_WATCH_POLL_SECONDS) or props[PROP_POLL_INTERVAL_SECONDS]),
+        "PollSeconds": poll_seconds,
         "MaxPolls": int(props[PROP_WATCH_MAX_POLLS]),
         "PollsPerPulse": int(props[PROP_WATCH_POLLS_PER_PULSE]),
         "SignalCount": int(props[PROP_WATCH_SIGNAL_COUNT]),
@@ -83,7 +87,11 @@ def execution_input(event: CustomResourceEvent, props: ResourceProperties, job_a
 
 
 def start(event: CustomResourceEvent, props: ResourceProperties, job_arn: str) -> None:
-    """Start the watcher for ``job_arn`` (once: a second start with the same name is a no-op)."""
+    """Start the watcher for ``job_arn`` (once: a second start with the same name is a no-op).
+
+    A retry whose input differs only in its deadline finds the first execution (same name)
+    and is answered ExecutionAlreadyExists, which counts as started.
+    """
     name = execution_name(event, props, job_arn)
     state_machine = props[PROP_WATCHER_ARN]
     try:

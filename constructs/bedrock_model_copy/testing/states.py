@@ -8,8 +8,9 @@ States Language specification and Step Functions' behaviour:
   (``null`` keeps the input), OutputPath;
 - ``Retry`` (ErrorEquals, IntervalSeconds, MaxAttempts, BackoffRate) and ``Catch``;
   ``States.ALL`` and ``States.TaskFailed``;
-- Choice rules with ``And``/``Or``/``Not``, ``StringEquals``, ``Numeric*`` and their
-  ``*Path`` forms, ``IsPresent``; a missing Variable is a ``States.Runtime`` error;
+- Choice rules with ``And``/``Or``/``Not``, ``String*``, ``Numeric*``, ``Timestamp*`` (RFC 3339)
+  and their ``*Path`` forms, ``IsPresent``; a missing Variable is a ``States.Runtime`` error;
+  the context object's ``$$.State.EnteredTime`` and ``$$.Execution.*``;
 - intrinsic functions ``States.Format`` and ``States.MathAdd`` (nested calls too);
 - AWS SDK integrations ``arn:<partition>:states:::aws-sdk:<service>:<action>``, called
   through a real boto3 client with the execution role's credentials. As Step Functions does,
@@ -191,17 +192,31 @@ def choice_matches(rule: dict[str, Any], data: Any, context: dict[str, Any]) -> 
     for operator, wanted in rule.items():
         if operator in ("Variable", "Next"):
             continue
-        kind = "String" if operator.startswith("String") else "Numeric" if operator.startswith("Numeric") else ""
+        kind = next((k for k in ("String", "Numeric", "Timestamp") if operator.startswith(k)), "")
         if not kind:
             raise StatesError("States.Runtime", f"Choice operator {operator} is not supported by this interpreter")
         comparison = operator[len(kind) :]
         if comparison.endswith("Path"):
             comparison, wanted = comparison[: -len("Path")], read_path(wanted, data, context)
+        if kind == "Timestamp":
+            actual, wanted = _timestamp(actual), _timestamp(wanted)
+            if actual is None or wanted is None:
+                return False  # not an RFC 3339 timestamp: never matches
+            return _COMPARISONS[comparison](actual, wanted)
         number = isinstance(actual, int | float) and not isinstance(actual, bool)
         if (kind == "Numeric") != number or (kind == "String") != isinstance(actual, str):
             return False  # a type mismatch never matches
         return _COMPARISONS[comparison](actual, wanted)
     raise StatesError("States.Runtime", f"Choice rule without a comparison: {rule!r}")
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    """An RFC 3339 timestamp with a time zone (what Timestamp comparisons accept), else None."""
+    if not isinstance(value, str) or not re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", value
+    ):
+        return None
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _error_matches(names: list[str], error: StatesError) -> bool:
@@ -384,7 +399,7 @@ class StepFunctions:
     def _run(self, execution: Execution) -> Iterator[float]:
         definition = execution.state_machine.definition
         data: Any = execution.input
-        context = {
+        context: dict[str, Any] = {
             "Execution": {"Id": execution.arn, "Name": execution.name, "Input": execution.input},
             "StateMachine": {"Id": execution.state_machine.arn},
         }
@@ -394,6 +409,11 @@ class StepFunctions:
                 return
             state = definition["States"][name]
             execution.states_entered.append((self.clock.time(), name))
+            entered = dt.datetime.fromtimestamp(self.clock.time(), tz=dt.UTC)
+            context["State"] = {
+                "Name": name,
+                "EnteredTime": entered.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            }
             try:
                 kind = state["Type"]
                 effective = read_path(state.get("InputPath", "$"), data, context) if state.get("InputPath", "$") else {}
