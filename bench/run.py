@@ -9,7 +9,10 @@ Measures, in one run on this machine:
   which it breaks CloudFormation's 500-resource limit;
 - the handler asset's zipped size and its cold import time (module load with boto3);
 - polling: GetModelCopyJob calls, completion-notice delay and time spent inside handler
-  invocations, for copies of D minutes at poll interval P, from the fake Bedrock's call record.
+  invocations, for copies of D minutes at poll interval P, from the fake Bedrock's call record;
+- long copies (timeout above 57 minutes): resources and template bytes for 1 and 100 long copies,
+  and for a 5-hour copy the copy watcher's state transitions, polls and signals and the handler
+  invocations, from the driver running the synthesized state machine.
 
 Timing lives here, never in tests (the machines are shared and noisy).
 """
@@ -41,6 +44,7 @@ from bedrock_model_copy._asset import ASSET_EXCLUDES, handler_asset_dir  # noqa:
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, simulated_environment  # noqa: E402
 
 SIZES = (1, 10, 100, 400)
+LONG_SIZES = (1, 100)
 NAIVE_SIZES = (1, 10)  # the naive pattern is checked against the limit separately (naive_limit)
 RESOURCE_LIMIT = 500
 TEMPLATE_LIMIT = 1_000_000
@@ -94,7 +98,7 @@ def template_figures(template: dict[str, Any]) -> dict[str, int]:
 def measure_synth(runs: int) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for pattern, sizes in (("shared", SIZES), ("naive", NAIVE_SIZES)):
+        for pattern, sizes in (("shared", SIZES), ("long", LONG_SIZES), ("naive", NAIVE_SIZES)):
             for count in sizes:
                 times = []
                 template: dict[str, Any] = {}
@@ -213,6 +217,41 @@ def polling_figures() -> list[dict[str, Any]]:
     return rows
 
 
+def long_copy_figures() -> dict[str, Any]:
+    """A 5-hour copy with timeout 6 h, deployed from the synthesized template by the offline driver."""
+    with tempfile.TemporaryDirectory() as tmp:
+        _, template = synth_once(1, "long", Path(tmp) / "long-run")
+    fake = FakeBedrock()
+    fake.default_copy_duration = 5 * 3600
+    invocations = [0]
+    with simulated_environment(fake) as framework:
+        handler = framework.handler
+        originals = {name: getattr(handler, name) for name in ("on_event", "is_complete")}
+
+        def counted(name: str) -> Any:
+            def call(event: dict[str, Any], context: object) -> Any:
+                invocations[0] += 1
+                return originals[name](event, context)
+
+            return call
+
+        with mock.patch.multiple(handler, **{name: counted(name) for name in originals}):
+            stack = CloudFormationStack(framework)
+            started = fake.clock.time()
+            operations, _ = stack.deploy_template(template)
+            waited = fake.clock.time() - started
+    assert fake.step_functions is not None
+    (execution,) = fake.step_functions.executions.values()
+    return {
+        "status": "SUCCESS" if all(op.response.ok for op in operations.values()) else "FAILED",
+        "waited_h": waited / 3600,
+        "handler_invocations": invocations[0],
+        "state_transitions": len(execution.states_entered),
+        "get_calls": sum(call.action == "bedrock:getModelCopyJob" for call in execution.calls),
+        "signals": sum(call.action == "cloudformation:signalResource" for call in execution.calls),
+    }
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     with contextlib.suppress(OSError, StopIteration):
@@ -235,8 +274,10 @@ def write_page(
     polling: list[dict[str, Any]],
     limit: dict[str, Any],
     runs: int,
+    long_run: dict[str, Any],
 ) -> None:
     shared = {row["copies"]: row for row in synth if row["pattern"] == "shared"}
+    long = {row["copies"]: row for row in synth if row["pattern"] == "long"}
     naive = {row["copies"]: row for row in synth if row["pattern"] == "naive"}
     overhead = shared[1]["resources"] - 1
     naive_per_copy = (naive[10]["resources"] - naive[1]["resources"]) / 9
@@ -261,6 +302,10 @@ def write_page(
         f"cold import with boto3 {asset['cold_import_ms_median']:.0f} ms (median).",
         f"- Naive pattern (one Provider per copy): {naive_per_copy:.0f} resources per copy, breaks the 500-resource "
         f"limit at **N = {naive_break}**.",
+        f"- Long copies (`timeout` 6 h): 1 long copy **{long[1]['resources']} resources** "
+        f"({long[1]['template_bytes'] / 1000:.0f} KB), 100 long copies **{long[100]['resources']} resources** "
+        f"({long[100]['template_bytes'] / 1000:.0f} KB; limit {RESOURCE_LIMIT}): "
+        f"{long[1]['resources'] - 3} + 3 per long copy.",
         "",
         "## Synth and template size",
         "",
@@ -305,6 +350,23 @@ def write_page(
         "duration is a whole multiple of the interval). No handler invocation sleeps: the simulated clock advances "
         "only between polls, in the waiter state machine, and the time spent inside the handler is 0.",
         "",
+        "## Long copies",
+        "",
+        "`long` rows above: each long copy is three resources (the copy, its WaitCondition, its result "
+        f"resource) and the stack gets the copy watcher once (state machine, role, policy, log group): "
+        f"{long[1]['resources'] - 3} + 3 N. A 5-hour copy with `timeout` 6 hours, deployed from the "
+        "synthesized template by the offline driver (the copy watcher's definition run as synthesized, "
+        "poll interval 30 s):",
+        "",
+        "| result | waited (h) | handler invocations | watcher state transitions | GetModelCopyJob calls | signals |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| {long_run['status']} | {long_run['waited_h']:.2f} | {long_run['handler_invocations']} "
+        f"| {long_run['state_transitions']} | {long_run['get_calls']} | {long_run['signals']} |",
+        "",
+        "No Lambda runs per poll: the handler runs once for each of the two custom resources' on_event and "
+        "is_complete. Standard workflows are billed per state transition "
+        f"({long_run['state_transitions'] / long_run['get_calls']:.1f} per poll here).",
+        "",
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
@@ -329,7 +391,10 @@ def main() -> int:
     per_copy = (shared_naive[1]["resources"] - shared_naive[0]["resources"]) / 9
     limit = naive_limit(per_copy, shared_naive[0]["resources"] - per_copy)
     print("naive limit:", limit, flush=True)
-    write_page(args.output, synth, asset, polling, limit, args.runs)
+    print("long copy:", flush=True)
+    long_run = long_copy_figures()
+    print("  ", long_run, flush=True)
+    write_page(args.output, synth, asset, polling, limit, args.runs, long_run)
     print(f"wrote {args.output}")
     return 0
 

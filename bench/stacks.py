@@ -47,10 +47,23 @@ class NaiveModelCopy(Construct):
 
 
 def build(app: cdk.App, count: int, pattern: str) -> cdk.Stack:
-    """A stack named Bench with ``count`` copies made the ``pattern`` way (``shared`` or ``naive``)."""
+    """A stack named Bench with ``count`` copies made the ``pattern`` way (``shared``, ``long`` or ``naive``).
+
+    ``long``: long copies (``timeout`` 6 hours): a WaitCondition and a result resource each, and the
+    stack's copy watcher.
+    """
     stack = cdk.Stack(app, "Bench", env=ENV)
     for index in range(count):
-        if pattern == "shared":
+        if pattern == "long":
+            BedrockModelCopy(
+                stack,
+                f"Copy{index}",
+                source_model_arn=source_arn(index),
+                target_model_name=f"copy-{index}",
+                tags={"team": "ml"},
+                timeout=cdk.Duration.hours(6),
+            )
+        elif pattern == "shared":
             BedrockModelCopy(
                 stack,
                 f"Copy{index}",

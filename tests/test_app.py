@@ -166,3 +166,20 @@ def test_same_region_consumer_example_invokes_only_the_copy(tmp_path: Path) -> N
             }
         },
     )
+
+
+def test_long_copy_example_waits_hours_in_one_simulated_deploy() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "long_copy.py"), "--simulate", "--copy-hours", "2.5"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Received SUCCESS signal with UniqueId copy-InProgress-polled-" in result.stdout
+    assert "(+ 2.5 h)  BedrockModelLongCopy  CREATE_COMPLETE" in result.stdout
+    assert "BedrockModelLongCopy.ModelArn = arn:aws:bedrock:us-west-2:111122223333:custom-model/" in result.stdout
+    template = _example("long_copy").build_app(cdk.App()).synth().get_stack_by_name("BedrockModelLongCopy").template  # type: ignore[attr-defined]
+    (wait,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::WaitCondition"]
+    assert wait["CreationPolicy"]["ResourceSignal"]["Timeout"] == "PT22500S"  # 6 h plus the 15-minute backstop

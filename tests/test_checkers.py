@@ -51,13 +51,38 @@ def every_option_app(outdir: Path) -> cdk.App:
     return app
 
 
+def long_copy_app(outdir: Path) -> cdk.App:
+    """A stack with long copies (WaitCondition, result resource, copy watcher) beside a short copy and a waiter."""
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "LongCopies", env=ENV)
+    key = kms.Key(stack, "CopyKey", enable_key_rotation=True)
+    BedrockModelCopy(
+        stack,
+        "SixHours",
+        source_model_arn=SOURCE_ARN,
+        target_model_name="six-hours",
+        target_kms_key=key,
+        tags={"team": "ml"},
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        timeout=cdk.Duration.hours(6),
+    )
+    BedrockModelCopy(
+        stack, "TwelveHours", source_model_arn=SOURCE_ARN, target_model_name="twelve", timeout=cdk.Duration.hours(12)
+    )
+    BedrockModelCopy(stack, "Short", source_model_arn=SOURCE_ARN, target_model_name="short")
+    ModelCopyJobWaiter(stack, "Waiter", job_arn=JOB_ARN)
+    only = cdk.Stack(app, "OneLongCopy", env=ENV)
+    BedrockModelCopy(only, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy", timeout=cdk.Duration.hours(3))
+    return app
+
+
 def example_app(outdir: Path) -> cdk.App:
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     return build_app(cdk.App(outdir=str(outdir), context=context))
 
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
-APPS = {"example": example_app, "every-option": every_option_app}
+APPS = {"example": example_app, "every-option": every_option_app, "long-copies": long_copy_app}
 
 
 @pytest.mark.parametrize("name", APPS)

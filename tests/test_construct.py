@@ -521,6 +521,7 @@ def test_asset_excludes_bytecode_and_its_hash_is_stable(tmp_path: Path) -> None:
         "model_copy/rules.py",
         "model_copy/start.py",
         "model_copy/update.py",
+        "model_copy/watcher.py",
     ]
 
 

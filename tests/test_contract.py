@@ -36,6 +36,8 @@ def test_modes_tag_type_and_limits_agree() -> None:
     for name in (
         "MODE_COPY",
         "MODE_WAIT",
+        "MODE_RESULT",
+        "MAX_LONG_TIMEOUT_SECONDS",
         "OWNER_TAG_KEY",
         "RESOURCE_TYPE",
         "MAX_TIMEOUT_SECONDS",
@@ -44,7 +46,11 @@ def test_modes_tag_type_and_limits_agree() -> None:
         "MAX_USER_TAGS",
     ):
         assert getattr(construct_contract, name) == getattr(handler_contract, name), name
-    assert set(typing.get_args(handler_contract.Mode)) == {handler_contract.MODE_COPY, handler_contract.MODE_WAIT}
+    assert set(typing.get_args(handler_contract.Mode)) == {
+        handler_contract.MODE_COPY,
+        handler_contract.MODE_WAIT,
+        handler_contract.MODE_RESULT,
+    }
 
 
 def test_event_typed_dicts_name_the_contract_keys() -> None:

@@ -64,3 +64,14 @@ def test_policy_size_is_bounded_in_the_number_of_copies() -> None:
 def test_naive_pattern_grows_seventeen_resources_per_copy() -> None:
     one, two = (len(template_for(count, "naive")["Resources"]) for count in (1, 2))  # type: ignore[arg-type]
     assert two - one == 17 and one == 17
+
+
+@pytest.mark.parametrize("count", [1, 100])
+def test_long_copies_cost_three_resources_each_and_the_watcher_once(count: int) -> None:
+    resources = template_for(count, "long")["Resources"]
+    assert isinstance(resources, dict)
+    assert len(resources) == FIXED_OVERHEAD + 4 + 3 * count  # 100 long copies: 321, under the 500 limit
+    assert len(resources) < 500
+    types = [r["Type"] for r in resources.values()]
+    assert types.count("AWS::CloudFormation::WaitCondition") == count
+    assert types.count("AWS::StepFunctions::StateMachine") == 2  # the provider's waiter and the copy watcher

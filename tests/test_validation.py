@@ -178,14 +178,14 @@ def test_synth_and_deploy_messages_are_identical(fake: FakeBedrock, cfn: CloudFo
         ),
         ({"poll_interval": cdk.Duration.minutes(11)}, r"poll_interval '660 seconds' is not valid: .* and 10 minutes"),
         ({"poll_interval": cdk.Duration.millis(7500)}, r"poll_interval '7.5 seconds' is not valid: must be a whole"),
-        ({"timeout": cdk.Duration.minutes(58)}, r"timeout '3480 seconds' is not valid: must be at most 57 minutes"),
-        ({"timeout": cdk.Duration.hours(2)}, r"timeout '7200 seconds' is not valid: must be at most 57 minutes"),
+        ({"timeout": cdk.Duration.seconds(43201)}, r"timeout '43201 seconds' is not valid: must be at most 12 hours"),
+        ({"timeout": cdk.Duration.hours(13)}, r"timeout '46800 seconds' is not valid: must be at most 12 hours"),
         (
             {"timeout": cdk.Duration.seconds(20), "poll_interval": cdk.Duration.seconds(30)},
             r"timeout '20 seconds' is not valid: must be at least poll_interval \(30 seconds\)",
         ),
     ],
-    ids=["poll too short", "poll too long", "poll fractional", "timeout 58 min", "timeout 2 h", "timeout < poll"],
+    ids=["poll too short", "poll too long", "poll fractional", "timeout 12 h 1 s", "timeout 13 h", "timeout < poll"],
 )
 def test_timing_rules(props: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -358,7 +358,7 @@ def test_token_tags_still_count() -> None:
     [
         {"target_model_name": "bad name"},
         {"poll_interval": cdk.Duration.seconds(15)},  # differs from the stack's provider
-        {"timeout": cdk.Duration.hours(2)},
+        {"timeout": cdk.Duration.hours(13)},
         {"kms_region": "eu-west-1"},
     ],
     ids=["bad name", "poll mismatch", "timeout", "key in another Region"],

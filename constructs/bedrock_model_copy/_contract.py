@@ -20,9 +20,17 @@ PROP_JOB_ARN = "JobArn"
 PROP_DELETE_MODEL_ON_DELETE = "DeleteModelOnDelete"
 PROP_TIMEOUT_SECONDS = "TimeoutSeconds"
 PROP_POLL_INTERVAL_SECONDS = "PollIntervalSeconds"
+# Long copies: what the copy resource hands to the stack's copy watcher state machine.
+PROP_WATCHER_ARN = "CopyWatcherArn"
+PROP_WAIT_LOGICAL_ID = "WaitConditionLogicalId"
+PROP_WATCH_POLL_SECONDS = "WatchPollSeconds"
+PROP_WATCH_MAX_POLLS = "WatchMaxPolls"
+PROP_WATCH_POLLS_PER_PULSE = "WatchPollsPerPulse"
+PROP_WATCH_SIGNAL_COUNT = "WatchSignalCount"
 
 MODE_COPY = "Copy"
 MODE_WAIT = "Wait"
+MODE_RESULT = "Result"
 
 # Python attribute name on the constructs -> CloudFormation attribute (Fn::GetAtt).
 ATTRIBUTES: dict[str, str] = {
@@ -48,6 +56,7 @@ OWNERSHIP_TAG_KEYS = (OWNER_TAG_KEY, OWNER_RESOURCE_TAG_KEY, COPY_REQUEST_TAG_KE
 
 # Limits (seconds); the handler applies the same ones at deploy time.
 MAX_TIMEOUT_SECONDS = 57 * 60
+MAX_LONG_TIMEOUT_SECONDS = 12 * 3600
 MIN_POLL_INTERVAL_SECONDS = 5
 MAX_POLL_INTERVAL_SECONDS = 10 * 60
 MAX_USER_TAGS = 47  # 50 per model, 3 are the ownership tags

@@ -157,8 +157,10 @@ class _ManagedPolicyRole(iam.Role):
     this role only (compliance packs flag inline policies: NIST 800-53 AC-6, PCI DSS 7.2.1).
     """
 
-    def __init__(self, scope: Construct, id: str, *, description: str) -> None:
-        super().__init__(scope, id, assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description)
+    def __init__(self, scope: Construct, id: str, *, description: str, principal: iam.IPrincipal | None = None) -> None:
+        super().__init__(
+            scope, id, assumed_by=principal or iam.ServicePrincipal("lambda.amazonaws.com"), description=description
+        )
         self.policy = iam.ManagedPolicy(self, "Policy", roles=[self], description=description)
 
     def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
@@ -233,6 +235,7 @@ class ModelCopyProvider(Construct):
         self._token_sources = False
         self._copies = False
         self._names: dict[str, str] = {}
+        self._watcher: Any = None  # the copy watcher, created with the first long copy
 
         retention_days = self._log_retention_days()
         key = options.encryption_key
@@ -622,6 +625,20 @@ class ModelCopyProvider(Construct):
                 },
             )
 
+    def copy_watcher(self) -> Any:
+        """The stack's copy watcher state machine (``_long_copy.CopyWatcher``), created on first use.
+
+        Only stacks with a long copy have one; the handler role may start executions of it and
+        of nothing else.
+        """
+        if self._watcher is None:
+            from ._long_copy import WATCHER_ID, CopyWatcher
+
+            self._watcher = CopyWatcher(
+                self, WATCHER_ID, log_retention_days=self._log_retention_days(), options=self.options
+            )
+        return self._watcher
+
     def grant_kms_key(self, key: kms.IKey) -> None:
         """Let the handler use ``key`` for the copy, only through Bedrock in this Region.
 
@@ -771,4 +788,14 @@ class ModelCopyProvider(Construct):
                     "Resource": "*",
                 },
             ]
+        if self._watcher is not None:
+            statements.append(
+                {
+                    # Long copies: the copy resource hands its job to the stack's copy watcher.
+                    "Sid": "StartCopyWatcher",
+                    "Effect": "Allow",
+                    "Action": "states:StartExecution",
+                    "Resource": self._watcher.state_machine.state_machine_arn,
+                }
+            )
         return {"Version": "2012-10-17", "Statement": statements}

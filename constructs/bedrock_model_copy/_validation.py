@@ -20,7 +20,12 @@ from aws_cdk.region_info import RegionInfo
 from constructs import IConstruct
 
 from ._asset import load_handler_module
-from ._contract import MAX_POLL_INTERVAL_SECONDS, MAX_TIMEOUT_SECONDS, MIN_POLL_INTERVAL_SECONDS
+from ._contract import (
+    MAX_LONG_TIMEOUT_SECONDS,
+    MAX_POLL_INTERVAL_SECONDS,
+    MAX_TIMEOUT_SECONDS,
+    MIN_POLL_INTERVAL_SECONDS,
+)
 
 _rules = load_handler_module("rules")
 
@@ -155,8 +160,16 @@ def check_poll_interval(seconds: int) -> None:
         )
 
 
-def check_timeout(seconds: int, poll_interval_seconds: int) -> None:
-    if seconds > MAX_TIMEOUT_SECONDS:
+def check_timeout(seconds: int, poll_interval_seconds: int, *, long_copies: bool = False) -> None:
+    """``long_copies``: a BedrockModelCopy, which waits up to 12 hours through a WaitCondition."""
+    if long_copies and seconds > MAX_LONG_TIMEOUT_SECONDS:
+        raise PropertyValidationError(
+            "timeout",
+            f"{seconds} seconds",
+            f"must be at most {MAX_LONG_TIMEOUT_SECONDS // 3600} hours: a CloudFormation WaitCondition, which a "
+            "copy longer than 57 minutes waits on, waits at most 12 hours",
+        )
+    if not long_copies and seconds > MAX_TIMEOUT_SECONDS:
         raise PropertyValidationError(
             "timeout",
             f"{seconds} seconds",

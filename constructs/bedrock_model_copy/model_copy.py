@@ -26,6 +26,7 @@ from aws_cdk import aws_kms as kms
 
 from constructs import Construct, IValidation, Node
 
+from . import _long_copy
 from . import _validation as validation
 from ._contract import (
     ATTRIBUTES,
@@ -178,12 +179,13 @@ class _ModelCopyJobResource(Construct):
         poll_interval: Duration | None,
         removal_policy: RemovalPolicy | None,
         provider_options: ModelCopyProviderOptions | None,
+        long_copies: bool = False,
     ) -> None:
         # Everything that can refuse the props runs before this construct joins the tree.
         poll_seconds = validation.whole_seconds("poll_interval", poll_interval or DEFAULT_POLL_INTERVAL)
         validation.check_poll_interval(poll_seconds)
         timeout_seconds = validation.whole_seconds("timeout", timeout or DEFAULT_TIMEOUT)
-        validation.check_timeout(timeout_seconds, poll_seconds)
+        validation.check_timeout(timeout_seconds, poll_seconds, long_copies=long_copies)
         provider = ModelCopyProvider.of(scope, poll_interval_seconds=poll_seconds, options=provider_options)
 
         super().__init__(scope, id)
@@ -201,8 +203,17 @@ class _ModelCopyJobResource(Construct):
             removal_policy=removal_policy,
             service_timeout=SERVICE_TIMEOUT,
         )
+        attributes_from = self.resource
+        if timeout_seconds > MAX_TIMEOUT_SECONDS:  # a long copy: a WaitCondition and a result resource follow
+            attributes_from = _long_copy.add_long_copy(
+                self,
+                provider=provider,
+                properties=properties,
+                timeout_seconds=timeout_seconds,
+                poll_seconds=poll_seconds,
+            )
         self._attributes = {
-            python_name: self.resource.get_att_string(cfn_name) for python_name, cfn_name in ATTRIBUTES.items()
+            python_name: attributes_from.get_att_string(cfn_name) for python_name, cfn_name in ATTRIBUTES.items()
         }
 
     # ------------------------------------------------------------------ escape hatches
@@ -369,8 +380,11 @@ class BedrockModelCopy(_ModelCopyJobResource):
         ``apply_removal_policy`` and ``RemovalPolicies.of(scope)`` do the same.
     timeout : Duration, optional
         How long to wait for the copy before failing with a message that says
-        how to resume. Default and maximum: 57 minutes (CloudFormation gives a
-        custom resource one hour).
+        how to resume: up to 12 hours. Default: 57 minutes. Up to 57 minutes the
+        copy resource itself waits (CloudFormation gives a custom resource one
+        hour); above, the copy is a long copy: a WaitCondition signalled by the
+        stack's copy watcher state machine, then a resource that reads the
+        result (README, Long copies).
     poll_interval : Duration, optional
         How often to call ``GetModelCopyJob``: 5 seconds to 10 minutes.
         Default: 30 seconds. All copies and waiters in a stack share one
@@ -443,6 +457,7 @@ class BedrockModelCopy(_ModelCopyJobResource):
             poll_interval=poll_interval,
             provider_options=provider_options,
             removal_policy=removal_policy,
+            long_copies=True,
         )
         self.provider.register_copy(
             source_model_arn=source_model_arn, target_model_name=target_model_name, path=self.node.path

@@ -49,6 +49,11 @@ def cloudformation() -> Any:
     return _client_for("cloudformation")
 
 
+def states() -> Any:
+    """The Step Functions client (created once); the handler only starts its stack's copy watcher."""
+    return _client_for("stepfunctions")
+
+
 def _client_for(service: str) -> Any:
     if service not in _clients:
         _clients[service] = boto3.client(service, config=RETRY_CONFIG)

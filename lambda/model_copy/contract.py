@@ -22,6 +22,14 @@ PROP_JOB_ARN: Final = "JobArn"
 PROP_DELETE_MODEL_ON_DELETE: Final = "DeleteModelOnDelete"
 PROP_TIMEOUT_SECONDS: Final = "TimeoutSeconds"
 PROP_POLL_INTERVAL_SECONDS: Final = "PollIntervalSeconds"
+# Long copies (timeout above MAX_TIMEOUT_SECONDS): what the copy resource hands to the stack's copy
+# watcher state machine, which signals the WaitCondition that the construct puts after it.
+PROP_WATCHER_ARN: Final = "CopyWatcherArn"
+PROP_WAIT_LOGICAL_ID: Final = "WaitConditionLogicalId"
+PROP_WATCH_POLL_SECONDS: Final = "WatchPollSeconds"
+PROP_WATCH_MAX_POLLS: Final = "WatchMaxPolls"
+PROP_WATCH_POLLS_PER_PULSE: Final = "WatchPollsPerPulse"
+PROP_WATCH_SIGNAL_COUNT: Final = "WatchSignalCount"
 
 PROPERTY_NAMES = (
     PROP_MODE,
@@ -33,12 +41,20 @@ PROPERTY_NAMES = (
     PROP_DELETE_MODEL_ON_DELETE,
     PROP_TIMEOUT_SECONDS,
     PROP_POLL_INTERVAL_SECONDS,
+    PROP_WATCHER_ARN,
+    PROP_WAIT_LOGICAL_ID,
+    PROP_WATCH_POLL_SECONDS,
+    PROP_WATCH_MAX_POLLS,
+    PROP_WATCH_POLLS_PER_PULSE,
+    PROP_WATCH_SIGNAL_COUNT,
 )
 
-# The two modes: start (or adopt) a copy, or only wait for a job started elsewhere.
+# The modes: start (or adopt) a copy, only wait for a job started elsewhere, or read the
+# result of a long copy's job once its WaitCondition has been signalled (never waits).
 MODE_COPY: Final = "Copy"
 MODE_WAIT: Final = "Wait"
-Mode = Literal["Copy", "Wait"]
+MODE_RESULT: Final = "Result"
+Mode = Literal["Copy", "Wait", "Result"]
 
 # Data keys returned to CloudFormation (Fn::GetAtt attribute names). Every key is
 # always present, with "" where Bedrock omits the field.
@@ -82,6 +98,7 @@ STARTED_AT_KEY: Final = "BedrockModelCopyStartedAt"
 
 # Limits shared with the construct's synth-time checks.
 MAX_TIMEOUT_SECONDS = 57 * 60
+MAX_LONG_TIMEOUT_SECONDS = 12 * 3600  # a WaitCondition's CreationPolicy waits at most PT12H
 MIN_POLL_INTERVAL_SECONDS = 5
 MAX_POLL_INTERVAL_SECONDS = 10 * 60
 MAX_TAGS_PER_MODEL = 50
@@ -104,6 +121,12 @@ class ResourceProperties(TypedDict, total=False):
     DeleteModelOnDelete: str
     TimeoutSeconds: str
     PollIntervalSeconds: str
+    CopyWatcherArn: str
+    WaitConditionLogicalId: str
+    WatchPollSeconds: str
+    WatchMaxPolls: str
+    WatchPollsPerPulse: str
+    WatchSignalCount: str
 
 
 class CustomResourceEvent(TypedDict, total=False):

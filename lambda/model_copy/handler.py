@@ -21,12 +21,13 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from . import delete, phase, poll, rules, start, update
+from . import delete, phase, poll, rules, start, update, watcher
 from .bedrock import AwsError, ModelCopyError, client
 from .contract import (
     ATTR_JOB_ARN,
     ATTRIBUTE_SOURCE_FIELDS,
     MODE_COPY,
+    MODE_RESULT,
     MODE_WAIT,
     PROP_JOB_ARN,
     PROP_MODE,
@@ -78,13 +79,13 @@ def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResul
     try:
         props = event["ResourceProperties"]
         check_properties(props)
-        if props[PROP_MODE] == MODE_WAIT:
+        if props[PROP_MODE] in (MODE_WAIT, MODE_RESULT):
             job_arn = props[PROP_JOB_ARN]
             logger.info("job=%s request=%s decision=wait-for-existing-job", job_arn, request_type)
-        elif request_type == "Update":
-            job_arn = update.on_update(event, props)
         else:
-            job_arn = start.adopt_or_start(event, props)
+            job_arn = update.on_update(event, props) if request_type == "Update" else start.adopt_or_start(event, props)
+            if watcher.needs_watcher(event, props, job_arn):
+                watcher.start(event, props, job_arn)
     except Exception as error:
         if request_type == "Update" and _in_phase_that_must_not_fail(event, error):
             return {"PhysicalResourceId": event["PhysicalResourceId"], **started}
@@ -130,6 +131,12 @@ def _complete_copy(event: CustomResourceEvent) -> IsCompleteResult:
             "and deploy again; a new copy job is started."
         )
     if status != "Completed":
+        props = event["ResourceProperties"]
+        if props.get(PROP_MODE) == MODE_RESULT:
+            poll.report_unfinished(event, job)  # the copy watcher stopped at the timeout: never wait here
+        if props.get(PROP_MODE) == MODE_COPY and watcher.is_watched(props):
+            logger.info("job=%s status=%s decision=complete-watcher-waits", job_arn, status)
+            return {"IsComplete": True, "Data": poll.attributes(job)}
         poll.check_deadline(event, job)
         logger.info("job=%s status=%s decision=poll-again", job_arn, status)
         return {"IsComplete": False}
@@ -177,10 +184,12 @@ def check_properties(props: ResourceProperties) -> None:
         if kms_key_id:
             rules.check_kms_key_id(kms_key_id)
         rules.check_tags(props.get(PROP_TARGET_MODEL_TAGS) or {})
-    elif mode == MODE_WAIT:
+    elif mode in (MODE_WAIT, MODE_RESULT):
         rules.check_job_arn(_required(props, PROP_JOB_ARN))
     else:
-        raise ModelCopyError(f"Property {PROP_MODE} is {mode!r}; expected {MODE_COPY!r} or {MODE_WAIT!r}.")
+        raise ModelCopyError(
+            f"Property {PROP_MODE} is {mode!r}; expected {MODE_COPY!r}, {MODE_WAIT!r} or {MODE_RESULT!r}."
+        )
 
 
 def _required(props: Mapping[str, Any], key: str) -> str:

@@ -115,6 +115,22 @@ def check_deadline(event: CustomResourceEvent, job: Mapping[str, Any]) -> None:
     )
 
 
+def report_unfinished(event: CustomResourceEvent, job: Mapping[str, Any]) -> None:
+    """A long copy's result read while the job still runs: the copy watcher reached the timeout.
+
+    Raises
+    ------
+    ModelCopyError
+        Always; the message says how long the copy has run and how to resume.
+    """
+    logger.info("job=%s status=%s decision=timeout-of-long-copy", job["jobArn"], job.get("status"))
+    raise ModelCopyError(
+        f"Model copy job {job['jobArn']} is still {job.get('status')}{how_long(event, job)}; the copy watcher "
+        f"stopped waiting at this copy's timeout of {minutes(timeout_seconds(event))}. The copy continues in "
+        f"Bedrock: {_resume_advice(event)}."
+    )
+
+
 def _resume_advice(event: CustomResourceEvent) -> str:
     if event["ResourceProperties"].get(PROP_MODE) == MODE_WAIT:
         return "deploy again to resume waiting for the same job"

@@ -11,7 +11,11 @@ payload and CloudFormation's 4096-byte response limit.
 :class:`CloudFormationStack` plays CloudFormation's side for one stack: create,
 update with OldResourceProperties, replacement followed by the old resource's
 Delete, rollbacks of failed creates and updates, DeletionPolicy and
-UpdateReplacePolicy.
+UpdateReplacePolicy. For long copies it also creates ``AWS::CloudFormation::WaitCondition``
+resources with a CreationPolicy (evaluated only on CREATE: Count distinct SUCCESS
+signals complete it, a FAILURE signal or the ResourceSignal timeout fails it) and runs
+the copy watcher state machine's definition, as synthesized, with
+:class:`~bedrock_model_copy.testing.states.StepFunctions`.
 
 Time is simulated: a :class:`~bedrock_model_copy.testing.fake_bedrock.Clock`
 replaces the handler's clock and boto3's retry sleeps, so an hour-long copy
@@ -23,6 +27,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -35,8 +40,11 @@ import botocore.endpoint
 
 from .._asset import load_handler_module
 from .._contract import provider_total_timeout
-from .fake_bedrock import Clock, FakeBedrock
+from .fake_bedrock import Clock, FakeBedrock, WaitConditionState
+from .iam import pseudo_parameters as policy_parameters
+from .iam import resolve, role_policies
 from .intrinsics import Resolver, TemplateValues, UnresolvedIntrinsicError, dependency_order, pseudo_parameters
+from .states import StepFunctions
 
 CREATE_FAILED_MARKER = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
 MISSING_PHYSICAL_ID_MARKER = "AWSCDK::CustomResourceProviderFramework::MISSING_PHYSICAL_ID"
@@ -106,8 +114,12 @@ class ProviderFramework:
         lambda_timeout: int = 120,
         progress: Callable[[dict[str, Any], int, float], None] | None = None,
         stack_statuses: dict[str, str] | None = None,
+        fake: FakeBedrock | None = None,
+        endpoint: str = "",
     ) -> None:
         self.clock = clock
+        self.fake = fake  # where long copies' WaitConditions and state machines live
+        self.endpoint = endpoint
         # StackId -> StackStatus, as DescribeStacks answers it (shared with the fake Bedrock).
         self.stack_statuses: dict[str, str] = {} if stack_statuses is None else stack_statuses
         self.handler = handler or load_handler_module("handler")
@@ -220,6 +232,16 @@ class DeployedResource:
 
 
 @dataclass
+class StackEvent:
+    """One line of the stack's event list (for WaitConditions: each signal received)."""
+
+    at: float
+    logical_id: str
+    status: str
+    reason: str
+
+
+@dataclass
 class StackOperation:
     """The responses of one stack operation: the request itself, then rollback and clean-up."""
 
@@ -256,6 +278,12 @@ class CloudFormationStack:
         self.stack_id = f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/{uuid.uuid4()}"
         self.resources: dict[str, DeployedResource] = {}
         self.status = "REVIEW_IN_PROGRESS"
+        self.region, self.account = region, account
+        self.template: dict[str, Any] = {}  # the last template deployed with deploy_template/update_template
+        self.resource_types: dict[str, str] = {}  # logical id -> type, for resources that are not custom resources
+        self.events: list[StackEvent] = []  # what the console's event list shows for WaitConditions
+        # Tests: a stack delete that starts this many seconds into a WaitCondition's wait (None: no delete).
+        self.delete_stack_during_wait_after: float | None = None
 
     def _enter(self, status: str) -> None:
         """Move the stack to ``status`` (what the handler's DescribeStacks sees)."""
@@ -311,6 +339,14 @@ class CloudFormationStack:
         request = resend or self.request("Create", logical_id, properties)
         response = self.framework.submit(request)
         operation = StackOperation(response)
+        self.events.append(
+            StackEvent(
+                self.framework.clock.time(),
+                logical_id,
+                "CREATE_COMPLETE" if response.ok else "CREATE_FAILED",
+                "" if response.ok else response.reason,
+            )
+        )
         if response.ok and not later_resource_fails:
             self.resources[logical_id] = DeployedResource(
                 response.physical_resource_id,
@@ -422,6 +458,11 @@ class CloudFormationStack:
         value raises :class:`~bedrock_model_copy.testing.UnresolvedIntrinsicError` naming
         the key to add. ``ServiceToken`` is replaced, as the deployed function ARN would be.
 
+        Long copies' WaitConditions and the copy watcher state machine are created too (see
+        :meth:`_create_wait_condition`); a WaitCondition already created is never evaluated
+        again. A failure in a first deploy rolls back what it created, newest first, as
+        CloudFormation does.
+
         Parameters
         ----------
         template : dict
@@ -452,15 +493,28 @@ class CloudFormationStack:
 
         resolver = Resolver(template, values, pseudo, deployed_attribute, deployed_ref)
         resources = template.get("Resources", {})
-        copies = {
+        operations: dict[str, StackOperation] = {}
+        self.template = template
+        first_deploy = not self.resources  # a stack create, or an update of an existing stack
+        deployable = {
             logical_id: resource
             for logical_id, resource in resources.items()
-            if resource["Type"] == "Custom::BedrockModelCopy"
+            if resource["Type"] == "Custom::BedrockModelCopy" or self._is_long_copy_resource(resource)
         }
-        operations: dict[str, StackOperation] = {}
-        first_deploy = not self.resources  # a stack create, or an update of an existing stack
-        for logical_id in dependency_order(copies):
-            resource = copies[logical_id]
+        for logical_id in dependency_order(deployable):
+            resource = deployable[logical_id]
+            if self._is_long_copy_resource(resource):
+                if logical_id in self.resource_types:
+                    continue  # an existing WaitCondition or watcher: CloudFormation never evaluates it again
+                long_copy_operation = self._create_long_copy_resource(logical_id, resource, first_deploy=first_deploy)
+                if long_copy_operation is None:
+                    continue
+                operations[logical_id] = long_copy_operation
+                if not long_copy_operation.response.ok:
+                    if first_deploy:
+                        self._roll_back_first_deploy(long_copy_operation)
+                    return operations, {}
+                continue
             properties = resolver.resolve(
                 {key: value for key, value in resource["Properties"].items() if key != "ServiceToken"},
                 f"{logical_id}.Properties",
@@ -486,8 +540,13 @@ class CloudFormationStack:
                     self.resources[logical_id].update_replace_policy = update_replace_policy
             operations[logical_id] = operation
             if not operation.response.ok:
+                if first_deploy and current is None:
+                    self._roll_back_first_deploy(operation)
                 return operations, {}
-        for logical_id in [name for name in self.resources if name not in copies]:
+        for logical_id in reversed([name for name in self.resources if name not in deployable]):
+            if logical_id in self.resource_types:
+                self._delete_long_copy_resource(logical_id)
+                continue
             deleted = self.delete(logical_id, during="update-cleanup")
             if deleted is not None:
                 operations[logical_id] = deleted
@@ -515,6 +574,9 @@ class CloudFormationStack:
         }
         if during not in phases:
             raise ValueError(f"during must be one of {sorted(phases)}, not {during!r}")
+        if logical_id in self.resource_types:  # a WaitCondition or the copy watcher: nothing to call
+            self._delete_long_copy_resource(logical_id)
+            return None
         in_progress, complete = phases[during]
         current = self.resources.pop(logical_id)
         self._enter(in_progress)
@@ -527,10 +589,206 @@ class CloudFormationStack:
             self.resources[logical_id] = current  # a failed stack delete keeps the resource
         return operation
 
+    # ------------------------------------------------------------------ long copies
+
+    WAIT_CONDITION = "AWS::CloudFormation::WaitCondition"
+    STATE_MACHINE = "AWS::StepFunctions::StateMachine"
+    WATCHER_METADATA_KEY = "bedrock-model-copy:copy-watcher"
+
+    def _step_functions(self) -> StepFunctions:
+        fake = self.framework.fake
+        if fake is None:
+            raise ValueError("long copies need the driver made by simulated_environment (it knows the fake)")
+        if fake.step_functions is None:
+            fake.step_functions = StepFunctions(
+                fake.clock, endpoint=self.framework.endpoint, region=fake.region, account=fake.account
+            )
+        return fake.step_functions
+
+    def _resolve_refs(self, properties: dict[str, Any]) -> dict[str, Any]:
+        """``Ref`` of a resource this stack already created -> its physical id (anything else is left)."""
+
+        def walk(value: Any) -> Any:
+            if isinstance(value, dict):
+                if set(value) == {"Ref"} and value["Ref"] in self.resources:
+                    return self.resources[value["Ref"]].physical_resource_id
+                return {key: walk(item) for key, item in value.items()}
+            if isinstance(value, list):
+                return [walk(item) for item in value]
+            return value
+
+        return {key: walk(value) for key, value in properties.items()}
+
+    def _is_long_copy_resource(self, resource: dict[str, Any]) -> bool:
+        """A long copy's WaitCondition, or the stack's copy watcher state machine."""
+        if resource["Type"] == self.WAIT_CONDITION:
+            return True
+        return resource["Type"] == self.STATE_MACHINE and self.WATCHER_METADATA_KEY in resource.get("Metadata", {})
+
+    def _create_long_copy_resource(
+        self, logical_id: str, resource: dict[str, Any], *, first_deploy: bool
+    ) -> StackOperation | None:
+        """Create a WaitCondition (returns its operation) or the copy watcher state machine (returns None)."""
+        if resource["Type"] == self.WAIT_CONDITION:
+            return self._create_wait_condition(logical_id, resource, first_deploy=first_deploy)
+        if resource["Type"] == self.STATE_MACHINE and self.WATCHER_METADATA_KEY in resource.get("Metadata", {}):
+            self._create_watcher(logical_id, resource)
+        return None
+
+    def _create_watcher(self, logical_id: str, resource: dict[str, Any]) -> None:
+        """Register the copy watcher's definition, as synthesized, with its role's policies."""
+        properties = resource["Properties"]
+        parameters = policy_parameters(stack_name=self.stack_name, region=self.region, account=self.account)
+        text = str(resolve(properties["DefinitionString"], parameters))
+        for name, value in (properties.get("DefinitionSubstitutions") or {}).items():
+            text = text.replace("${" + name + "}", str(resolve(value, parameters)))
+        access_key = f"AKIAWATCHER{logical_id[:20].upper()}"
+        fake = self.framework.fake
+        assert fake is not None
+        if fake.iam is not None:  # IAM mode: the watcher's calls are authorized with its own role's policies
+            role_id = properties["RoleArn"]["Fn::GetAtt"][0]
+            fake.role_iam[access_key] = role_policies(
+                self.template, role_id, stack_name=self.stack_name, region=self.region, account=self.account
+            )
+        arn = self._step_functions().create_state_machine(
+            f"{logical_id}-{self.stack_id.rsplit('/', 1)[-1][:8]}", json.loads(text), access_key=access_key
+        )
+        if fake.iam is not None:
+            fake.iam.bind(logical_id, arn)  # the handler role's states:StartExecution names this state machine
+        self.resources[logical_id] = DeployedResource(arn, {}, {}, "Delete", "Delete")
+        self.resource_types[logical_id] = self.STATE_MACHINE
+
+    def _create_wait_condition(
+        self, logical_id: str, resource: dict[str, Any], *, first_deploy: bool
+    ) -> StackOperation:
+        """Wait for Count SUCCESS signals (distinct UniqueIds) within the ResourceSignal timeout.
+
+        Runs the copy watchers meanwhile, in simulated time. A FAILURE signal or the timeout
+        fails the WaitCondition with CloudFormation's own reasons. The handle form (a
+        WaitConditionHandle and Timeout properties) is not simulated.
+        """
+        policy = (resource.get("CreationPolicy") or {}).get("ResourceSignal")
+        if not policy:
+            raise ValueError(f"{logical_id}: only a WaitCondition with a CreationPolicy ResourceSignal is simulated")
+        count, timeout = int(policy.get("Count", 1)), _iso_duration_seconds(str(policy.get("Timeout", "PT5M")))
+        fake = self.framework.fake
+        assert fake is not None
+        sfn = self._step_functions()
+        sfn.run_until(lambda: False, fake.clock.time())  # watchers started before the wait exists run first
+        self._enter("CREATE_IN_PROGRESS" if first_deploy else "UPDATE_IN_PROGRESS")
+        wait = WaitConditionState(self.stack_id, logical_id, count)
+        fake.wait_conditions[(self.stack_id, logical_id)] = wait
+        started = fake.clock.time()
+        deadline = started + timeout
+        interrupt = self.delete_stack_during_wait_after
+        stop = min(deadline, started + interrupt) if interrupt is not None else deadline
+        sfn.run_until(lambda: wait.successes >= count or wait.failure is not None, stop)
+        for signal in wait.signals:
+            self.events.append(
+                StackEvent(
+                    signal.at,
+                    logical_id,
+                    "CREATE_IN_PROGRESS",
+                    f"Received {signal.status} signal with UniqueId {signal.unique_id}",
+                )
+            )
+        if wait.failure is not None:
+            status, reason = "FAILED", f"Received FAILURE signal with UniqueId {wait.failure.unique_id}"
+        elif wait.successes >= count:
+            status, reason = "SUCCESS", ""
+        elif interrupt is not None and fake.clock.time() < deadline:
+            status, reason = "FAILED", "Resource creation cancelled"
+        else:
+            status, reason = "FAILED", f"Failed to receive {count} resource signal(s) within the specified duration"
+        wait.status = "CREATE_COMPLETE" if status == "SUCCESS" else "CREATE_FAILED"
+        self.events.append(StackEvent(fake.clock.time(), logical_id, wait.status, reason))
+        physical_id = f"{self.stack_id}/{logical_id}"
+        response = CfnResponse("Create", status, reason or status, physical_id, {}, len(wait.signals), 0)
+        if status == "SUCCESS":
+            self.resources[logical_id] = DeployedResource(physical_id, {}, {}, "Delete", "Delete")
+            self.resource_types[logical_id] = self.WAIT_CONDITION
+        return StackOperation(response)
+
+    def _delete_long_copy_resource(self, logical_id: str) -> None:
+        """A WaitCondition is gone (signals fail); a deleted state machine stops its executions."""
+        resource = self.resources.pop(logical_id)
+        kind = self.resource_types.pop(logical_id)
+        fake = self.framework.fake
+        assert fake is not None
+        if kind == self.WAIT_CONDITION:
+            wait = fake.wait_conditions.get((self.stack_id, logical_id))
+            if wait is not None:
+                wait.status = "DELETE_COMPLETE"
+        elif fake.step_functions is not None:
+            fake.step_functions.delete_state_machine(resource.physical_resource_id)
+
+    def _roll_back_first_deploy(self, failed: StackOperation) -> None:
+        """A resource of a first deploy failed: delete what was created, newest first (ROLLBACK_IN_PROGRESS).
+
+        With :attr:`delete_stack_during_wait_after` the deploy was cancelled by a stack delete instead
+        (DELETE_IN_PROGRESS). The failed resource itself was already handled by :meth:`create`.
+        """
+        deleting = self.delete_stack_during_wait_after is not None and failed.response.reason == (
+            "Resource creation cancelled"
+        )
+        for logical_id in reversed(list(self.resources)):
+            if logical_id in self.resource_types:
+                self._delete_long_copy_resource(logical_id)
+                continue
+            current = self.resources.pop(logical_id)
+            self._enter("DELETE_IN_PROGRESS" if deleting else "ROLLBACK_IN_PROGRESS")
+            if current.deletion_policy != "Retain":
+                failed.rollback.append(self._delete_request(logical_id, current))
+        self._enter("DELETE_COMPLETE" if deleting else "ROLLBACK_COMPLETE")
+
+    def update_template(
+        self, template: dict[str, Any], values: TemplateValues | None = None
+    ) -> dict[str, StackOperation]:
+        """Deploy a new template over the one deployed (:meth:`deploy_template`); returns the operations.
+
+        A WaitCondition already created is left alone (CloudFormation never re-evaluates one);
+        a new logical id is a new wait. Custom resources whose properties changed get an Update
+        (with replacement and its clean-up as in :meth:`update`); removed ones are deleted in
+        the clean-up. This stops at the first failure and, unlike :meth:`update`, does not roll
+        the other resources of the template back.
+        """
+        operations, _ = self.deploy_template(template, values)
+        if all(operation.response.ok for operation in operations.values()):
+            self._enter("UPDATE_COMPLETE")
+        return operations
+
+    def delete_stack(self) -> dict[str, StackOperation]:
+        """Delete every resource, newest first, as a stack delete does (DELETE_IN_PROGRESS)."""
+        operations: dict[str, StackOperation] = {}
+        for logical_id in reversed(list(self.resources)):
+            removed = self.delete(logical_id, during="stack-delete")
+            if removed is not None:
+                operations[logical_id] = removed
+                if not removed.response.ok:
+                    break
+        return operations
+
+    def advance(self, seconds: float) -> None:
+        """Let simulated time pass with nothing deployed: running copy watchers go on (and end)."""
+        fake = self.framework.fake
+        if fake is not None and fake.step_functions is not None:
+            fake.step_functions.run_until(lambda: False, fake.clock.time() + seconds)
+        else:
+            self.framework.clock.advance(seconds)
+
     def _delete_request(self, logical_id: str, resource: DeployedResource) -> CfnResponse:
         request = self.request("Delete", logical_id, {}, PhysicalResourceId=resource.physical_resource_id)
         request["ResourceProperties"] = resource.properties
         return self.framework.submit(request)
+
+
+def _iso_duration_seconds(text: str) -> int:
+    """``PT6H15M`` -> 22500 (the ISO 8601 durations a CreationPolicy takes)."""
+    match = re.fullmatch(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?", text)
+    if match is None or not any(match.groups()):
+        raise ValueError(f"ResourceSignal Timeout {text!r} is not an ISO 8601 duration like PT12H")
+    hours, minutes, seconds = (int(group or 0) for group in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def _stringify(value: Any) -> Any:
@@ -568,6 +826,7 @@ def simulated_environment(
                 {
                     "AWS_ENDPOINT_URL_BEDROCK": endpoint,
                     "AWS_ENDPOINT_URL_CLOUDFORMATION": endpoint,
+                    "AWS_ENDPOINT_URL_SFN": endpoint,
                     "AWS_ACCESS_KEY_ID": "testing",
                     "AWS_SECRET_ACCESS_KEY": "testing",
                     "AWS_SESSION_TOKEN": "testing",
@@ -582,4 +841,11 @@ def simulated_environment(
         stack.enter_context(mock.patch.object(botocore.endpoint, "time", SimpleNamespace(sleep=fake.clock.sleep)))
         bedrock.reset_client()
         stack.callback(bedrock.reset_client)
-        yield ProviderFramework(fake.clock, handler=module, stack_statuses=fake.stack_statuses, **framework_options)
+        yield ProviderFramework(
+            fake.clock,
+            handler=module,
+            stack_statuses=fake.stack_statuses,
+            fake=fake,
+            endpoint=endpoint,
+            **framework_options,
+        )

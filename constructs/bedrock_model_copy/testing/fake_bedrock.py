@@ -8,14 +8,18 @@ injected per operation; every call is recorded.
 
 Operations: CreateModelCopyJob, GetModelCopyJob, ListModelCopyJobs,
 GetCustomModel, DeleteCustomModel, TagResource, UntagResource,
-ListTagsForResource; and CloudFormation's DescribeStacks (query protocol, XML),
-which answers with the status the driver sets for each stack operation phase.
+ListTagsForResource; CloudFormation's DescribeStacks (query protocol, XML), which
+answers with the status the driver sets for each stack operation phase, and
+SignalResource, which signals the WaitConditions the driver is creating; and Step
+Functions' StartExecution (JSON 1.0), handed to :class:`~.states.StepFunctions`.
 
 IAM mode: give it the handler role's policies (:class:`~.iam.PolicySet`, e.g. from
 :func:`~.iam.handler_role_policies` of a synthesized template) and every call is
 authorized first, with the action, resource ARN and condition keys IAM would use
 (``aws:RequestedRegion``, ``aws:ResourceTag/*``, ``aws:RequestTag/*``,
-``aws:TagKeys``); a call no statement allows is answered AccessDenied.
+``aws:TagKeys``); a call no statement allows is answered AccessDenied. Other roles
+(the copy watcher state machine's) are told apart by their access key id
+(``role_iam``), as IAM tells principals apart.
 """
 
 from __future__ import annotations
@@ -23,17 +27,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from .iam import ContextValue, PolicySet
+
+if TYPE_CHECKING:
+    from .states import StepFunctions
 
 DEFAULT_REGION = "us-west-2"
 DEFAULT_ACCOUNT = "111122223333"
@@ -115,6 +123,35 @@ class CustomModel:
     kms_key_arn: str = ""
 
 
+@dataclass
+class Signal:
+    """One SignalResource a WaitCondition received."""
+
+    unique_id: str
+    status: str
+    at: float
+
+
+@dataclass
+class WaitConditionState:
+    """A WaitCondition with a CreationPolicy, as CloudFormation keeps it while creating it."""
+
+    stack_id: str
+    logical_id: str
+    count: int
+    status: str = "CREATE_IN_PROGRESS"
+    signals: list[Signal] = field(default_factory=list)
+
+    @property
+    def successes(self) -> int:
+        return len({s.unique_id for s in self.signals if s.status == "SUCCESS"})
+
+    @property
+    def failure(self) -> Signal | None:
+        return next((s for s in self.signals if s.status == "FAILURE"), None)
+
+
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 JSON_TYPE = "application/json"
 XML_TYPE = "text/xml"
 
@@ -191,6 +228,9 @@ class FakeBedrock:
     stack_statuses: dict[str, str] = field(default_factory=dict)
     job_arn_style: str = "documented"
     max_concurrent_jobs: int | None = None
+    role_iam: dict[str, PolicySet] = field(default_factory=dict)
+    step_functions: StepFunctions | None = None
+    wait_conditions: dict[tuple[str, str], WaitConditionState] = field(default_factory=dict)
     calls: list[RecordedCall] = field(default_factory=list)
     jobs: dict[str, CopyJob] = field(default_factory=dict)
     models: dict[str, CustomModel] = field(default_factory=dict)
@@ -281,11 +321,18 @@ class FakeBedrock:
 
     # ------------------------------------------------------------------ dispatch
 
-    def handle(self, method: str, raw_path: str, body: bytes) -> tuple[int, bytes | None, str, str]:
+    def handle(
+        self, method: str, raw_path: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes | None, str, str]:
         """Route one request; returns (status, body or None to drop the connection, content type, operation)."""
+        headers = {key.lower(): value for key, value in (headers or {}).items()}
+        found = _CREDENTIAL.search(headers.get("authorization", ""))
+        policies = self.role_iam.get(found.group(1), self.iam) if found else self.iam
         split = urlsplit(raw_path)
         if split.path == "/" and method == "POST" and body.startswith(b"Action="):
-            return self._handle_cloudformation(body)
+            return self._handle_cloudformation(body, policies)
+        if headers.get("x-amz-target", "").startswith("AWSStepFunctions."):
+            return self._handle_states(headers["x-amz-target"].split(".", 1)[1], body, policies)
         path, query = split.path, {key: values[0] for key, values in parse_qs(split.query).items()}
         payload = json.loads(body) if body else {}
         operation, params = self._route(method, path, query, payload)
@@ -299,14 +346,75 @@ class FakeBedrock:
                 return fault.status, _json({"__type": fault.code, "message": fault.message}), JSON_TYPE, operation
             try:
                 self._settle()
-                self._authorize(operation, params)
+                self._authorize(operation, params, policies)
                 status, result = self._dispatch(operation, params)
             except BedrockError as error:
                 status, result = error.status, {"__type": error.code, "message": error.message}
             self.calls.append(RecordedCall(operation, params, status, self.clock.time()))
             return status, _json(result), JSON_TYPE, operation
 
-    def _handle_cloudformation(self, body: bytes) -> tuple[int, bytes | None, str, str]:
+    def _handle_states(
+        self, operation: str, body: bytes, policies: PolicySet | None
+    ) -> tuple[int, bytes | None, str, str]:
+        """Step Functions' StartExecution (JSON 1.0 protocol), run by :attr:`step_functions`."""
+        from .states import StatesError
+
+        params = json.loads(body or b"{}")
+        json_type = "application/x-amz-json-1.0"
+        with self._lock:
+            machine = params.get("stateMachineArn", "")
+            fault = self._take_fault(operation)
+            status, result = 200, dict[str, Any]()
+            if fault is not None:
+                status, result = fault.status, {"__type": fault.code, "message": fault.message}
+            elif operation != "StartExecution" or self.step_functions is None:
+                status, result = 400, {"__type": "UnknownOperationException", "message": f"No {operation} here"}
+            elif policies is not None and not policies.is_allowed(
+                "states:StartExecution", machine, {"aws:RequestedRegion": self.region}
+            ):
+                status, result = (
+                    400,
+                    {"__type": "AccessDeniedException", "message": _denied("states:StartExecution", machine)},
+                )
+            else:
+                try:
+                    execution = self.step_functions.start_execution(machine, params["name"], params.get("input", "{}"))
+                    result = {"executionArn": execution.arn, "startDate": execution.started}
+                except StatesError as error:
+                    status, result = 400, {"__type": error.name, "message": error.cause}
+            self.calls.append(RecordedCall(operation, params, status, self.clock.time()))
+            return status, _json(result), json_type, operation
+
+    def find_stack(self, name_or_id: str) -> str | None:
+        """The id of the stack CloudFormation would find by name or id (the newest that is not deleted)."""
+        if name_or_id in self.stack_statuses:
+            return None if self.stack_statuses[name_or_id] == "DELETE_COMPLETE" else name_or_id
+        live = [
+            stack_id
+            for stack_id, status in self.stack_statuses.items()
+            if stack_id.split(":stack/", 1)[-1].split("/", 1)[0] == name_or_id and status != "DELETE_COMPLETE"
+        ]
+        return live[-1] if live else None
+
+    def _signal_resource(self, params: dict[str, str]) -> tuple[int, str, str]:
+        """SignalResource: (status, error code, message); 200 when the WaitCondition took the signal."""
+        stack_name = params.get("StackName", "")
+        stack_id = self.find_stack(stack_name)
+        if stack_id is None:
+            return 400, "ValidationError", f"Stack {stack_name} does not exist"
+        logical_id = params.get("LogicalResourceId", "")
+        wait = self.wait_conditions.get((stack_id, logical_id))
+        if wait is None:
+            return 400, "ValidationError", f"Resource {logical_id} does not exist for stack {stack_name}"
+        if wait.status != "CREATE_IN_PROGRESS":
+            return 400, "ValidationError", f"Resource {logical_id} is in {wait.status} state and can not be signaled"
+        unique_id, status = params.get("UniqueId", ""), params.get("Status", "")
+        if not 1 <= len(unique_id) <= 64 or status not in ("SUCCESS", "FAILURE"):
+            return 400, "ValidationError", "UniqueId must be 1 to 64 characters and Status SUCCESS or FAILURE"
+        wait.signals.append(Signal(unique_id, status, self.clock.time()))
+        return 200, "", ""
+
+    def _handle_cloudformation(self, body: bytes, policies: PolicySet | None) -> tuple[int, bytes | None, str, str]:
         params = {key: values[0] for key, values in parse_qs(body.decode()).items()}
         operation = params.get("Action", "")
         with self._lock:
@@ -314,9 +422,24 @@ class FakeBedrock:
             stack_id = params.get("StackName", "")
             if fault is not None:
                 status, code, message = fault.status, fault.code, fault.message
+            elif operation == "SignalResource":
+                target = self.find_stack(stack_id) or stack_id
+                if policies is not None and not policies.is_allowed(
+                    "cloudformation:SignalResource", target, {"aws:RequestedRegion": self.region}
+                ):
+                    status, code, message = 403, "AccessDenied", _denied("cloudformation:SignalResource", target)
+                else:
+                    status, code, message = self._signal_resource(params)
+                if status == 200:
+                    self.calls.append(RecordedCall(operation, params, 200, self.clock.time()))
+                    xml = (
+                        '<SignalResourceResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+                        "<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></SignalResourceResponse>"
+                    )
+                    return 200, xml.encode(), XML_TYPE, operation
             elif operation != "DescribeStacks":
                 status, code, message = 400, "InvalidAction", f"The fake does not implement {operation}"
-            elif self.iam is not None and not self.iam.is_allowed(
+            elif policies is not None and not policies.is_allowed(
                 "cloudformation:DescribeStacks", stack_id, {"aws:RequestedRegion": self.region}
             ):
                 status, code, message = 403, "AccessDenied", _denied("cloudformation:DescribeStacks", stack_id)
@@ -345,9 +468,9 @@ class FakeBedrock:
 
     # ------------------------------------------------------------------ IAM mode
 
-    def _authorize(self, operation: str, params: dict[str, Any]) -> None:
-        """Answer AccessDenied where the handler role's policies would not allow the call."""
-        if self.iam is None or operation not in _RESOURCE_PARAM:
+    def _authorize(self, operation: str, params: dict[str, Any], policies: PolicySet | None) -> None:
+        """Answer AccessDenied where the calling role's policies would not allow the call."""
+        if policies is None or operation not in _RESOURCE_PARAM:
             return
         resource = "*"
         context: dict[str, ContextValue] = {"aws:RequestedRegion": self.region}
@@ -377,7 +500,7 @@ class FakeBedrock:
         if tag_keys is not None:
             context["aws:TagKeys"] = tag_keys
         action = f"bedrock:{operation}"
-        if not self.iam.is_allowed(action, resource, context):
+        if not policies.is_allowed(action, resource, context):
             raise BedrockError("AccessDeniedException", 403, _denied(action, resource))
 
     def _model_arn_for(self, identifier: str) -> str:
@@ -609,7 +732,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status, data, content_type, _ = self.service.handle(self.command, self.path, body)
+        status, data, content_type, _ = self.service.handle(self.command, self.path, body, dict(self.headers))
         if data is None:  # injected connection reset
             self.close_connection = True
             self.connection.shutdown(2)

@@ -76,6 +76,8 @@ class PolicySet:
 
     documents: list[dict[str, Any]]
     denied: list[tuple[str, str]] = field(default_factory=list)
+    _unbound: list[dict[str, Any]] | None = None
+    _bindings: dict[str, str] = field(default_factory=dict)
 
     def statements(self) -> Iterable[dict[str, Any]]:
         for document in self.documents:
@@ -92,6 +94,24 @@ class PolicySet:
                 if not _condition_holds(operator, key, wanted, context):
                     return False
         return True
+
+    def bind(self, logical_id: str, value: str) -> None:
+        """Resolve ``Ref`` of a resource that now exists (as CloudFormation does when it creates it).
+
+        Binding the same logical id again (a re-created stack) replaces the earlier value.
+        """
+        if self._unbound is None:
+            self._unbound = [dict(document) for document in self.documents]
+        self._bindings[f"<unresolved Ref {logical_id}>"] = value
+
+        def walk(item: Any) -> Any:
+            if isinstance(item, dict):
+                return {key: walk(child) for key, child in item.items()}
+            if isinstance(item, list):
+                return [walk(child) for child in item]
+            return self._bindings.get(item, item) if isinstance(item, str) else item
+
+        self.documents = [walk(document) for document in self._unbound]
 
     def is_allowed(self, action: str, resource: str, context: Mapping[str, ContextValue]) -> bool:
         """Whether IAM would allow ``action`` on ``resource`` with this request context."""
@@ -147,6 +167,14 @@ def handler_role_policies(
     if len(role_ids) != 1:
         raise ValueError(f"expected one handler role, found {sorted(role_ids)}")
     (role_id,) = role_ids
+    return role_policies(template, role_id, stack_name=stack_name, region=region, account=account, partition=partition)
+
+
+def role_policies(
+    template: Mapping[str, Any], role_id: str, *, stack_name: str, region: str, account: str, partition: str = "aws"
+) -> PolicySet:
+    """The policies attached to the role ``role_id`` (a logical id) in a synthesized template."""
+    resources: Mapping[str, Any] = template["Resources"]
     parameters = pseudo_parameters(stack_name=stack_name, region=region, account=account, partition=partition)
     documents: list[dict[str, Any]] = []
     role = resources[role_id]["Properties"]
