@@ -22,7 +22,7 @@ LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test
 	tests/test_scale.py tests/test_lifecycle.py tests/test_handler_stubber.py tests/test_ownership.py \
 	tests/test_upgrade.py
 
-.PHONY: venv synth test lint unit test-lower demo bench dist integ clean
+.PHONY: venv synth test lint unit test-lower demo bench dist integ clean mutation
 
 venv: $(STAMP) $(SCANNERS_STAMP)
 
@@ -69,6 +69,19 @@ demo: venv
 
 bench: venv
 	$(BIN)/python bench/run.py --output docs/benchmarks.md
+
+# Mutation testing of the Lambda handler with mutmut ([tool.mutmut] in pyproject.toml, docs/mutation.md).
+# Not part of `make test`: it takes a while (docs/mutation.md says how long). The machine is shared: MUTATION_CHILDREN
+# parallel test runs at most. MUTANTS narrows a run to some mutants, one module while iterating:
+#   make mutation MUTANTS='lambda.model_copy.delete.*'
+# Every run starts from a clean mutants/ (mutmut would otherwise keep earlier verdicts).
+MUTATION_CHILDREN ?= 2
+MUTANTS ?=
+mutation: venv
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS) > mutants.log 2>&1 || { tail -c 4000 mutants.log; exit 1; }
+	mv mutants.log mutants/run.log
+	$(BIN)/python tests/mutation/summary.py
 
 dist: venv
 	rm -rf dist
