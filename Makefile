@@ -71,15 +71,14 @@ bench: venv
 	$(BIN)/python bench/run.py --output docs/benchmarks.md
 
 # Mutation testing of the Lambda handler with mutmut ([tool.mutmut] in pyproject.toml, docs/mutation.md).
-# Not part of `make test`: it takes a while (docs/mutation.md says how long). The machine is shared: MUTATION_CHILDREN
-# parallel test runs at most. MUTANTS narrows a run to some mutants, one module while iterating:
+# Not part of `make test`: it takes a while (docs/mutation.md says how long). One child at a time: forked
+# children share one jsii kernel (tests/mutation/plugin.py). MUTANTS narrows a run, one module while iterating:
 #   make mutation MUTANTS='lambda.model_copy.delete.*'
 # Every run starts from a clean mutants/ (mutmut would otherwise keep earlier verdicts).
-MUTATION_CHILDREN ?= 2
 MUTANTS ?=
 mutation: venv
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS) > mutants.log 2>&1 || { tail -c 4000 mutants.log; exit 1; }
+	$(BIN)/mutmut run --max-children 1 $(MUTANTS) > mutants.log 2>&1 || { tail -c 4000 mutants.log; exit 1; }
 	mv mutants.log mutants/run.log
 	$(BIN)/python tests/mutation/summary.py
 
