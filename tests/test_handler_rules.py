@@ -481,3 +481,148 @@ def test_a_0_1_0_model_gets_the_resource_and_request_tags_once(clients: dict[str
     stub.add_client_error("tag_resource", "AccessDeniedException", "denied", 403)
     with pytest.raises(bedrock.ModelCopyError, match=f"TagResource failed for model {MODEL}: AccessDeniedException"):
         ownership.record_upgraded_ownership(MODEL, {OWN_KEY: STACK}, event(), props)
+
+
+# ---------------------------------------------------------------- start.py, update.py, delete.py: small rules
+
+
+def test_the_idempotency_token_changes_with_every_part_of_the_request() -> None:
+    from model_copy.start import client_request_token
+
+    request = event(RequestType="Create", RequestId="r-1")
+    props = {
+        "SourceModelArn": SOURCE,
+        "TargetModelName": "n",
+        "TargetModelKmsKeyId": KEY_ID,
+        "TargetModelTags": {"a": "b"},
+    }
+    token = client_request_token(request, props)
+    assert len(token) == 64 and token == client_request_token(dict(request), dict(props))
+    changed = [
+        client_request_token({**request, "StackId": STACK_ID + "x"}, props),
+        client_request_token({**request, "LogicalResourceId": "Other"}, props),
+        client_request_token({**request, "RequestId": "r-2"}, props),
+        client_request_token(request, {**props, "SourceModelArn": SOURCE + "x"}),
+        client_request_token(request, {**props, "TargetModelName": "m"}),
+        client_request_token(request, {**props, "TargetModelKmsKeyId": "alias/k"}),
+        client_request_token(request, {**props, "TargetModelTags": {"a": "c"}}),
+    ]
+    assert token not in changed and len(set(changed)) == len(changed)
+    no_key = {key: value for key, value in props.items() if key != "TargetModelKmsKeyId"}
+    assert client_request_token(request, no_key) == client_request_token(request, {**no_key, "TargetModelKmsKeyId": ""})
+    no_tags = {key: value for key, value in props.items() if key != "TargetModelTags"}
+    assert client_request_token(request, no_tags) == client_request_token(request, {**no_tags, "TargetModelTags": {}})
+    assert client_request_token(request, {**props, "TargetModelTags": {"x": "1", "a": "b"}}) == client_request_token(
+        request, {**props, "TargetModelTags": {"a": "b", "x": "1"}}
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "replaces"),
+    [
+        ({"Mode": "Copy"}, {"Mode": "Wait"}, True),
+        ({"SourceModelArn": "a"}, {"SourceModelArn": "b"}, True),
+        ({"TargetModelName": "a"}, {"TargetModelName": "b"}, True),
+        ({"TargetModelKmsKeyId": "alias/a"}, {"TargetModelKmsKeyId": "alias/b"}, True),
+        ({"TargetModelKmsKeyId": ""}, {}, False),
+        ({}, {"TargetModelKmsKeyId": None}, False),
+        ({"TargetModelTags": {"a": "b"}}, {"TargetModelTags": {}}, False),
+        ({"TimeoutSeconds": "60", "DeleteModelOnDelete": "true"}, {"TimeoutSeconds": "90"}, False),
+        ({"JobArn": "a"}, {"JobArn": "b"}, False),
+    ],
+)
+def test_only_the_copy_identity_makes_a_new_copy(old: dict[str, Any], new: dict[str, Any], replaces: bool) -> None:
+    from model_copy.update import needs_new_copy
+
+    assert needs_new_copy(old, new) is replaces
+
+
+def test_the_delete_command_names_the_model_and_the_jobs_region() -> None:
+    from model_copy.delete import delete_command
+
+    assert (
+        delete_command(MODEL, JOB) == f"aws bedrock delete-custom-model --model-identifier {MODEL} --region us-west-2"
+    )
+    assert (
+        delete_command(MODEL, "arn:aws:bedrock")
+        == f"aws bedrock delete-custom-model --model-identifier {MODEL} --region "
+    )
+    assert delete_command(MODEL, "a:b:c:eu-west-1") == (
+        f"aws bedrock delete-custom-model --model-identifier {MODEL} --region eu-west-1"
+    )
+
+
+def test_a_rollback_that_cannot_read_its_job_reports_blank_attributes(clients: dict[str, Stubber]) -> None:
+    from model_copy.handler import _attributes_if_readable
+
+    stub = clients["bedrock"]
+    stub.add_client_error("get_model_copy_job", "AccessDeniedException", "denied", 403, expected_params={"jobArn": JOB})
+    assert _attributes_if_readable(JOB) == {**dict.fromkeys(poll.attributes({}), ""), "JobArn": JOB}
+    stub.add_client_error("get_model_copy_job", "ValidationException", "not an ARN", 400)
+    blanks = _attributes_if_readable("5f0c3c3e-request-id")
+    assert blanks == dict.fromkeys(poll.attributes({}), "") and len(blanks) == 9
+    created = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+    body = {
+        "jobArn": JOB,
+        "status": "Completed",
+        "creationTime": created,
+        "targetModelArn": MODEL,
+        "sourceAccountId": "111122223333",
+        "sourceModelArn": SOURCE,
+    }
+    stub.add_response("get_model_copy_job", body, {"jobArn": JOB})
+    assert _attributes_if_readable(JOB)["TargetModelArn"] == MODEL
+
+
+@pytest.mark.parametrize(
+    ("mode", "advice_text"),
+    [
+        ("Wait", "deploy again to resume waiting for the same job"),
+        (
+            "Copy",
+            "deploy again (same stack name and properties) to resume: the resource takes back the job it started "
+            "instead of starting another",
+        ),
+    ],
+)
+def test_the_timeout_message_says_how_long_and_how_to_resume(
+    monkeypatch: pytest.MonkeyPatch, mode: str, advice_text: str
+) -> None:
+    monkeypatch.setattr(poll, "clock", lambda: NOW)
+    request = event(
+        RequestType="Create",
+        ResourceProperties={"Mode": mode, "TimeoutSeconds": "600", "PollIntervalSeconds": "30"},
+        **{STARTED_AT_KEY: NOW - 580},
+    )
+    created = dt.datetime.fromtimestamp(NOW - 3600, tz=dt.UTC)
+    with pytest.raises(bedrock.ModelCopyError) as raised:
+        poll.check_deadline(request, {"jobArn": JOB, "status": "InProgress", "creationTime": created})
+    assert str(raised.value) == (
+        f"Model copy job {JOB} is still InProgress, started {created.isoformat()} (60 min ago); this resource waited "
+        f"10 min and its timeout is 10 min (CloudFormation allows a custom resource one hour). The copy continues "
+        f"in Bedrock: {advice_text}."
+    )
+    poll.check_deadline({**request, STARTED_AT_KEY: NOW - 570}, {"jobArn": JOB, "status": "InProgress"})  # fits
+
+
+# ---------------------------------------------------------------- rules.py: the edges of each rule
+
+
+def test_a_property_error_keeps_prop_value_and_rule() -> None:
+    from model_copy.rules import PropertyValidationError
+
+    error = PropertyValidationError("tags", {"n": 5}, "must be strings")
+    assert (error.prop, error.value, error.rule) == ("tags", {"n": 5}, "must be strings")
+    assert str(error) == "tags {'n': 5} is not valid: must be strings"
+
+
+def test_a_job_arn_is_at_most_1011_characters_and_never_a_model_arn() -> None:
+    from model_copy.rules import PropertyValidationError, check_job_arn
+
+    prefix = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/"
+    check_job_arn(prefix + "a" * (1011 - len(prefix)))
+    with pytest.raises(PropertyValidationError, match="expected arn:aws:bedrock"):
+        check_job_arn(prefix + "a" * (1012 - len(prefix)))
+    for model in (SOURCE, "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0"):
+        with pytest.raises(PropertyValidationError, match="this is a model ARN, not a model copy job ARN"):
+            check_job_arn(model)

@@ -7,6 +7,7 @@ and the exact message a user would read.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -406,3 +407,44 @@ def test_a_kms_key_of_the_wrong_form_is_refused_but_an_empty_one_means_aws_owned
 def test_on_event_of_a_delete_only_records_the_start() -> None:
     result = handler.on_event({"RequestType": "Delete", "PhysicalResourceId": "job", "ResourceProperties": {}})
     assert result["PhysicalResourceId"] == "job" and isinstance(result["BedrockModelCopyStartedAt"], float)
+
+
+def test_a_rollback_that_cannot_read_the_stack_phase_still_returns_to_the_current_job(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    # The return is recognised from the job's copy-request tag, not from the phase: it needs no DescribeStacks.
+    cfn.create("Copy", copy_properties(TargetModelKmsKeyId=KEY_A))
+    job_arn = cfn.resources["Copy"].physical_resource_id
+    fake.inject_fault("DescribeStacks", "AccessDenied", status=403, times=1000)
+    operation = cfn.update("Copy", copy_properties(TargetModelKmsKeyId=KEY_B))
+    assert operation.response.status == "FAILED"
+    (rollback,) = operation.rollback
+    assert rollback.ok and rollback.physical_resource_id == job_arn and cfn.status == "UPDATE_ROLLBACK_COMPLETE"
+
+
+def test_an_identity_change_of_a_resource_that_has_no_job_reads_no_job(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.resources["Copy"] = DeployedResource("5f0c3c3e-request-id", copy_properties(), {}, "Retain", "Retain")
+    operation = cfn.update("Copy", copy_properties(TargetModelName="support-bot-v2"))
+    assert operation.response.ok
+    assert "GetModelCopyJob" not in fake.operations()[: fake.operations().index("CreateModelCopyJob")]
+
+
+def test_a_stack_delete_that_never_reads_its_job_names_what_it_could_not_delete(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties(**DESTROY), deletion_policy="Delete")
+    job_arn = cfn.resources["Copy"].physical_resource_id
+    fake.inject_fault("GetModelCopyJob", "ThrottlingException", status=429, times=100_000)
+    operation = cfn.delete("Copy")
+    assert operation is not None and operation.response.status == "FAILED"
+    # boto3's retry back-off (with jitter) moves the simulated clock too: the wait is 56 or 57 minutes.
+    before, _, after = re.split(r"(5[67] min)", operation.response.reason)
+    assert before == f"Model copy job {job_arn} is still unknown (ThrottlingException); this delete waited "
+    assert after == (
+        " to delete model the copied model when the copy ends, and CloudFormation allows a custom resource one hour. "
+        f"Delete the stack again after the copy ends (aws bedrock get-model-copy-job --job-arn {job_arn} --region "
+        "us-west-2) and the model is deleted; or finish now with --retain-resources Copy and, after the copy ends, "
+        f"run: aws bedrock delete-custom-model --model-identifier the copied model --region us-west-2{LOGS}"
+    )
