@@ -626,3 +626,28 @@ def test_a_job_arn_is_at_most_1011_characters_and_never_a_model_arn() -> None:
     for model in (SOURCE, "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0"):
         with pytest.raises(PropertyValidationError, match="this is a model ARN, not a model copy job ARN"):
             check_job_arn(model)
+
+
+def test_an_error_without_the_usual_fields_still_reads() -> None:
+    # botocore fills Error and ResponseMetadata; a ClientError built without them must not break the reason.
+    bare = ClientError({}, "GetModelCopyJob")  # type: ignore[arg-type]
+    assert bedrock.error_message(bare) == str(bare).strip() and bedrock.http_status(bare) == 0
+    no_message = ClientError({"Error": {"Code": "Odd"}}, "GetModelCopyJob")  # type: ignore[typeddict-item]
+    assert bedrock.error_message(no_message) == str(no_message).strip()
+    assert "Odd" in bedrock.error_message(no_message) and not bedrock.is_transient(no_message)
+
+
+def test_only_final_periods_are_dropped_from_a_message() -> None:
+    assert bedrock.error_message(client_error("X", "Key alias/XX.")) == "Key alias/XX"
+    assert bedrock.error_message(client_error("X", "Ends in two periods..")) == "Ends in two periods"
+    assert bedrock.error_message(client_error("X", "... starts with dots")) == "... starts with dots"
+
+
+def test_a_stack_without_a_status_is_an_unknown_phase(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Stacks:
+        def describe_stacks(self, StackName: str) -> dict[str, Any]:  # noqa: N803 - boto3's parameter name
+            assert StackName == STACK_ID
+            return {"Stacks": [{"StackName": STACK}]}
+
+    monkeypatch.setattr(bedrock, "_clients", {"cloudformation": Stacks()})
+    assert phase.current(event()) == "unknown"

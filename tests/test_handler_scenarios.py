@@ -448,3 +448,27 @@ def test_a_stack_delete_that_never_reads_its_job_names_what_it_could_not_delete(
         "us-west-2) and the model is deleted; or finish now with --retain-resources Copy and, after the copy ends, "
         f"run: aws bedrock delete-custom-model --model-identifier the copied model --region us-west-2{LOGS}"
     )
+
+
+def test_an_identity_change_whose_current_job_cannot_be_read_fails_naming_the_call(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties())
+    job_arn = cfn.resources["Copy"].physical_resource_id
+    fake.inject_fault("GetModelCopyJob", "AccessDeniedException", status=403, message="denied")
+    operation = cfn.update("Copy", copy_properties(TargetModelName="support-bot-v2"))
+    assert operation.response.status == "FAILED"
+    assert operation.response.reason.startswith(
+        f"GetModelCopyJob failed for job {job_arn}: AccessDeniedException: denied. The handler role may read copy jobs"
+    )
+    assert writes(fake) == ["CreateModelCopyJob"]
+
+
+def test_an_identity_change_whose_current_job_bedrock_no_longer_knows_starts_the_new_copy(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    gone = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/forgotten123"
+    cfn.resources["Copy"] = DeployedResource(gone, copy_properties(), {}, "Retain", "Retain")
+    operation = cfn.update("Copy", copy_properties(TargetModelName="support-bot-v2"))
+    assert operation.response.ok and operation.response.physical_resource_id not in (gone, "")
+    assert writes(fake) == ["CreateModelCopyJob"]
