@@ -472,3 +472,62 @@ def test_an_identity_change_whose_current_job_bedrock_no_longer_knows_starts_the
     operation = cfn.update("Copy", copy_properties(TargetModelName="support-bot-v2"))
     assert operation.response.ok and operation.response.physical_resource_id not in (gone, "")
     assert writes(fake) == ["CreateModelCopyJob"]
+
+
+def test_a_stack_delete_of_a_destroy_copy_whose_job_failed_succeeds_at_once(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    failed = fake.add_job(
+        source_model_arn=SOURCE_ARN,
+        target_model_name=NAME,
+        started_ago=600,
+        duration=60,
+        outcome="Failed",
+        tags=own_tags(),
+    )
+    cfn.resources["Copy"] = DeployedResource(failed, copy_properties(**DESTROY), {}, "Delete", "Delete")
+    operation = cfn.delete("Copy")
+    assert operation is not None and operation.response.ok and operation.response.polls == 1
+    assert writes(fake) == []
+
+
+def test_a_stack_delete_leaves_a_running_copy_of_another_resource_of_this_stack_at_once(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    other = fake.add_job(
+        source_model_arn=SOURCE_ARN, target_model_name=NAME, started_ago=60, duration=3600, tags=own_tags("Elsewhere")
+    )
+    cfn.resources["Copy"] = DeployedResource(other, copy_properties(**DESTROY), {}, "Delete", "Delete")
+    operation = cfn.delete("Copy")
+    assert operation is not None and operation.response.ok and operation.response.polls == 1
+    assert writes(fake) == []
+
+
+def test_a_retag_of_a_model_deleted_by_hand_says_exactly_what_to_do(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties(TargetModelTags={"team": "ml"}))
+    job_arn = cfn.resources["Copy"].physical_resource_id
+    model = fake.model_named(NAME)
+    assert model is not None
+    del fake.models[model.model_arn]
+    operation = cfn.update("Copy", copy_properties(TargetModelTags={"team": "ai"}))
+    assert operation.response.reason == (
+        f"Model {model.model_arn} (job {job_arn}) no longer exists: it was deleted outside CloudFormation, so its "
+        f"tags cannot change. To copy the model again, give the resource a new target_model_name.{LOGS}"
+    )
+
+
+def test_a_retag_of_a_model_another_owner_holds_says_exactly_what_to_do(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties(TargetModelTags={"team": "ml"}))
+    model = fake.model_named(NAME)
+    assert model is not None
+    model.tags[OWNER] = "SomeoneElse"
+    operation = cfn.update("Copy", copy_properties(TargetModelTags={"team": "ai"}))
+    assert operation.response.reason == (
+        f"Model {model.model_arn} is owned by stack SomeoneElse, resource Copy, not by this resource (stack "
+        f"{STACK_NAME}, resource Copy), so its tags were left unchanged. Restore its ownership tags, or give the "
+        f"resource a new target_model_name.{LOGS}"
+    )
