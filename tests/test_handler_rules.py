@@ -651,3 +651,58 @@ def test_a_stack_without_a_status_is_an_unknown_phase(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(bedrock, "_clients", {"cloudformation": Stacks()})
     assert phase.current(event()) == "unknown"
+
+
+# ---------------------------------------------------------------- handler.py: failures of a copy
+
+
+def copy_job(status: str, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "jobArn": JOB,
+        "status": status,
+        "creationTime": dt.datetime(2026, 11, 27, tzinfo=dt.UTC),
+        "targetModelArn": MODEL,
+        "sourceAccountId": "111122223333",
+        "sourceModelArn": SOURCE,
+    }
+    body.update(extra)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [({}, "Bedrock gave no reason"), ({"failureMessage": "Denied by key XX."}, "Denied by key XX")],
+)
+def test_a_failed_copy_fails_its_create_with_bedrocks_reason_and_reads_no_stack_phase(
+    clients: dict[str, Stubber], failure: dict[str, str], reason: str
+) -> None:
+    from model_copy import handler
+
+    clients["bedrock"].add_response("get_model_copy_job", copy_job("Failed", **failure), {"jobArn": JOB})
+    request = event(RequestType="Create", ResourceProperties={"Mode": "Copy"}, **{STARTED_AT_KEY: NOW})
+    with pytest.raises(bedrock.ModelCopyError) as raised:
+        handler.is_complete(request)  # a Create always fails: no DescribeStacks (nothing is stubbed for it)
+    assert str(raised.value) == (
+        f"Model copy job {JOB} failed: {reason}. Fix the cause (source model, KMS key policy, quotas) and deploy "
+        "again; a new copy job is started."
+    )
+
+
+def test_a_source_arn_is_at_most_1011_characters_and_never_a_job_arn() -> None:
+    from model_copy.rules import PropertyValidationError, check_source_model_arn
+
+    tail = ":bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
+    partition = "aws-" + "p" * (1011 - len("arn:aws-") - len(tail))
+    check_source_model_arn(f"arn:{partition}{tail}")
+    with pytest.raises(PropertyValidationError) as too_long:
+        check_source_model_arn(f"arn:{partition}p{tail}")
+    assert too_long.value.rule == (
+        "expected a Bedrock model ARN such as arn:aws:bedrock:<region>:<account>:custom-model/<base-model>/<12 chars>, "
+        "...:custom-model/imported/<12 chars> or ...::foundation-model/<model-id>"
+    )
+    with pytest.raises(PropertyValidationError) as job:
+        check_source_model_arn(JOB)
+    assert job.value.rule == (
+        "this is a model copy job ARN, not a model ARN; to wait for a copy started elsewhere use "
+        "ModelCopyJobWaiter(job_arn=...)"
+    )

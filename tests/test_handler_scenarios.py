@@ -531,3 +531,24 @@ def test_a_retag_of_a_model_another_owner_holds_says_exactly_what_to_do(
         f"{STACK_NAME}, resource Copy), so its tags were left unchanged. Restore its ownership tags, or give the "
         f"resource a new target_model_name.{LOGS}"
     )
+
+
+def test_a_rollback_update_that_cannot_check_its_job_succeeds_on_the_current_job(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties(TargetModelKmsKeyId=KEY_A))
+    job_arn = cfn.resources["Copy"].physical_resource_id
+    # The forward update's check and the rollback's are both denied; the rollback's poll then reads the job.
+    fake.inject_fault("GetModelCopyJob", "AccessDeniedException", status=403, times=2, message="denied")
+    operation = cfn.update("Copy", copy_properties(TargetModelKmsKeyId=KEY_B))
+    assert operation.response.status == "FAILED" and "GetModelCopyJob failed" in operation.response.reason
+    (rollback,) = operation.rollback
+    assert rollback.ok and rollback.physical_resource_id == job_arn and rollback.data["Status"] == "Completed"
+
+
+def test_a_cleanup_delete_that_fails_succeeds_without_attributes(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+    cfn.create("Copy", copy_properties(**DESTROY), deletion_policy="Delete")
+    fake.inject_fault("DeleteCustomModel", "ConflictException", status=409, message="Model is in use.")
+    operation = cfn.delete("Copy", during="update-cleanup")
+    assert operation is not None and operation.response.ok and operation.response.data == {}
+    assert fake.operations()[-2:] == ["DeleteCustomModel", "DescribeStacks"]  # no job read for attributes
