@@ -706,3 +706,14 @@ def test_a_source_arn_is_at_most_1011_characters_and_never_a_job_arn() -> None:
         "this is a model copy job ARN, not a model ARN; to wait for a copy started elsewhere use "
         "ModelCopyJobWaiter(job_arn=...)"
     )
+
+
+def test_the_copy_request_fingerprint_never_changes_between_versions() -> None:
+    # It is written on every copy's tags: a later version must compute the same value to take a copy back.
+    assert ownership.copy_request_id({"SourceModelArn": SOURCE, "TargetModelName": "support-bot-usw2"}) == (
+        "03f04e9e9e888f342a2336d4cf671d02"
+    )
+    assert ownership.copy_request_id(
+        {"SourceModelArn": SOURCE, "TargetModelName": "support-bot-usw2", "TargetModelKmsKeyId": "alias/models"}
+    ) == ("4e578ad1711c6535799fed52d9da2eea")
+    assert ownership.copy_request_id({}) == "39623ca591e0c65aedf53f332da7505a"

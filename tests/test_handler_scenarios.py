@@ -552,3 +552,11 @@ def test_a_cleanup_delete_that_fails_succeeds_without_attributes(fake: FakeBedro
     operation = cfn.delete("Copy", during="update-cleanup")
     assert operation is not None and operation.response.ok and operation.response.data == {}
     assert fake.operations()[-2:] == ["DeleteCustomModel", "DescribeStacks"]  # no job read for attributes
+
+
+def test_a_failed_create_fails_without_reading_the_stack_phase(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+    # A Create is never part of a rollback or clean-up: its failure is reported as it is.
+    fake.script_copy(NAME, duration=60, outcome="Failed", failure_message="Denied by key")
+    response = cfn.create("Copy", copy_properties()).response
+    assert response.status == "FAILED" and "failed: Denied by key. Fix the cause" in response.reason
+    assert "DescribeStacks" not in fake.operations()
