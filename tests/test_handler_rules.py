@@ -717,3 +717,15 @@ def test_the_copy_request_fingerprint_never_changes_between_versions() -> None:
         {"SourceModelArn": SOURCE, "TargetModelName": "support-bot-usw2", "TargetModelKmsKeyId": "alias/models"}
     ) == ("4e578ad1711c6535799fed52d9da2eea")
     assert ownership.copy_request_id({}) == "39623ca591e0c65aedf53f332da7505a"
+
+
+def test_a_list_page_without_summaries_means_no_jobs(clients: dict[str, Stubber]) -> None:
+    # modelCopyJobSummaries is optional in the service model: an empty answer may leave it out.
+    from model_copy import start
+
+    stub = clients["bedrock"]
+    stub.add_response("list_model_copy_jobs", {}, None)
+    stub.add_response("create_model_copy_job", {"jobArn": JOB}, None)
+    request = event(RequestType="Create", RequestId="r-1", LogicalResourceId="Copy")
+    props = {"Mode": "Copy", "SourceModelArn": SOURCE, "TargetModelName": "n"}
+    assert start.adopt_or_start(request, props) == JOB  # type: ignore[arg-type]
