@@ -22,7 +22,7 @@ LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test
 	tests/test_scale.py tests/test_lifecycle.py tests/test_handler_stubber.py tests/test_ownership.py \
 	tests/test_upgrade.py tests/test_cdk_conventions.py
 
-.PHONY: venv synth test lint unit test-lower demo bench bench-docs dist integ clean
+.PHONY: venv synth test lint unit test-lower demo bench bench-docs dist integ clean mutation
 
 venv: $(STAMP) $(SCANNERS_STAMP)
 
@@ -74,6 +74,18 @@ bench: venv
 
 bench-docs: venv
 	$(BIN)/python bench/run.py --output docs/benchmarks.md
+
+# Mutation testing of the Lambda handler with mutmut ([tool.mutmut] in pyproject.toml, docs/mutation.md).
+# Not part of `make test`: it takes a while (docs/mutation.md says how long). One child at a time: forked
+# children share one jsii kernel (tests/mutation/plugin.py). MUTANTS narrows a run, one module while iterating:
+#   make mutation MUTANTS='lambda.model_copy.delete.*'
+# Every run starts from a clean mutants/ (mutmut would otherwise keep earlier verdicts).
+MUTANTS ?=
+mutation: venv
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 1 $(MUTANTS) > mutants.log 2>&1 || { tail -c 4000 mutants.log; exit 1; }
+	mv mutants.log mutants/run.log
+	$(BIN)/python tests/mutation/summary.py
 
 dist: venv
 	rm -rf dist
