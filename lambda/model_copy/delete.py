@@ -30,7 +30,7 @@ from .contract import (
     CustomResourceEvent,
     IsCompleteResult,
 )
-from .ownership import Owner, model_tags, owns_model, stack_name
+from .ownership import Owner, model_tags, owns_model
 
 logger = logging.getLogger("model_copy")
 
@@ -55,7 +55,7 @@ def complete_delete(event: CustomResourceEvent) -> IsCompleteResult:
         return DONE
     if not poll.is_unknown(job):
         owner = Owner.of_job(job)
-        if not (owner.is_resource(event) or (owner.is_upgraded_copy and owner.stack == stack_name(event))):
+        if not owner.started_by(event):
             logger.info("job=%s request=Delete decision=leave-alone reason=started-by owner=%s", job_arn, owner)
             return DONE
     if status == "Completed":

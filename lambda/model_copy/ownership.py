@@ -110,6 +110,12 @@ class Owner:
         """Tagged with this stack's name and this resource's logical id."""
         return self.stack == stack_name(event) and self.resource == event["LogicalResourceId"]
 
+    def started_by(self, event: CustomResourceEvent) -> bool:
+        """This resource started the job: its tags name it, or (from 0.1.0) they name only this stack."""
+        if self.is_upgraded_copy:
+            return self.stack == stack_name(event)
+        return self.is_resource(event)
+
 
 def _kms_matches(job_key_arn: str, wanted: str) -> bool:
     """0.1.0 copies recorded no request: compare the key ARN Bedrock reports (an alias never matches)."""
@@ -132,10 +138,7 @@ def made_from(job: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
 
 def is_own_job(job: Mapping[str, Any], event: CustomResourceEvent, props: Mapping[str, Any]) -> bool:
     """A job this resource started from these properties (or, from 0.1.0, this stack started from them)."""
-    owner = Owner.of_job(job)
-    if owner.is_upgraded_copy:
-        return owner.stack == stack_name(event) and made_from(job, props)
-    return owner.is_resource(event) and made_from(job, props)
+    return Owner.of_job(job).started_by(event) and made_from(job, props)
 
 
 def model_tags(model_arn: str) -> dict[str, str] | None:

@@ -73,7 +73,7 @@ def _not_ours(job: Mapping[str, Any], event: CustomResourceEvent, props: Resourc
     name = props[PROP_TARGET_MODEL_NAME]
     owner = Owner.of_job(job)
     state = "is being copied" if job.get("status") == "InProgress" else "already exists"
-    if owner.is_resource(event) or (owner.is_upgraded_copy and owner.stack == stack_name(event)):
+    if owner.started_by(event):
         why = (
             "it was requested with another source model or KMS key "
             f"(it copies {job.get('sourceModelArn')}, key {job.get('targetModelKmsKeyArn') or 'AWS owned'})"
