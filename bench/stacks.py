@@ -53,23 +53,16 @@ def build(app: cdk.App, count: int, pattern: str) -> cdk.Stack:
     stack's copy watcher.
     """
     stack = cdk.Stack(app, "Bench", env=ENV)
+    timeout = cdk.Duration.hours(6) if pattern == "long" else None
     for index in range(count):
-        if pattern == "long":
+        if pattern in ("shared", "long"):
             BedrockModelCopy(
                 stack,
                 f"Copy{index}",
                 source_model_arn=source_arn(index),
                 target_model_name=f"copy-{index}",
                 tags={"team": "ml"},
-                timeout=cdk.Duration.hours(6),
-            )
-        elif pattern == "shared":
-            BedrockModelCopy(
-                stack,
-                f"Copy{index}",
-                source_model_arn=source_arn(index),
-                target_model_name=f"copy-{index}",
-                tags={"team": "ml"},
+                timeout=timeout,
             )
         else:
             NaiveModelCopy(stack, f"Copy{index}", source_model_arn=source_arn(index), target_model_name=f"copy-{index}")
