@@ -258,14 +258,25 @@ def test_no_stack_in_the_answer_is_an_unknown_phase(clients: dict[str, Stubber])
     assert phase.current(event()) == "unknown"
 
 
-@pytest.mark.parametrize(("code", "status"), [("AccessDenied", 403), ("Throttling", 400), ("ValidationError", 400)])
-def test_describe_stacks_failing_is_an_unknown_phase(clients: dict[str, Stubber], code: str, status: int) -> None:
+@pytest.mark.parametrize(("code", "status"), [("AccessDenied", 403), ("ValidationError", 400)])
+def test_describe_stacks_refused_is_an_unknown_phase(clients: dict[str, Stubber], code: str, status: int) -> None:
     clients["cloudformation"].add_client_error("describe_stacks", code, "no", status, expected_params=None)
     assert phase.current(event()) == "unknown"
 
 
+@pytest.mark.parametrize(
+    ("code", "status"), [("Throttling", 400), ("InternalFailure", 500), ("ServiceUnavailable", 503)]
+)
+def test_describe_stacks_throttled_or_unavailable_is_a_pending_phase(
+    clients: dict[str, Stubber], code: str, status: int
+) -> None:
+    clients["cloudformation"].add_client_error("describe_stacks", code, "slow down", status, expected_params=None)
+    assert phase.current(event()) == "pending"
+
+
 def test_only_rollbacks_and_cleanups_must_not_fail() -> None:
-    assert [p for p in ("rollback", "cleanup", "stack-delete", "forward", "unknown") if phase.must_not_fail(p)] == [
+    phases = ("rollback", "cleanup", "stack-delete", "forward", "pending", "unknown")
+    assert [p for p in phases if phase.must_not_fail(p)] == [
         "rollback",
         "cleanup",
     ]

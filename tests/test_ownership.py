@@ -227,6 +227,71 @@ def test_when_the_stack_phase_cannot_be_read_a_forward_error_still_fails(
     assert operation.response.status == "FAILED" and "Changing target_kms_key" in operation.response.reason
 
 
+# A status read throttled past boto3's five attempts: 5 injected throttles spend one DescribeStacks call.
+ONE_THROTTLED_READ = 5
+
+
+def throttled_reads(fake: FakeBedrock) -> int:
+    return sum(1 for call in fake.calls_to("DescribeStacks") if call.status == 400) // ONE_THROTTLED_READ
+
+
+def test_a_rollback_update_succeeds_when_its_stack_status_is_throttled_past_boto3s_retries(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties(TargetModelKmsKeyId=KEY_A))
+    job_arn = cfn.resources["Copy"].physical_resource_id
+    # The forward update and its rollback both fail to check the job; only the rollback's status reads are throttled.
+    fake.inject_fault("GetModelCopyJob", "AccessDeniedException", status=403, times=2, message="denied")
+    fake.inject_fault(
+        "DescribeStacks", "Throttling", status=400, times=2 * ONE_THROTTLED_READ, during="UPDATE_ROLLBACK_IN_PROGRESS"
+    )
+    operation = cfn.update("Copy", copy_properties())
+    assert operation.response.status == "FAILED" and "GetModelCopyJob failed" in operation.response.reason
+    (rollback,) = operation.rollback
+    assert rollback.ok and rollback.physical_resource_id == job_arn and cfn.status == "UPDATE_ROLLBACK_COMPLETE"
+    assert rollback.data["JobArn"] == job_arn and rollback.data["Status"] == "Completed"
+    assert throttled_reads(fake) == 2  # on_event's read and the first poll's; the second poll's read answered
+
+
+def test_a_forward_update_whose_stack_status_is_throttled_fails_once_the_status_is_read(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties())
+    fake.inject_fault("DescribeStacks", "Throttling", status=400, times=2 * ONE_THROTTLED_READ)
+    operation = cfn.update("Copy", copy_properties(TargetModelKmsKeyId=KEY_A))
+    # on_event's status read and the first poll's are throttled (that poll asks again); the second poll's answers.
+    assert operation.response.status == "FAILED" and operation.response.polls == 1
+    assert operation.response.reason.startswith("Changing target_kms_key requires a new copy")
+    assert "DescribeStacks kept failing" not in operation.response.reason and throttled_reads(fake) == 2
+
+
+def test_a_rollback_whose_stack_status_never_answers_fails_at_the_deadline_with_the_command_to_continue(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties(TargetModelKmsKeyId=KEY_A))
+    fake.inject_fault("GetModelCopyJob", "AccessDeniedException", status=403, times=2, message="denied")
+    fake.inject_fault("DescribeStacks", "Throttling", status=400, times=10_000, during="UPDATE_ROLLBACK_IN_PROGRESS")
+    operation = cfn.update("Copy", copy_properties())
+    (rollback,) = operation.rollback
+    assert rollback.status == "FAILED" and cfn.status == "UPDATE_ROLLBACK_FAILED"
+    assert "GetModelCopyJob failed" in rollback.reason and "DescribeStacks kept failing" in rollback.reason
+    assert (
+        f"aws cloudformation continue-update-rollback --stack-name {cfn.stack_id} --resources-to-skip Copy"
+        in rollback.reason
+    )
+    assert rollback.reason != "Operation timed out"  # the handler answered before the framework's own timeout
+
+
+def test_a_cleanup_delete_that_fails_while_the_status_is_throttled_still_succeeds(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties(**DESTROY), deletion_policy="Delete")
+    fake.inject_fault("DeleteCustomModel", "ConflictException", status=409, times=5, message="Model is in use.")
+    fake.inject_fault("DescribeStacks", "Throttling", status=400, times=ONE_THROTTLED_READ)
+    operation = cfn.delete("Copy", during="update-cleanup")
+    assert operation is not None and operation.response.ok and throttled_reads(fake) == 1
+
+
 # ---------------------------------------------------------------- touch only your own: deletes
 
 

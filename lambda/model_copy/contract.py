@@ -95,6 +95,9 @@ OWNERSHIP_TAG_KEYS: Final = (OWNER_TAG_KEY, OWNER_RESOURCE_TAG_KEY, COPY_REQUEST
 # Top-level key that on_event adds to the event; the provider framework merges it
 # into the event that every is_complete poll receives (the only state that survives).
 STARTED_AT_KEY: Final = "BedrockModelCopyStartedAt"
+# Top-level key that on_event adds when an Update failed while the stack's status could not be
+# read yet (throttled): is_complete reads the status again and fails or succeeds then.
+DEFERRED_FAILURE_KEY: Final = "BedrockModelCopyDeferredFailure"
 
 # Limits shared with the construct's synth-time checks.
 MAX_TIMEOUT_SECONDS = 57 * 60
@@ -143,12 +146,14 @@ class CustomResourceEvent(TypedDict, total=False):
     ResourceProperties: ResourceProperties
     OldResourceProperties: ResourceProperties
     BedrockModelCopyStartedAt: float
+    BedrockModelCopyDeferredFailure: str
     Data: dict[str, Any]
 
 
 class OnEventResult(TypedDict, total=False):
     PhysicalResourceId: str
     BedrockModelCopyStartedAt: float
+    BedrockModelCopyDeferredFailure: str
 
 
 class IsCompleteResult(TypedDict, total=False):

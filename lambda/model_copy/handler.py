@@ -26,6 +26,8 @@ from .bedrock import AwsError, ModelCopyError, client
 from .contract import (
     ATTR_JOB_ARN,
     ATTRIBUTE_SOURCE_FIELDS,
+    DEFERRED_FAILURE_KEY,
+    MAX_TIMEOUT_SECONDS,
     MODE_COPY,
     MODE_RESULT,
     MODE_WAIT,
@@ -87,9 +89,18 @@ def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResul
             if watcher.needs_watcher(event, props, job_arn):
                 watcher.start(event, props, job_arn)
     except Exception as error:
-        if request_type == "Update" and _in_phase_that_must_not_fail(event, error):
+        if request_type != "Update":
+            raise
+        current = phase.current(event)
+        if _must_not_fail(event, current, error):
             return {"PhysicalResourceId": event["PhysicalResourceId"], **started}
-        raise
+        if current != "pending":
+            raise
+        # A rollback must not fail because its stack's status was slow to read: decide at the next poll.
+        logger.warning(
+            "job=%s request=Update phase=pending decision=decide-at-next-poll: %s", event["PhysicalResourceId"], error
+        )
+        return {"PhysicalResourceId": event["PhysicalResourceId"], **started, DEFERRED_FAILURE_KEY: str(error)}
     return {"PhysicalResourceId": job_arn, **started}
 
 
@@ -108,15 +119,31 @@ def is_complete(event: CustomResourceEvent, context: object = None) -> IsComplet
         or clean-up: there the request succeeds and the log says what was left.
     """
     try:
+        deferred = event.get(DEFERRED_FAILURE_KEY)
+        if deferred:
+            raise ModelCopyError(deferred)  # on_event failed while the stack's status was unreadable
         if event["RequestType"] == "Delete":
             return delete.complete_delete(event)
         return _complete_copy(event)
     except Exception as error:
-        if event["RequestType"] != "Create" and _in_phase_that_must_not_fail(event, error):
+        if event["RequestType"] == "Create":
+            raise
+        current = phase.current(event)
+        if _must_not_fail(event, current, error):
             if event["RequestType"] == "Delete":
                 return {"IsComplete": True}
             return {"IsComplete": True, "Data": _attributes_if_readable(event["PhysicalResourceId"])}
-        raise
+        if current != "pending":
+            raise
+        if not poll.past_deadline(event, MAX_TIMEOUT_SECONDS):
+            logger.warning(
+                "job=%s request=%s phase=pending decision=ask-again: %s",
+                event["PhysicalResourceId"],
+                event["RequestType"],
+                error,
+            )
+            return {"IsComplete": False}
+        raise ModelCopyError(f"{str(error).rstrip('.')}. {_phase_unreadable_advice(event)}") from error
 
 
 def _complete_copy(event: CustomResourceEvent) -> IsCompleteResult:
@@ -146,9 +173,18 @@ def _complete_copy(event: CustomResourceEvent) -> IsCompleteResult:
     return {"IsComplete": True, "Data": poll.attributes(job)}
 
 
-def _in_phase_that_must_not_fail(event: CustomResourceEvent, error: Exception) -> bool:
+def _phase_unreadable_advice(event: CustomResourceEvent) -> str:
+    stack_id = event["StackId"]
+    return (
+        f"CloudFormation's DescribeStacks kept failing (throttled or unavailable) for "
+        f"{poll.minutes(poll.now() - poll.started_at(event))}, so this request could not tell a rollback from a "
+        f"forward update. If the stack is now UPDATE_ROLLBACK_FAILED, run: aws cloudformation "
+        f"continue-update-rollback --stack-name {stack_id} --resources-to-skip {event['LogicalResourceId']}"
+    )
+
+
+def _must_not_fail(event: CustomResourceEvent, current: phase.Phase, error: Exception) -> bool:
     """True (and logged) when ``error`` comes during a rollback or clean-up, where the request must succeed."""
-    current = phase.current(event)
     if not phase.must_not_fail(current):
         return False
     logger.warning(

@@ -5,6 +5,12 @@ rollback or a clean-up, so the handler asks for its own stack's status
 (``cloudformation:DescribeStacks`` on this stack only) when the answer changes
 what it does: a request of a rollback or clean-up phase must never fail, and a
 Delete of an unfinished copy reads differently in a stack delete than in a clean-up.
+
+A status that cannot be read because CloudFormation throttles or is briefly unavailable
+(past boto3's own retries) is ``"pending"``: the handler asks again at its next poll
+rather than guess, since a guess of "forward" would fail a rollback
+(``UPDATE_ROLLBACK_FAILED``). A status that cannot be read for good (access denied, no
+stack) is ``"unknown"``, and a forward error then still fails.
 """
 
 from __future__ import annotations
@@ -12,12 +18,12 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from .bedrock import AwsError, cloudformation, error_code
+from .bedrock import AwsError, cloudformation, error_code, is_transient
 from .contract import CustomResourceEvent
 
 logger = logging.getLogger("model_copy")
 
-Phase = Literal["rollback", "cleanup", "stack-delete", "forward", "unknown"]
+Phase = Literal["rollback", "cleanup", "stack-delete", "forward", "pending", "unknown"]
 
 ROLLBACK_STATUSES = frozenset(
     {
@@ -32,10 +38,17 @@ DELETE_STATUSES = frozenset({"DELETE_IN_PROGRESS"})
 
 
 def current(event: CustomResourceEvent) -> Phase:
-    """The phase of the stack operation this request is part of ("unknown" if the stack cannot be read)."""
+    """The phase of the stack operation this request is part of.
+
+    ``"pending"`` when DescribeStacks failed in a way a later call may not (throttling, 5xx,
+    network): ask again later. ``"unknown"`` when the stack cannot be read at all.
+    """
     try:
         stacks = cloudformation().describe_stacks(StackName=event["StackId"]).get("Stacks") or []
     except AwsError as error:
+        if is_transient(error):
+            logger.warning("stack phase pending: DescribeStacks failed with %s; asking again later", error_code(error))
+            return "pending"
         logger.warning("stack phase unknown: DescribeStacks failed with %s", error_code(error))
         return "unknown"
     status = str(stacks[0].get("StackStatus", "")) if stacks else ""

@@ -68,12 +68,13 @@ class Clock:
 
 @dataclass
 class Fault:
-    """An error the fake returns instead of handling the call, ``times`` times."""
+    """An error the fake returns instead of handling the call, ``times`` times (only while a stack is ``during``)."""
 
     code: str
     status: int
     message: str
     times: int
+    during: str = ""
 
 
 @dataclass
@@ -248,13 +249,23 @@ class FakeBedrock:
         self._scripts[target_model_name] = CopyScript(duration, outcome, failure_message)
 
     def inject_fault(
-        self, operation: str, code: str = "ThrottlingException", *, status: int = 429, times: int = 1, message: str = ""
+        self,
+        operation: str,
+        code: str = "ThrottlingException",
+        *,
+        status: int = 429,
+        times: int = 1,
+        message: str = "",
+        during: str = "",
     ) -> None:
         """Answer the next ``times`` calls of ``operation`` with an error.
 
-        ``code="ConnectionReset"`` closes the connection without an answer instead.
+        ``code="ConnectionReset"`` closes the connection without an answer instead. With ``during``
+        (a stack status such as ``"UPDATE_ROLLBACK_IN_PROGRESS"``) the fault waits, unspent, until a
+        stack of the driver is in that status.
         """
-        self._faults.setdefault(operation, []).append(Fault(code, status, message or f"Injected {code}", times))
+        fault = Fault(code, status, message or f"Injected {code}", times, during)
+        self._faults.setdefault(operation, []).append(fault)
 
     def add_job(
         self,
@@ -533,7 +544,7 @@ class FakeBedrock:
         queue = self._faults.get(operation) or []
         while queue and queue[0].times <= 0:
             queue.pop(0)
-        if not queue:
+        if not queue or (queue[0].during and queue[0].during not in self.stack_statuses.values()):
             return None
         queue[0].times -= 1
         return queue[0]
