@@ -560,3 +560,50 @@ def test_a_failed_create_fails_without_reading_the_stack_phase(fake: FakeBedrock
     response = cfn.create("Copy", copy_properties()).response
     assert response.status == "FAILED" and "failed: Denied by key. Fix the cause" in response.reason
     assert "DescribeStacks" not in fake.operations()
+
+
+# ---------------------------------------------------------------- ValidationException is not proof a model is gone
+# Bedrock documents only ResourceNotFoundException for a missing resource (docs/aws-behaviour.md, M9): a
+# ValidationException is confirmed with GetCustomModel before a delete counts the model as gone.
+
+
+@pytest.mark.parametrize("call", ["ListTagsForResource", "DeleteCustomModel"])
+def test_a_validation_error_about_a_model_that_still_exists_does_not_pass_for_gone(
+    fake: FakeBedrock, cfn: CloudFormationStack, call: str
+) -> None:
+    cfn.create("Copy", copy_properties(**DESTROY), deletion_policy="Delete")
+    model = fake.model_named(NAME)
+    assert model is not None
+    fake.inject_fault(call, "ValidationException", status=400, message="Input failed validation")
+    operation = cfn.delete("Copy")
+    assert operation is not None and operation.response.status == "FAILED"
+    assert f"{call} failed" in operation.response.reason and model.model_arn in operation.response.reason
+    assert fake.model_named(NAME) is not None and "GetCustomModel" in fake.operations()
+
+
+@pytest.mark.parametrize("call", ["ListTagsForResource", "DeleteCustomModel"])
+def test_a_validation_error_about_a_model_that_is_gone_lets_the_delete_finish(
+    fake: FakeBedrock, cfn: CloudFormationStack, call: str
+) -> None:
+    # The other answer: Bedrock says ValidationException for a model it no longer knows.
+    cfn.create("Copy", copy_properties(**DESTROY), deletion_policy="Delete")
+    model = fake.model_named(NAME)
+    assert model is not None
+    if call == "ListTagsForResource":
+        del fake.models[model.model_arn]
+        fake.inject_fault("GetCustomModel", "ValidationException", status=400, message="Input failed validation")
+    fake.inject_fault(call, "ValidationException", status=400, message="Input failed validation")
+    if call == "DeleteCustomModel":
+        fake.inject_fault("GetCustomModel", "ResourceNotFoundException", status=404, message="not found")
+    operation = cfn.delete("Copy")
+    assert operation is not None and operation.response.ok
+    assert fake.calls_to("GetCustomModel") and not any(c.status == 200 for c in fake.calls_to("DeleteCustomModel"))
+
+
+def test_a_cleanup_delete_whose_model_answers_a_validation_error_still_succeeds(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    cfn.create("Copy", copy_properties(**DESTROY), deletion_policy="Delete")
+    fake.inject_fault("ListTagsForResource", "ValidationException", status=400, message="Input failed validation")
+    operation = cfn.delete("Copy", during="update-cleanup")
+    assert operation is not None and operation.response.ok and fake.model_named(NAME) is not None

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import phase, poll
 from .advice import describe_failure
-from .bedrock import AwsError, ModelCopyError, client, error_code, is_not_found, is_transient
+from .bedrock import AwsError, ModelCopyError, client, error_code, is_transient
 from .contract import (
     MAX_TIMEOUT_SECONDS,
     MODE_COPY,
@@ -30,7 +30,7 @@ from .contract import (
     CustomResourceEvent,
     IsCompleteResult,
 )
-from .ownership import Owner, model_tags, owns_model
+from .ownership import Owner, model_is_gone, model_tags, owns_model
 
 logger = logging.getLogger("model_copy")
 
@@ -114,7 +114,7 @@ def _delete_model(event: CustomResourceEvent, job: Mapping[str, Any]) -> IsCompl
     try:
         client().delete_custom_model(modelIdentifier=model_arn)
     except AwsError as error:
-        if is_not_found(error):
+        if model_is_gone(model_arn, error):
             logger.info("job=%s model=%s decision=model-already-gone", job_arn, model_arn)
             return DONE
         if is_transient(error) and not poll.past_deadline(event, MAX_TIMEOUT_SECONDS):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .advice import describe_failure
-from .bedrock import AwsError, client, is_not_found
+from .bedrock import AwsError, client, error_code, is_not_found
 from .contract import (
     COPY_REQUEST_TAG_KEY,
     OWNER_RESOURCE_TAG_KEY,
@@ -146,10 +146,30 @@ def model_tags(model_arn: str) -> dict[str, str] | None:
     try:
         response = client().list_tags_for_resource(resourceARN=model_arn)
     except AwsError as error:
-        if is_not_found(error):
+        if model_is_gone(model_arn, error):
             return None
         raise describe_failure("ListTagsForResource", f"model {model_arn}", error) from error
     return _tag_map(response.get("tags"))
+
+
+def model_is_gone(model_arn: str, error: Exception) -> bool:
+    """Whether ``error`` (from a call on the model) means the model no longer exists.
+
+    ``ResourceNotFoundException`` does. Bedrock documents no ``ValidationException`` for a
+    missing resource (docs/aws-behaviour.md, M9), so that one is confirmed with
+    GetCustomModel: a model that still answers is not gone, whatever the first call said.
+    """
+    if error_code(error) == "ResourceNotFoundException":
+        return True
+    if not is_not_found(error):
+        return False
+    try:
+        client().get_custom_model(modelIdentifier=model_arn)
+    except AwsError as confirm:
+        if is_not_found(confirm):
+            return True
+        raise describe_failure("GetCustomModel", f"model {model_arn}", confirm) from confirm
+    return False
 
 
 def owns_model(tags: Mapping[str, str], event: CustomResourceEvent, job: Mapping[str, Any]) -> bool:
