@@ -59,7 +59,9 @@ def test_create_retried_with_the_same_request_starts_one_copy(fake: FakeBedrock,
 def test_retried_create_is_idempotent_through_the_token_alone(
     fake: FakeBedrock, cfn: CloudFormationStack, framework: ProviderFramework, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # As if ListModelCopyJobs did not show the first job yet: the clientRequestToken still dedupes.
+    # As if ListModelCopyJobs did not show the first job yet: the clientRequestToken still dedupes, where Bedrock
+    # remembers it (docs/aws-behaviour.md M3; the fake's default is the other answer).
+    fake.remember_tokens = True
     start = importlib.import_module(framework.handler.__name__.rsplit(".", 1)[0] + ".start")
     monkeypatch.setattr(start, "_jobs_named", lambda name, source: iter(()))
     request = cfn.request("Create", "Copy", copy_properties())
@@ -69,6 +71,32 @@ def test_retried_create_is_idempotent_through_the_token_alone(
     creates = fake.calls_to("CreateModelCopyJob")
     assert len(creates) == 2 and creates[0].params["clientRequestToken"] == creates[1].params["clientRequestToken"]
     assert len(fake.jobs) == 1
+
+
+def test_a_retried_create_survives_a_bedrock_that_forgets_tokens(
+    fake: FakeBedrock, cfn: CloudFormationStack, framework: ProviderFramework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other answer of docs/aws-behaviour.md M3: the token is not remembered, so the retry's Create is refused
+    # as a taken name; the handler looks again, finds the job its first try started and takes it back.
+    assert not fake.remember_tokens  # the fake's default
+    start = importlib.import_module(framework.handler.__name__.rsplit(".", 1)[0] + ".start")
+    listed = start._jobs_named
+    lagging = iter([True, True])  # the first try's and the retry's first listing do not show the job yet
+    monkeypatch.setattr(
+        start, "_jobs_named", lambda name, source: iter(()) if next(lagging, False) else listed(name, source)
+    )
+    request = cfn.request("Create", "Copy", copy_properties())
+    first = cfn.create("Copy", {}, resend=request).response
+    second = cfn.create("Copy", {}, resend=request).response
+    assert first.ok and second.ok and first.physical_resource_id == second.physical_resource_id
+    assert [call.status for call in fake.calls_to("CreateModelCopyJob")] == [201, 409] and len(fake.jobs) == 1
+
+
+def test_a_name_conflict_with_no_own_job_behind_it_still_fails(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+    fake.add_model(NAME)  # a model of that name that no copy job made (not listed by ListModelCopyJobs)
+    response = cfn.create("Copy", copy_properties()).response
+    assert response.status == "FAILED" and "CreateModelCopyJob failed" in response.reason
+    assert [call.status for call in fake.calls_to("CreateModelCopyJob")] == [409]
 
 
 def test_a_recreated_stack_takes_back_its_running_copy_instead_of_starting_another(

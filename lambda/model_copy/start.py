@@ -64,9 +64,26 @@ def _start(event: CustomResourceEvent, props: ResourceProperties) -> str:
     try:
         job_arn = str(client().create_model_copy_job(**request)["jobArn"])
     except AwsError as error:
+        own = _own_job_started_meanwhile(event, props) if error_code(error) == "ConflictException" else None
+        if own is not None:
+            return own
         raise describe_failure("CreateModelCopyJob", f"source {source} -> target model name {name!r}", error) from error
     logger.info("job=%s status=InProgress decision=started-new-copy", job_arn)
     return job_arn
+
+
+def _own_job_started_meanwhile(event: CustomResourceEvent, props: ResourceProperties) -> str | None:
+    """After a name conflict: this request's own job, started by an earlier try the listing did not show yet.
+
+    The clientRequestToken makes a retried CreateModelCopyJob return the first job where Bedrock
+    remembers it; how long it does is not documented (docs/aws-behaviour.md, M3), so a conflict is
+    looked up again before it fails the request.
+    """
+    for job in _jobs_named(props[PROP_TARGET_MODEL_NAME], props[PROP_SOURCE_MODEL_ARN]):
+        if job.get("status") != "Failed" and is_own_job(job, event, props):
+            logger.info("job=%s status=%s decision=take-back-own-job-after-conflict", job["jobArn"], job.get("status"))
+            return str(job["jobArn"])
+    return None
 
 
 def _not_ours(job: Mapping[str, Any], event: CustomResourceEvent, props: ResourceProperties) -> ModelCopyError:

@@ -218,6 +218,10 @@ class FakeBedrock:
         ``"documented"`` (``model-copy-job/<12 chars>``) or ``"example"``
         (``model-copy-job/<base-model>/<12 chars>``, as the API reference's own
         example, with colons and slashes).
+    remember_tokens : bool
+        Whether a repeated ``clientRequestToken`` returns the first job. How long Bedrock remembers a
+        token is unconfirmed (docs/aws-behaviour.md, M3), so by default the fake remembers none (the
+        answer harder for the code): every Create is new.
     """
 
     region: str = DEFAULT_REGION
@@ -229,6 +233,7 @@ class FakeBedrock:
     stack_statuses: dict[str, str] = field(default_factory=dict)
     job_arn_style: str = "documented"
     max_concurrent_jobs: int | None = None
+    remember_tokens: bool = False
     role_iam: dict[str, PolicySet] = field(default_factory=dict)
     step_functions: StepFunctions | None = None
     wait_conditions: dict[tuple[str, str], WaitConditionState] = field(default_factory=dict)
@@ -636,7 +641,7 @@ class FakeBedrock:
         token = params.get("clientRequestToken", "")
         fingerprint = json.dumps([source, name, params.get("modelKmsKeyId", ""), sorted(tags.items())])
         for job in self.jobs.values():
-            if token and job.token == token:
+            if token and self.remember_tokens and job.token == token:
                 if job.request_fingerprint != fingerprint:
                     raise BedrockError(
                         "ValidationException", 400, "The client request token was already used with other parameters."
