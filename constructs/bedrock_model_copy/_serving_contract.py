@@ -24,12 +24,12 @@ PROP_COMMITMENT = "Commitment"
 
 # Python attribute name on the constructs -> CloudFormation attribute (Fn::GetAtt), per kind.
 ATTRIBUTES = {
-    KIND_DEPLOYMENT: {"arn": "Arn", "name": "Name", "status": "Status", "model_arn_served": "ModelArn"},
+    KIND_DEPLOYMENT: {"arn": "Arn", "name": "Name", "status": "Status", "served_model_arn": "ModelArn"},
     KIND_THROUGHPUT: {
         "arn": "Arn",
         "name": "Name",
         "status": "Status",
-        "model_arn_served": "ModelArn",
+        "served_model_arn": "ModelArn",
         "model_units": "ModelUnits",
         "commitment_expiration_time": "CommitmentExpirationTime",
     },

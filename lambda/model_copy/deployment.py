@@ -10,13 +10,11 @@ Bedrock (botocore's service model): ``CreateCustomModelDeployment`` (HTTP 202, r
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from . import serving
 from .bedrock import AwsError, ModelCopyError, client
-from .rules import PropertyValidationError
 from .serving_contract import (
     ATTR_ARN,
     ATTR_MODEL_ARN,
@@ -27,6 +25,7 @@ from .serving_contract import (
     PROP_MODEL_ARN,
     PROP_NAME,
 )
+from .serving_rules import check_description, check_model_arn, check_name
 
 logger = logging.getLogger("model_copy")
 
@@ -34,45 +33,9 @@ KIND = KIND_DEPLOYMENT
 NOUN = "Custom model deployment"
 ARN_MARKER = ":custom-model-deployment/"
 
-# botocore shapes "ModelDeploymentName" and "CustomModelArn" (CreateCustomModelDeployment).
-NAME_PATTERN = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
-MODEL_ARN_PATTERN = re.compile(
-    r"arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:[a-z0-9-]{1,20}:[0-9]{12}:custom-model/(imported|"
-    r"[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2})"
-    r"/[a-z0-9]{12}"
-)
-DESCRIPTION_MAX_LENGTH = 2048
-
-
-def check_name(value: str, prop: str = "deployment_name") -> None:
-    if not NAME_PATTERN.fullmatch(value):
-        raise PropertyValidationError(
-            prop, value, "must be 1 to 63 letters and digits, each optionally followed by one '-' or '_'"
-        )
-
-
-def check_model_arn(value: str) -> None:
-    """A customized model's ARN (not imported: those are invoked directly)."""
-    if ":custom-model/imported/" in value:
-        raise PropertyValidationError(
-            "model",
-            value,
-            "is an imported model, which Bedrock invokes on demand by its own ARN: grant_invoke on the model "
-            "(or the copy) instead of deploying it",
-        )
-    if not MODEL_ARN_PATTERN.fullmatch(value):
-        raise PropertyValidationError(
-            "model", value, "expected a custom model ARN arn:aws:bedrock:<region>:<account>:custom-model/<base>/<id>"
-        )
-
-
-def check_description(value: str) -> None:
-    if not 1 <= len(value) <= DESCRIPTION_MAX_LENGTH:
-        raise PropertyValidationError("description", value, f"must be 1 to {DESCRIPTION_MAX_LENGTH} characters")
-
 
 def check(props: Mapping[str, Any]) -> None:
-    check_name(str(props.get(PROP_NAME) or ""))
+    check_name(str(props.get(PROP_NAME) or ""), "deployment_name")
     check_model_arn(str(props.get(PROP_MODEL_ARN) or ""))
     if props.get(PROP_DESCRIPTION):
         check_description(str(props[PROP_DESCRIPTION]))

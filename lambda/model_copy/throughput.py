@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from . import poll, serving
 from .bedrock import AwsError, ModelCopyError, client
-from .rules import PropertyValidationError
 from .serving_contract import (
     ATTR_ARN,
     ATTR_COMMITMENT_EXPIRATION,
@@ -26,13 +24,13 @@ from .serving_contract import (
     ATTR_MODEL_UNITS,
     ATTR_NAME,
     ATTR_STATUS,
-    COMMITMENTS,
     KIND_THROUGHPUT,
     PROP_COMMITMENT,
     PROP_MODEL_ARN,
     PROP_MODEL_UNITS,
     PROP_NAME,
 )
+from .serving_rules import check_commitment, check_model_arn, check_model_units, check_name
 
 logger = logging.getLogger("model_copy")
 
@@ -40,32 +38,9 @@ KIND = KIND_THROUGHPUT
 NOUN = "Provisioned Throughput"
 ARN_MARKER = ":provisioned-model/"
 
-# botocore shape "ProvisionedModelName".
-NAME_PATTERN = re.compile(r"([0-9a-zA-Z][_-]?)+")
-NAME_MAX_LENGTH = 63
-
-
-def check_name(value: str, prop: str = "name") -> None:
-    if not (1 <= len(value) <= NAME_MAX_LENGTH and NAME_PATTERN.fullmatch(value)):
-        raise PropertyValidationError(
-            prop, value, "must be 1 to 63 letters and digits, each optionally followed by one '-' or '_'"
-        )
-
-
-def check_model_units(value: object) -> None:
-    if not (str(value).isdigit() and int(str(value)) >= 1):
-        raise PropertyValidationError("model_units", value, "must be a whole number of model units, at least 1")
-
-
-def check_commitment(value: str) -> None:
-    if value and value not in COMMITMENTS:
-        raise PropertyValidationError("commitment", value, f"must be none or one of {list(COMMITMENTS)}")
-
 
 def check(props: Mapping[str, Any]) -> None:
-    from .deployment import check_model_arn  # the same custom-model ARN rule
-
-    check_name(str(props.get(PROP_NAME) or ""))
+    check_name(str(props.get(PROP_NAME) or ""), "name")
     check_model_arn(str(props.get(PROP_MODEL_ARN) or ""))
     check_model_units(props.get(PROP_MODEL_UNITS))
     check_commitment(str(props.get(PROP_COMMITMENT) or ""))
