@@ -311,8 +311,9 @@ _ATTRIBUTES_DOC = """
     target_model_arn : str
         ARN of the copied model (``Fn::GetAtt TargetModelArn``).
     model_arn : str
-        The same, as ``aws_bedrock.IModel`` asks: pass the construct wherever CDK takes a
-        Bedrock model (e.g. ``aws_stepfunctions_tasks.BedrockInvokeModel(model=copy)``).
+        The same, as ``aws_bedrock.IModel`` asks. A customized model is invoked only through
+        ``deploy_on_demand()`` or ``provision(model_units=...)`` (pass those to
+        ``BedrockInvokeModel``); only an imported model is invoked by this ARN (``grant_invoke``).
     target_model_name : str
         Name of the copied model.
     job_arn : str
