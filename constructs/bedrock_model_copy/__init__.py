@@ -7,7 +7,9 @@ from ._contract import OWNER_TAG_KEY, RESOURCE_TYPE
 from ._options import ModelCopyProviderOptions
 from ._provider import LOG_RETENTION_CONTEXT_KEY, ModelCopyProvider
 from ._validation import PropertyTypeError, PropertyValidationError
+from .deployment import CustomModelDeployment
 from .model_copy import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, BedrockModelCopy, IModelCopy, ModelCopyJobWaiter
+from .throughput import Commitment, ProvisionedThroughput
 
 __version__ = "0.1.0"
 
@@ -18,11 +20,14 @@ __all__ = [
     "OWNER_TAG_KEY",
     "RESOURCE_TYPE",
     "BedrockModelCopy",
+    "Commitment",
+    "CustomModelDeployment",
     "IModelCopy",
     "ModelCopyJobWaiter",
     "ModelCopyProvider",
     "ModelCopyProviderOptions",
     "PropertyTypeError",
     "PropertyValidationError",
+    "ProvisionedThroughput",
     "__version__",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import jsii
 from aws_cdk import (
@@ -311,8 +311,9 @@ _ATTRIBUTES_DOC = """
     target_model_arn : str
         ARN of the copied model (``Fn::GetAtt TargetModelArn``).
     model_arn : str
-        The same, as ``aws_bedrock.IModel`` asks: pass the construct wherever CDK takes a
-        Bedrock model (e.g. ``aws_stepfunctions_tasks.BedrockInvokeModel(model=copy)``).
+        The same, as ``aws_bedrock.IModel`` asks. A customized model is invoked only through
+        ``deploy_on_demand()`` or ``provision(model_units=...)`` (pass those to
+        ``BedrockInvokeModel``); only an imported model is invoked by this ARN (``grant_invoke``).
     target_model_name : str
         Name of the copied model.
     job_arn : str
@@ -465,6 +466,57 @@ class BedrockModelCopy(_ModelCopyJobResource):
         if target_kms_key is not None:
             self.provider.grant_kms_key(target_kms_key)
         self.node.add_validation(_FinalStateValidation(self))
+        self.requested_source_model_arn = source_model_arn  # what the serving constructs check at synth time
+
+    # ------------------------------------------------------------------ serving the copy (deployment.py, throughput.py)
+
+    def deploy_on_demand(self, id: str = "OnDemand", **props: Any) -> Any:
+        """A :class:`~bedrock_model_copy.CustomModelDeployment` of the copied model, next to this copy.
+
+        ``props`` are those of ``CustomModelDeployment`` (``deployment_name``, ``description``, ``tags``,
+        ``removal_policy``, ``timeout``). It is deployed after the copy completes.
+        """
+        from .deployment import CustomModelDeployment
+
+        return CustomModelDeployment(cast(Construct, self.node.scope), f"{self.node.id}{id}", model=self, **props)
+
+    def provision(self, *, model_units: int, id: str = "Provisioned", **props: Any) -> Any:
+        """A :class:`~bedrock_model_copy.ProvisionedThroughput` of the copied model, next to this copy.
+
+        ``props`` are those of ``ProvisionedThroughput`` (``commitment``, ``name``, ``tags``,
+        ``removal_policy``, ``timeout``). Bought after the copy completes; billed hourly per model unit.
+        """
+        from .throughput import ProvisionedThroughput
+
+        scope = cast(Construct, self.node.scope)
+        return ProvisionedThroughput(scope, f"{self.node.id}{id}", model=self, model_units=model_units, **props)
+
+    def grant_invoke(self, grantee: Any) -> Any:
+        """Let ``grantee`` invoke the copied model by its own ARN: only for an imported model.
+
+        Raises
+        ------
+        PropertyValidationError
+            The copy is of a customized model, which Bedrock invokes only through a deployment or a
+            Provisioned Throughput: use ``deploy_on_demand().grant_invoke(...)`` or
+            ``provision(model_units=...).grant_invoke(...)``.
+        """
+        from aws_cdk import aws_iam as iam
+
+        if ":custom-model/imported/" not in self.requested_source_model_arn:
+            raise validation.PropertyValidationError(
+                "grant_invoke",
+                self.requested_source_model_arn,
+                "Bedrock invokes a customized model only through a custom model deployment or a Provisioned "
+                "Throughput, not by the copy's ARN: use copy.deploy_on_demand().grant_invoke(grantee) or "
+                "copy.provision(model_units=1).grant_invoke(grantee) (only imported models, custom-model/imported/..., "
+                "are invoked directly)",
+            )
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            resource_arns=[self.target_model_arn],
+        )
 
     @property
     def cdk_tag_manager(self) -> TagManager:

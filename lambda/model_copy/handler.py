@@ -21,7 +21,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from . import delete, phase, poll, rules, start, update, watcher
+from . import delete, phase, poll, rules, serving, start, update, watcher
 from .bedrock import AwsError, ModelCopyError, client
 from .contract import (
     ATTR_JOB_ARN,
@@ -72,6 +72,8 @@ def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResul
         Bedrock refused the request, a same-named copy is not this resource's, or
         the update cannot be made in place. Never during a rollback or clean-up.
     """
+    if serving.handles(event):  # a deployment or Provisioned Throughput, not a copy
+        return serving.on_event(event)
     request_type = event["RequestType"]
     started: OnEventResult = {STARTED_AT_KEY: poll.now()}
     if request_type == "Delete":
@@ -118,6 +120,8 @@ def is_complete(event: CustomResourceEvent, context: object = None) -> IsComplet
         about to pass (the message says how to resume). Never during a rollback
         or clean-up: there the request succeeds and the log says what was left.
     """
+    if serving.handles(event):  # a deployment or Provisioned Throughput, not a copy
+        return serving.is_complete(event)
     try:
         deferred = event.get(DEFERRED_FAILURE_KEY)
         if deferred:

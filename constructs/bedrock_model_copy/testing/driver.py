@@ -40,6 +40,7 @@ import botocore.endpoint
 
 from .._asset import load_handler_module
 from .._contract import provider_total_timeout
+from .._serving_contract import RESOURCE_TYPES as SERVING_RESOURCE_TYPES
 from .fake_bedrock import Clock, FakeBedrock, WaitConditionState
 from .iam import pseudo_parameters as policy_parameters
 from .iam import resolve, role_policies
@@ -54,6 +55,8 @@ SERVICE_TIMEOUT_REASON = (
     "CloudFormation did not receive a response from your Custom Resource within the ServiceTimeout."
 )
 HANDLER_LOG_GROUP = "/aws/lambda/BedrockModelCopyOnEventHandler"
+# The custom resource types the stack's provider serves: copies and the serving types.
+PROVIDER_RESOURCE_TYPES = ("Custom::BedrockModelCopy", *SERVING_RESOURCE_TYPES.values())
 
 
 def _roundtrip(value: Any) -> Any:
@@ -499,7 +502,7 @@ class CloudFormationStack:
         deployable = {
             logical_id: resource
             for logical_id, resource in resources.items()
-            if resource["Type"] == "Custom::BedrockModelCopy" or self._is_long_copy_resource(resource)
+            if resource["Type"] in PROVIDER_RESOURCE_TYPES or self._is_long_copy_resource(resource)
         }
         for logical_id in dependency_order(deployable):
             resource = deployable[logical_id]

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
+from . import fake_serving
 from .iam import ContextValue, PolicySet
 
 if TYPE_CHECKING:
@@ -244,6 +245,20 @@ class FakeBedrock:
     _scripts: dict[str, CopyScript] = field(default_factory=dict)
     _faults: dict[str, list[Fault]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _serving: fake_serving.FakeServing | None = field(default=None, repr=False)
+
+    @property
+    def serving(self) -> fake_serving.FakeServing:
+        """Custom model deployments and Provisioned Throughput (:mod:`.fake_serving`), created on first use."""
+        if self._serving is None:
+            self._serving = fake_serving.FakeServing(self)
+        return self._serving
+
+    def _serves(self, operation: str, params: dict[str, Any]) -> bool:
+        resource = str(params.get("resourceARN", ""))
+        return operation in fake_serving.OPERATIONS or (
+            operation in fake_serving.TAG_OPERATIONS and self.serving.owns(resource)
+        )
 
     # ------------------------------------------------------------------ scripting
 
@@ -486,6 +501,11 @@ class FakeBedrock:
 
     def _authorize(self, operation: str, params: dict[str, Any], policies: PolicySet | None) -> None:
         """Answer AccessDenied where the calling role's policies would not allow the call."""
+        if self._serves(operation, params):
+            try:
+                return self.serving.authorize(operation, params, policies)
+            except fake_serving.ServingError as error:
+                raise BedrockError(error.code, error.status, error.message) from error
         if policies is None or operation not in _RESOURCE_PARAM:
             return
         resource = "*"
@@ -527,6 +547,9 @@ class FakeBedrock:
     def _route(
         self, method: str, path: str, query: dict[str, str], payload: dict[str, Any]
     ) -> tuple[str, dict[str, Any]]:
+        served = fake_serving.route(method, path, query, payload)
+        if served is not None:
+            return served
         if path == "/model-copy-jobs" and method == "POST":
             return "CreateModelCopyJob", payload
         if path == "/model-copy-jobs" and method == "GET":
@@ -555,6 +578,11 @@ class FakeBedrock:
         return queue[0]
 
     def _dispatch(self, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self._serves(operation, params):
+            try:
+                return self.serving.dispatch(operation, params)
+            except fake_serving.ServingError as error:
+                raise BedrockError(error.code, error.status, error.message) from error
         handlers = {
             "CreateModelCopyJob": self._create_job,
             "GetModelCopyJob": self._get_job,
@@ -763,7 +791,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    do_GET = do_POST = do_DELETE = _serve  # noqa: N815 - names http.server looks up
+    do_GET = do_POST = do_DELETE = do_PATCH = _serve  # noqa: N815 - names http.server looks up
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read self.service.calls
         return

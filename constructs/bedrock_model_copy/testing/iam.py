@@ -57,6 +57,10 @@ def _string_test(operator: str, actual: str, wanted: list[str]) -> bool:
 def _condition_holds(operator: str, key: str, wanted: Any, context: Mapping[str, ContextValue]) -> bool:
     values = [str(item) for item in _as_list(wanted)]
     actual = _lookup(context, key)
+    if operator.endswith("IfExists") and operator != "Null":  # e.g. StringEqualsIfExists: a missing key matches
+        if actual is None:
+            return True
+        operator = operator[: -len("IfExists")]
     if operator == "Null":
         return (actual is None) == (values[0].lower() == "true")
     if operator.startswith("ForAllValues:"):

@@ -1,0 +1,38 @@
+"""The construct library's side of the contract for the serving resource types.
+
+The handler writes the same names once on its side (``lambda/model_copy/serving_contract.py``);
+``tests/test_serving_contract.py`` checks that both sides agree.
+"""
+
+from __future__ import annotations
+
+PROP_RESOURCE_KIND = "ResourceKind"
+KIND_DEPLOYMENT = "CustomModelDeployment"
+KIND_THROUGHPUT = "ProvisionedThroughput"
+
+RESOURCE_TYPES = {
+    KIND_DEPLOYMENT: "Custom::BedrockCustomModelDeployment",
+    KIND_THROUGHPUT: "Custom::BedrockProvisionedThroughput",
+}
+
+PROP_MODEL_ARN = "ModelArn"
+PROP_NAME = "Name"
+PROP_DESCRIPTION = "Description"
+PROP_TAGS = "Tags"
+PROP_MODEL_UNITS = "ModelUnits"
+PROP_COMMITMENT = "Commitment"
+
+# Python attribute name on the constructs -> CloudFormation attribute (Fn::GetAtt), per kind.
+ATTRIBUTES = {
+    KIND_DEPLOYMENT: {"arn": "Arn", "name": "Name", "status": "Status", "served_model_arn": "ModelArn"},
+    KIND_THROUGHPUT: {
+        "arn": "Arn",
+        "name": "Name",
+        "status": "Status",
+        "served_model_arn": "ModelArn",
+        "model_units": "ModelUnits",
+        "commitment_expiration_time": "CommitmentExpirationTime",
+    },
+}
+
+COMMITMENTS = ("OneMonth", "SixMonths")

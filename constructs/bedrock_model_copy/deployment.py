@@ -1,0 +1,162 @@
+"""CustomModelDeployment: on-demand inference of a customized model (billed per token)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
+
+from constructs import Construct
+
+from . import _serving
+from . import _validation as validation
+from ._asset import load_handler_module
+from ._serving_contract import KIND_DEPLOYMENT, PROP_DESCRIPTION, PROP_MODEL_ARN, PROP_NAME
+
+_rules = load_handler_module("serving_rules")  # the handler's own rules: one implementation, one message
+
+# On-demand deployment, as the Bedrock user guide documents it today (AWS widens it: a warning, not an error).
+ON_DEMAND_REGIONS = ("us-east-1", "us-west-2")
+ON_DEMAND_FAMILIES = ("amazon.nova-pro", "amazon.nova-lite", "amazon.nova-micro")
+
+
+def _statements(region_arn: str, stack_name: str) -> list[dict[str, Any]]:
+    deployments = f"{region_arn}:custom-model-deployment/*"
+    models = f"{region_arn}:custom-model/*"
+    return [
+        {
+            "Sid": "DeployModels",
+            "Effect": "Allow",
+            "Action": "bedrock:CreateCustomModelDeployment",
+            "Resource": [models, deployments],
+            "Condition": _serving.request_tag_condition(),
+        },
+        {
+            "Sid": "ReadDeployments",
+            "Effect": "Allow",
+            "Action": "bedrock:GetCustomModelDeployment",
+            "Resource": deployments,
+        },
+        {
+            "Sid": "ChangeOwnDeployments",
+            "Effect": "Allow",
+            "Action": ["bedrock:UpdateCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"],
+            "Resource": deployments,
+            "Condition": {"StringEquals": _serving.owned_condition()},
+        },
+        {
+            # UpdateCustomModelDeployment names the model it moves to.
+            "Sid": "MoveDeploymentsToModels",
+            "Effect": "Allow",
+            "Action": "bedrock:UpdateCustomModelDeployment",
+            "Resource": models,
+        },
+    ]
+
+
+_serving.register_kind(KIND_DEPLOYMENT, _statements)
+
+
+class CustomModelDeployment(_serving.ServingResource):
+    """Serve a customized model on demand (``CreateCustomModelDeployment``), billed per token.
+
+    Waits until the deployment is ``Active``; pointing it at another model (a replaced copy, a new
+    ``model``) moves it in place (``UpdateCustomModelDeployment``: same ARN, grants keep working).
+    A new ``deployment_name`` or ``description`` replaces it. It is an ``aws_bedrock.IModel`` whose
+    ``model_arn`` is the deployment ARN, the one Bedrock invokes.
+
+    Parameters
+    ----------
+    scope, id : Construct, str
+        Parent and construct id.
+    model : BedrockModelCopy | aws_bedrock.IModel | str
+        The customized model to serve. A ``BedrockModelCopy`` is deployed after its copy completes
+        (a failed copy fails before anything is deployed). Imported models are refused: invoke them
+        directly (``BedrockModelCopy.grant_invoke``).
+    deployment_name : str, optional
+        1 to 63 letters and digits, each optionally followed by ``-`` or ``_``. Default: generated
+        (``<stack>-<path>-<hash>``), new when ``description`` changes.
+    description : str, optional
+        1 to 2048 characters. Default: none.
+    tags : Mapping[str, str], optional
+        Tags of the deployment, merged with ``Tags.of``. Default: none besides the ownership tags.
+    removal_policy : RemovalPolicy, optional
+        Default ``DESTROY``: the deployment is deleted with the resource (it costs nothing idle).
+    timeout : Duration, optional
+        How long to wait for ``Active``: at most (and by default) 57 minutes.
+
+    Attributes
+    ----------
+    arn / model_arn : str
+        The deployment ARN (``Arn``).
+    name, status, served_model_arn : str
+        Deployment name, ``Active``, and the custom model it serves.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model: Any,
+        deployment_name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        timeout: Duration | None = None,
+    ) -> None:
+        stack = validation.stack_of("CustomModelDeployment", scope, id)
+        validation.check_type("deployment_name", deployment_name, (str, type(None)), "a str or None")
+        validation.check_type("description", description, (str, type(None)), "a str or None")
+        model_arn, model_construct, source_arn = _serving.model_arn_of(model)
+        if _serving.is_imported(source_arn) or _serving.is_imported(model_arn):
+            _rules.check_model_arn(source_arn if _serving.is_imported(source_arn) else model_arn)
+        if not Token.is_unresolved(model_arn):
+            _rules.check_model_arn(model_arn)
+        if description is not None and not Token.is_unresolved(description):
+            _rules.check_description(description)
+        if deployment_name is None:
+            path = f"{scope.node.path}/{id}"[len(stack.node.path) :].lstrip("/")
+            deployment_name = validation.generated_target_model_name(stack, path, "deployment", description or "")
+        elif not Token.is_unresolved(deployment_name):
+            _rules.check_name(deployment_name, "deployment_name")
+        properties = {PROP_MODEL_ARN: model_arn, PROP_NAME: deployment_name}
+        if description:
+            properties[PROP_DESCRIPTION] = description
+        super().__init__(
+            scope,
+            id,
+            kind=KIND_DEPLOYMENT,
+            model=model,
+            properties=properties,
+            tags=tags,
+            removal_policy=removal_policy,
+            timeout=timeout,
+        )
+        self._served_model_arn_input = model_arn
+        self._wait_for(model_construct)
+        self._warn_if_unsupported(stack, source_arn)
+
+    def _invoke_resources(self) -> list[str]:
+        # Unconfirmed whether InvokeModel through a deployment is also authorized on the custom model behind
+        # it; granting both works either way (a customized model cannot be invoked on demand by its own ARN).
+        return [self.arn, self._served_model_arn_input]
+
+    def _warn_if_unsupported(self, stack: Stack, source_arn: str) -> None:
+        guide = (
+            "On-demand deployment is documented (Bedrock user guide) for Amazon Nova Pro, Lite and Micro models "
+            f"customized on or after 2025-07-16, in {' and '.join(ON_DEMAND_REGIONS)}; AWS widens this over time. "
+            "If Bedrock refuses the deployment, copy the model to a supported Region or use provision()."
+        )
+        if not Token.is_unresolved(stack.region) and stack.region not in ON_DEMAND_REGIONS:
+            self.warn("onDemandRegion", f"Region {stack.region} is not listed for on-demand deployment. {guide}")
+        base = source_arn.split(":custom-model/", 1)[-1] if ":custom-model/" in source_arn else ""
+        if base and not Token.is_unresolved(source_arn) and not base.startswith(ON_DEMAND_FAMILIES):
+            family = f"Model {source_arn} is not of a family listed for on-demand deployment."
+            self.warn("onDemandModel", f"{family} {guide}")
+
+
+_signature = inspect.signature(CustomModelDeployment.__init__)
+CustomModelDeployment.__signature__ = _signature.replace(parameters=list(_signature.parameters.values())[1:])

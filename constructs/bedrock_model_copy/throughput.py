@@ -1,0 +1,156 @@
+"""ProvisionedThroughput: dedicated capacity for a custom model, billed hourly per model unit."""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Token
+
+from constructs import Construct
+
+from . import _serving
+from . import _validation as validation
+from ._asset import load_handler_module
+from ._serving_contract import KIND_THROUGHPUT, PROP_COMMITMENT, PROP_MODEL_ARN, PROP_MODEL_UNITS, PROP_NAME
+
+_rules = load_handler_module("serving_rules")
+
+
+class Commitment(enum.Enum):
+    """A Provisioned Throughput's commitment term (none: hourly, deletable at any time)."""
+
+    ONE_MONTH = "OneMonth"
+    SIX_MONTHS = "SixMonths"
+
+
+def _statements(region_arn: str, stack_name: str) -> list[dict[str, Any]]:
+    throughputs = f"{region_arn}:provisioned-model/*"
+    models = f"{region_arn}:custom-model/*"
+    return [
+        {
+            "Sid": "ProvisionModels",
+            "Effect": "Allow",
+            "Action": "bedrock:CreateProvisionedModelThroughput",
+            "Resource": models,
+            "Condition": _serving.request_tag_condition(),
+        },
+        {
+            "Sid": "ReadProvisionedThroughput",
+            "Effect": "Allow",
+            "Action": "bedrock:GetProvisionedModelThroughput",
+            "Resource": throughputs,
+        },
+        {
+            "Sid": "ChangeOwnProvisionedThroughput",
+            "Effect": "Allow",
+            "Action": ["bedrock:UpdateProvisionedModelThroughput", "bedrock:DeleteProvisionedModelThroughput"],
+            "Resource": throughputs,
+            "Condition": {"StringEquals": _serving.owned_condition()},
+        },
+        {
+            # UpdateProvisionedModelThroughput is authorized on the model it moves to as well.
+            "Sid": "MoveProvisionedThroughputToModels",
+            "Effect": "Allow",
+            "Action": "bedrock:UpdateProvisionedModelThroughput",
+            "Resource": models,
+        },
+    ]
+
+
+_serving.register_kind(KIND_THROUGHPUT, _statements)
+
+
+class ProvisionedThroughput(_serving.ServingResource):
+    """Buy Provisioned Throughput for a custom model (``CreateProvisionedModelThroughput``).
+
+    Billed hourly per model unit from creation until deletion, whether used or not. Waits until
+    ``InService``. A new ``model`` or ``name`` changes it in place (``UpdateProvisionedModelThroughput``:
+    same ARN); new ``model_units`` or ``commitment`` replace it (a second one is bought, then the old
+    one deleted). An ``aws_bedrock.IModel`` whose ``model_arn`` is the provisioned model ARN.
+
+    Parameters
+    ----------
+    scope, id : Construct, str
+        Parent and construct id.
+    model : BedrockModelCopy | aws_bedrock.IModel | str
+        The custom model to serve; a copy is provisioned after its copy completes. Imported models
+        are refused (invoke them directly).
+    model_units : int
+        Model units, at least 1 (custom models need a quota increase through AWS Support).
+    commitment : Commitment, optional
+        ``Commitment.ONE_MONTH`` or ``SIX_MONTHS``; Bedrock cannot delete it before the term ends.
+        Default: none (no commitment).
+    name : str, optional
+        1 to 63 letters and digits, each optionally followed by ``-`` or ``_``. Default: generated,
+        new when ``model_units`` or ``commitment`` change.
+    tags : Mapping[str, str], optional
+        Tags, merged with ``Tags.of``. Default: none besides the ownership tags.
+    removal_policy : RemovalPolicy, optional
+        Default: ``RETAIN`` with a commitment, ``DESTROY`` without. With ``DESTROY`` under an
+        unexpired commitment, a delete succeeds and leaves it; the handler log names it, its expiry
+        and the command to delete it later.
+    timeout : Duration, optional
+        How long to wait for ``InService``: at most (and by default) 57 minutes.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        model: Any,
+        model_units: int,
+        commitment: Commitment | None = None,
+        name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        removal_policy: RemovalPolicy | None = None,
+        timeout: Duration | None = None,
+    ) -> None:
+        stack = validation.stack_of("ProvisionedThroughput", scope, id)
+        validation.check_type("model_units", model_units, int, "an int (model units, at least 1)")
+        validation.check_type("commitment", commitment, (Commitment, type(None)), "a Commitment or None")
+        validation.check_type("name", name, (str, type(None)), "a str or None")
+        _rules.check_model_units(model_units)
+        model_arn, model_construct, source_arn = _serving.model_arn_of(model)
+        for arn in (source_arn, model_arn):
+            if not Token.is_unresolved(arn) and (arn is model_arn or _serving.is_imported(arn)):
+                _rules.check_model_arn(arn)
+        term = commitment.value if commitment else ""
+        if name is None:
+            path = f"{scope.node.path}/{id}"[len(stack.node.path) :].lstrip("/")
+            name = validation.generated_target_model_name(stack, path, "throughput", f"{model_units}/{term}")
+        elif not Token.is_unresolved(name):
+            _rules.check_name(name, "name")
+        properties = {PROP_MODEL_ARN: model_arn, PROP_NAME: name, PROP_MODEL_UNITS: str(model_units)}
+        if term:
+            properties[PROP_COMMITMENT] = term
+        if removal_policy is None:
+            removal_policy = RemovalPolicy.RETAIN if commitment else RemovalPolicy.DESTROY
+        super().__init__(
+            scope,
+            id,
+            kind=KIND_THROUGHPUT,
+            model=model,
+            properties=properties,
+            tags=tags,
+            removal_policy=removal_policy,
+            timeout=timeout,
+        )
+        self._wait_for(model_construct)
+
+    @property
+    def model_units(self) -> str:
+        """Model units (``ModelUnits``)."""
+        return self._attributes["model_units"]
+
+    @property
+    def commitment_expiration_time(self) -> str:
+        """When the commitment ends, ISO 8601; ``""`` without one (``CommitmentExpirationTime``)."""
+        return self._attributes["commitment_expiration_time"]
+
+
+_signature = inspect.signature(ProvisionedThroughput.__init__)
+ProvisionedThroughput.__signature__ = _signature.replace(parameters=list(_signature.parameters.values())[1:])

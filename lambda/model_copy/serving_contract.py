@@ -1,0 +1,67 @@
+"""The handler's side of the contract for the serving resource types (deployments, Provisioned Throughput).
+
+The copy's names stay in :mod:`.contract`; the serving types add theirs here, once for the handler.
+The construct library writes the same names once on its side (``bedrock_model_copy/_serving_contract.py``);
+``tests/test_serving_contract.py`` checks that both sides agree.
+
+A serving resource is told apart from a copy by ``ResourceKind`` (a copy never has it, so the
+templates of deployed copies do not change). Its timeout and poll interval use the copy's property
+names (``TimeoutSeconds``, ``PollIntervalSeconds``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+PROP_RESOURCE_KIND: Final = "ResourceKind"
+KIND_DEPLOYMENT: Final = "CustomModelDeployment"
+KIND_THROUGHPUT: Final = "ProvisionedThroughput"
+KINDS: Final = (KIND_DEPLOYMENT, KIND_THROUGHPUT)
+
+RESOURCE_TYPES: Final = {
+    KIND_DEPLOYMENT: "Custom::BedrockCustomModelDeployment",
+    KIND_THROUGHPUT: "Custom::BedrockProvisionedThroughput",
+}
+
+# ResourceProperties keys of the serving types.
+PROP_MODEL_ARN: Final = "ModelArn"
+PROP_NAME: Final = "Name"
+PROP_DESCRIPTION: Final = "Description"
+PROP_TAGS: Final = "Tags"
+PROP_MODEL_UNITS: Final = "ModelUnits"
+PROP_COMMITMENT: Final = "Commitment"
+
+SERVING_PROPERTY_NAMES: Final = (
+    PROP_RESOURCE_KIND,
+    PROP_MODEL_ARN,
+    PROP_NAME,
+    PROP_DESCRIPTION,
+    PROP_TAGS,
+    PROP_MODEL_UNITS,
+    PROP_COMMITMENT,
+)
+
+# What a change of each property does: in place (Bedrock's Update call), or a new resource.
+# Deployments: UpdateCustomModelDeployment changes only modelArn. Provisioned Throughput:
+# UpdateProvisionedModelThroughput changes the model and the name; units and commitment cannot change.
+REPLACING_PROPERTIES: Final = {
+    KIND_DEPLOYMENT: (PROP_NAME, PROP_DESCRIPTION),
+    KIND_THROUGHPUT: (PROP_MODEL_UNITS, PROP_COMMITMENT),
+}
+
+COMMITMENTS: Final = ("OneMonth", "SixMonths")
+
+# Fn::GetAtt attribute names; every key is always present ("" where Bedrock omits the field).
+ATTR_ARN: Final = "Arn"
+ATTR_NAME: Final = "Name"
+ATTR_STATUS: Final = "Status"
+ATTR_MODEL_ARN: Final = "ModelArn"
+ATTR_MODEL_UNITS: Final = "ModelUnits"
+ATTR_COMMITMENT_EXPIRATION: Final = "CommitmentExpirationTime"
+
+ATTRIBUTE_NAMES: Final = {
+    KIND_DEPLOYMENT: (ATTR_ARN, ATTR_NAME, ATTR_STATUS, ATTR_MODEL_ARN),
+    KIND_THROUGHPUT: (ATTR_ARN, ATTR_NAME, ATTR_STATUS, ATTR_MODEL_ARN, ATTR_MODEL_UNITS, ATTR_COMMITMENT_EXPIRATION),
+}
+
+# Ownership: the same owner-stack and owner-resource tags as copies (contract.OWNER_TAG_KEY ...).

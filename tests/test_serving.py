@@ -1,0 +1,149 @@
+"""Synth-time behaviour of the serving constructs, and the serving contract shared with the handler."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import assertions
+from aws_cdk import aws_lambda as lambda_
+
+from bedrock_model_copy import (
+    BedrockModelCopy,
+    Commitment,
+    CustomModelDeployment,
+    PropertyValidationError,
+    ProvisionedThroughput,
+)
+from bedrock_model_copy import _serving_contract as construct_contract
+from conftest import ENV, SOURCE_ARN
+from model_copy import serving_contract as handler_contract
+
+IMPORTED = "arn:aws:bedrock:us-east-1:111122223333:custom-model/imported/abcdefghij12"
+
+
+def _stack(region: str = "us-west-2") -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "S", env=cdk.Environment(account=ENV.account, region=region))
+
+
+def _function(stack: cdk.Stack) -> lambda_.Function:
+    return lambda_.Function(
+        stack, "Fn", runtime=lambda_.Runtime.PYTHON_3_12, handler="i.h", code=lambda_.Code.from_inline("x")
+    )
+
+
+def test_the_serving_contract_agrees_on_both_sides() -> None:
+    for name in ("PROP_RESOURCE_KIND", "KIND_DEPLOYMENT", "KIND_THROUGHPUT", "RESOURCE_TYPES", "COMMITMENTS"):
+        assert getattr(construct_contract, name) == getattr(handler_contract, name), name
+    construct_props = {k: v for k, v in vars(construct_contract).items() if k.startswith("PROP_")}
+    handler_props = {k: v for k, v in vars(handler_contract).items() if k.startswith("PROP_")}
+    assert construct_props == handler_props
+    assert set(handler_contract.SERVING_PROPERTY_NAMES) == set(handler_props.values())
+    for kind, attributes in construct_contract.ATTRIBUTES.items():
+        assert tuple(attributes.values()) == handler_contract.ATTRIBUTE_NAMES[kind]
+
+
+def test_serving_adds_one_policy_whatever_the_number_of_served_copies() -> None:
+    counts = []
+    for copies in (1, 3):
+        stack = _stack()
+        for index in range(copies):
+            copied = BedrockModelCopy(stack, f"C{index}", source_model_arn=SOURCE_ARN)
+            copied.deploy_on_demand()
+            copied.provision(model_units=1)
+        counts.append(len(assertions.Template.from_stack(stack).to_json()["Resources"]))
+    plain = len(assertions.Template.from_stack(_plain_stack()).to_json()["Resources"])
+    assert counts == [plain + 1 + 2, plain + 2 + 1 + 3 * 2]  # copies (1 each), ServingPolicy once, 2 per served copy
+
+
+def _plain_stack() -> cdk.Stack:
+    stack = _stack()
+    BedrockModelCopy(stack, "C0", source_model_arn=SOURCE_ARN)
+    return stack
+
+
+def test_serving_resources_wait_for_the_copy_and_the_serving_policy() -> None:
+    stack = _stack()
+    copied = BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN)
+    endpoint = copied.deploy_on_demand()
+    resource = assertions.Template.from_stack(stack).to_json()["Resources"][stack.get_logical_id(endpoint.cfn_resource)]
+    assert stack.get_logical_id(copied.cfn_resource) in resource["DependsOn"]
+    assert any("ServingPolicy" in item for item in resource["DependsOn"])
+    assert resource["Properties"]["ModelArn"] == {
+        "Fn::GetAtt": [stack.get_logical_id(copied.cfn_resource), "TargetModelArn"]
+    }
+
+
+def test_grant_invoke_on_a_customized_copy_refuses_and_names_the_serving_methods() -> None:
+    stack = _stack()
+    copied = BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN)
+    with pytest.raises(PropertyValidationError, match=r"deploy_on_demand\(\).*provision\("):
+        copied.grant_invoke(_function(stack))
+
+
+def test_grant_invoke_on_an_imported_copy_grants_its_arn_and_serving_it_is_refused() -> None:
+    stack = _stack()
+    copied = BedrockModelCopy(stack, "Copy", source_model_arn=IMPORTED)
+    copied.grant_invoke(_function(stack))
+    statements = [
+        statement
+        for resource in assertions.Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any("bedrock:InvokeModel" in statement["Action"] for statement in statements)
+    with pytest.raises(PropertyValidationError, match="imported model"):
+        copied.deploy_on_demand()
+    with pytest.raises(PropertyValidationError, match="imported model"):
+        copied.provision(model_units=1)
+
+
+def test_a_deployment_grants_invoke_on_its_arn_and_is_an_imodel() -> None:
+    stack = _stack()
+    endpoint = BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN).deploy_on_demand()
+    endpoint.grant_invoke(_function(stack))
+    assert endpoint.model_arn == endpoint.arn
+    policies = assertions.Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    (statement,) = [s for s in statements if "bedrock:InvokeModel" in s["Action"]]
+    assert statement["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    logical_id = stack.get_logical_id(endpoint.cfn_resource)
+    assert {"Fn::GetAtt": [logical_id, "Arn"]} in statement["Resource"]
+
+
+def test_a_timeout_past_57_minutes_is_refused_for_now() -> None:
+    stack = _stack()
+    with pytest.raises(PropertyValidationError, match="at most 57 minutes"):
+        CustomModelDeployment(
+            stack, "D", model=SOURCE_ARN.replace("us-east-1", "us-west-2"), timeout=cdk.Duration.hours(2)
+        )
+
+
+def test_a_commitment_defaults_to_retain_and_none_to_destroy() -> None:
+    stack = _stack()
+    model = SOURCE_ARN.replace("us-east-1", "us-west-2")
+    committed = ProvisionedThroughput(stack, "A", model=model, model_units=1, commitment=Commitment.SIX_MONTHS)
+    hourly = ProvisionedThroughput(stack, "B", model=model, model_units=1)
+    assert committed.cfn_resource.cfn_options.deletion_policy == cdk.CfnDeletionPolicy.RETAIN
+    assert hourly.cfn_resource.cfn_options.deletion_policy == cdk.CfnDeletionPolicy.DELETE
+
+
+@pytest.mark.parametrize(("props", "prop"), [({"model_units": 0}, "model_units"), ({"name": "bad name!"}, "name")])
+def test_bad_throughput_props_name_the_prop(props: dict[str, object], prop: str) -> None:
+    stack = _stack()
+    kwargs = {"model": SOURCE_ARN.replace("us-east-1", "us-west-2"), "model_units": 1, **props}
+    with pytest.raises(PropertyValidationError, match=rf"^{prop} "):
+        ProvisionedThroughput(stack, "P", **kwargs)  # type: ignore[arg-type]
+
+
+def test_on_demand_outside_the_documented_regions_and_families_warns() -> None:
+    stack = _stack("eu-west-1")
+    micro_elsewhere = "arn:aws:bedrock:eu-west-1:111122223333:custom-model/meta.llama3-1-8b-instruct-v1:0/abcdefghij12"
+    CustomModelDeployment(stack, "D", model=micro_elsewhere)
+    warnings = assertions.Annotations.from_stack(stack).find_warning("*", assertions.Match.any_value())
+    texts = " ".join(str(warning.entry.data) for warning in warnings)
+    assert "Region eu-west-1 is not listed" in texts and "not of a family listed" in texts
+    quiet = _stack("us-west-2")
+    BedrockModelCopy(quiet, "Copy", source_model_arn=SOURCE_ARN).deploy_on_demand()
+    assert (
+        assertions.Annotations.from_stack(quiet).find_warning("*", assertions.Match.string_like_regexp("on-demand"))
+        == []
+    )
