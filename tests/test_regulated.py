@@ -14,7 +14,14 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Template
-from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks
+from cdk_nag import (
+    AwsSolutionsChecks,
+    HIPAASecurityChecks,
+    NIST80053R4Checks,
+    NIST80053R5Checks,
+    PCIDSS321Checks,
+    ServerlessChecks,
+)
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter, ModelCopyProviderOptions
 from conftest import ENV, JOB_ARN, ROOT, SOURCE_ARN
@@ -37,12 +44,14 @@ print(json.dumps({
     for name, document in documents.items()
 }))
 """
+# The five compliance packs, and Serverless (a sixth, not a compliance pack).
 PACKS = {
     "AwsSolutions": AwsSolutionsChecks,
-    "Serverless": ServerlessChecks,
-    "NIST.800.53.R5": NIST80053R5Checks,
     "HIPAA.Security": HIPAASecurityChecks,
+    "NIST.800.53.R4": NIST80053R4Checks,
+    "NIST.800.53.R5": NIST80053R5Checks,
     "PCI.DSS.321": PCIDSS321Checks,
+    "Serverless": ServerlessChecks,
 }
 PROVIDER = "Regulated/BedrockModelCopyProvider"
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
