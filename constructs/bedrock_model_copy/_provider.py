@@ -42,7 +42,14 @@ from ._contract import (
     OWNERSHIP_TAG_KEYS,
     provider_total_timeout,
 )
-from ._keys import check_kms_key_location, encrypt_state_machine, grant_through, let_cloudwatch_logs_use
+from ._keys import (
+    check_kms_key_location,
+    encrypt_state_machine,
+    grant_state_machine_use,
+    grant_through,
+    let_cloudwatch_logs_use,
+    state_machine_arn_pattern,
+)
 from ._network import allow_network_interfaces
 from ._network import security_groups as _security_groups
 from ._options import DEFAULT_PROVIDER_OPTIONS, LOG_RETENTION_DAYS_ALLOWED, ModelCopyProviderOptions
@@ -372,6 +379,13 @@ class ModelCopyProvider(Construct):
             self._watcher = CopyWatcher(
                 self, WATCHER_ID, log_retention_days=self._log_retention_days(), options=self.options
             )
+            key = self.options.encryption_key
+            if key is not None:
+                # The handler starts the watcher, whose execution data is encrypted with the key. The watcher's
+                # own role gets the grant here too: aws-cdk-lib's StateMachine writes its encryption-context
+                # condition with the state machine's physical name, which is empty for a generated name
+                # ("...:stateMachine:"), so that statement alone would let the watcher use nothing.
+                grant_state_machine_use(key, [self.handler_role, self._watcher.role], state_machine_arn_pattern(self))
         return self._watcher
 
     def grant_kms_key(self, key: kms.IKey) -> None:
