@@ -494,7 +494,8 @@ class ModelCopyProvider(Construct):
                 "Resource": models,
                 "Condition": {
                     "StringEquals": owned,
-                    "ForAllValues:StringNotEquals": {"aws:TagKeys": list(OWNERSHIP_TAG_KEYS)},
+                    # IAM matches tag keys in aws:ResourceTag/<key> without regard to case: refuse them in any case.
+                    "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": list(OWNERSHIP_TAG_KEYS)},
                 },
             },
             {
