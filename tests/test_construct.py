@@ -484,9 +484,9 @@ def test_no_wildcard_action_anywhere() -> None:
             assert all("*" not in action for action in actions), statement
             if statement["Resource"] == "*":
                 # Only what AWS offers no resource-level permission for.
-                assert set(actions) <= {"bedrock:ListModelCopyJobs"} or all(
-                    a.startswith("logs:") for a in actions
-                ), statement
+                assert set(actions) <= {"bedrock:ListModelCopyJobs"} or all(a.startswith("logs:") for a in actions), (
+                    statement
+                )
 
 
 # ---------------------------------------------------------------- the handler asset
