@@ -469,7 +469,7 @@ def test_short_copies_are_unchanged_and_long_copies_add_three_resources_and_a_wa
         r["Type"] == WAIT or "bedrock-model-copy:copy-watcher" in r.get("Metadata", {}) for r in default.values()
     )
     long = resources(timeout=cdk.Duration.minutes(58))
-    assert len(long) == 17 + 1 + 2 + 4  # R2 and R3; the watcher's state machine, role, policy, log group
+    assert len(long) == 17 + 1 + 2 + 5  # R2 and R3; the watcher's state machine, role, two policies, log group
     assert sum(r["Type"] == WAIT for r in long.values()) == 1
 
 

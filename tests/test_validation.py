@@ -8,6 +8,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Template
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock
@@ -19,6 +20,31 @@ EXAMPLE_JOB_ARN = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/amazon.
 
 def new_stack() -> cdk.Stack:
     return cdk.Stack(cdk.App(), "S", env=ENV)
+
+
+def properties(stack: cdk.Stack, construct_id: str) -> dict[str, Any]:
+    """The template properties of the custom resource of construct ``construct_id`` (a direct child of the stack)."""
+    resource = stack.node.find_child(construct_id).node.find_child("Resource").node.default_child
+    assert isinstance(resource, cdk.CfnResource)
+    found: dict[str, Any] = Template.from_stack(stack).to_json()["Resources"][stack.get_logical_id(resource)]
+    return dict(found["Properties"])
+
+
+def handler_statements(stack: cdk.Stack) -> list[dict[str, Any]]:
+    """The statements of every policy attached to the handler role (its own and the Bedrock policy)."""
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    return [
+        statement
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::IAM::ManagedPolicy"
+        and logical_id.startswith(("BedrockModelCopyProviderHandlerRole", "BedrockModelCopyProviderBedrockPolicy"))
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def kms_resources(stack: cdk.Stack) -> list[Any]:
+    """What the handler role may use for the copy's encryption (kms:CreateGrant through Bedrock)."""
+    return [s["Resource"] for s in handler_statements(stack) if s["Action"] == "kms:CreateGrant"]
 
 
 def copy(stack: cdk.Stack | None = None, **props: Any) -> BedrockModelCopy:
@@ -84,6 +110,13 @@ VALUE_RULES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         {"tags": {"bedrock-model-copy:owner-stack": "x"}},
         {"TargetModelTags": {"bedrock-model-copy:owner-stack": "x"}},
         r"tags 'bedrock-model-copy:owner-stack' is not valid: this key is reserved for the construct's ownership tags",
+    ),
+    (
+        # IAM matches the key of aws:ResourceTag/<key> without regard to case.
+        "ownership tag key in another case",
+        {"tags": {"Bedrock-Model-Copy:Owner-Resource": "x"}},
+        {"TargetModelTags": {"Bedrock-Model-Copy:Owner-Resource": "x"}},
+        r"tags 'Bedrock-Model-Copy:Owner-Resource' is not valid: this key is reserved for the construct's ownership",
     ),
     (
         "tag key with bad characters",
@@ -230,7 +263,11 @@ def test_log_retention_context_must_be_a_cloudwatch_period() -> None:
     ],
 )
 def test_service_model_sources_are_accepted(source: str) -> None:
-    copy(source_model_arn=source)
+    stack = new_stack()
+    copy(stack, source_model_arn=source)
+    assert properties(stack, "Copy")["SourceModelArn"] == source
+    (start,) = [s for s in handler_statements(stack) if s.get("Sid") == "StartCopies"]
+    assert start["Resource"] == [source]  # the role may copy exactly this source
 
 
 def test_a_source_in_the_stacks_other_partition_is_accepted_there_and_refused_elsewhere() -> None:
@@ -266,7 +303,9 @@ def test_waiter_job_must_be_in_the_stacks_region_and_partition(job_arn: str, rul
 
 def test_waiter_job_region_is_left_to_deploy_time_in_an_environment_agnostic_stack() -> None:
     stack = cdk.Stack(cdk.App(), "Agnostic")
-    ModelCopyJobWaiter(stack, "Wait", job_arn="arn:aws:bedrock:us-east-1:111122223333:model-copy-job/abcdefghij12")
+    job_arn = "arn:aws:bedrock:us-east-1:111122223333:model-copy-job/abcdefghij12"
+    ModelCopyJobWaiter(stack, "Wait", job_arn=job_arn)
+    assert properties(stack, "Wait")["JobArn"] == job_arn  # the handler checks the Region at deploy time
 
 
 @pytest.mark.parametrize("tags", [{"n": 5}, {"n": None}, {7: "x"}])
@@ -288,8 +327,10 @@ def test_two_copies_with_one_name_in_a_stack_are_refused_naming_both_paths() -> 
 
 def test_one_name_in_two_stacks_is_fine() -> None:
     app = cdk.App()
-    copy(cdk.Stack(app, "A", env=ENV))
-    copy(cdk.Stack(app, "B", env=ENV))
+    stacks = [cdk.Stack(app, name, env=ENV) for name in ("A", "B")]
+    for stack in stacks:
+        copy(stack)
+    assert [properties(stack, "Copy")["TargetModelName"] for stack in stacks] == ["copy-1", "copy-1"]
 
 
 def test_an_alias_imported_by_name_is_refused_with_the_fix() -> None:
@@ -309,12 +350,20 @@ def test_aliases_that_know_their_key_are_accepted_and_grant_the_key() -> None:
     copy(stack, target_kms_key=kms.Alias(stack, "Alias", alias_name="alias/copies", target_key=key))
     imported = kms.Alias.from_alias_attributes(stack, "Imported", alias_name="alias/x", alias_target_key=key)
     BedrockModelCopy(stack, "Copy2", source_model_arn=SOURCE_ARN, target_model_name="copy-2", target_kms_key=imported)
+    key_arn = stack.resolve(key.key_arn)
+    # Both copies name their alias; the grants reach the key behind it, never an alias ARN.
+    assert ":alias/copies" in str(properties(stack, "Copy")["TargetModelKmsKeyId"])
+    assert ":alias/x" in str(properties(stack, "Copy2")["TargetModelKmsKeyId"])
+    grants = kms_resources(stack)
+    assert grants and all(resource == key_arn for resource in grants), grants
 
 
 def test_kms_key_arns_are_accepted() -> None:
     stack = new_stack()
     key_arn = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     copy(stack, target_kms_key=kms.Key.from_key_arn(stack, "Key", key_arn))
+    assert properties(stack, "Copy")["TargetModelKmsKeyId"] == key_arn
+    assert kms_resources(stack) == [key_arn]
 
 
 def test_an_alias_arn_imported_as_a_key_is_refused() -> None:
@@ -325,16 +374,20 @@ def test_an_alias_arn_imported_as_a_key_is_refused() -> None:
 
 
 def test_opaque_job_arn_from_the_api_reference_is_accepted() -> None:
-    ModelCopyJobWaiter(new_stack(), "Wait", job_arn=EXAMPLE_JOB_ARN)
+    stack = new_stack()
+    ModelCopyJobWaiter(stack, "Wait", job_arn=EXAMPLE_JOB_ARN)
+    assert properties(stack, "Wait")["JobArn"] == EXAMPLE_JOB_ARN  # passed on whole, not cut at its slashes
 
 
 def test_names_at_the_limits_are_accepted() -> None:
     stack = new_stack()
+    tags = {f"k{i}": "" for i in range(47)}
     BedrockModelCopy(stack, "A", source_model_arn=SOURCE_ARN, target_model_name="a" * 63)
     BedrockModelCopy(stack, "B", source_model_arn=SOURCE_ARN, target_model_name="a_b-c1")
-    BedrockModelCopy(
-        stack, "C", source_model_arn=SOURCE_ARN, target_model_name="c", tags={f"k{i}": "" for i in range(47)}
-    )
+    BedrockModelCopy(stack, "C", source_model_arn=SOURCE_ARN, target_model_name="c", tags=tags)
+    assert properties(stack, "A")["TargetModelName"] == "a" * 63
+    assert properties(stack, "B")["TargetModelName"] == "a_b-c1"
+    assert properties(stack, "C")["TargetModelTags"] == tags
 
 
 def test_tokens_are_left_to_deploy_time() -> None:
@@ -344,6 +397,10 @@ def test_tokens_are_left_to_deploy_time() -> None:
     job = cdk.CfnParameter(stack, "Job").value_as_string
     BedrockModelCopy(stack, "Copy", source_model_arn=source, target_model_name=name, tags={"team": name})
     ModelCopyJobWaiter(stack, "Wait", job_arn=job)
+    copied = properties(stack, "Copy")
+    assert (copied["SourceModelArn"], copied["TargetModelName"]) == ({"Ref": "Source"}, {"Ref": "Name"})
+    assert copied["TargetModelTags"] == {"team": {"Ref": "Name"}}
+    assert properties(stack, "Wait")["JobArn"] == {"Ref": "Job"}
 
 
 def test_token_tags_still_count() -> None:

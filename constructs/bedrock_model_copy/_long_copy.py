@@ -246,14 +246,22 @@ class CopyWatcher(Construct):
     """The stack's copy watcher state machine, its role, policy and log group (only with a long copy)."""
 
     def __init__(self, scope: Construct, id: str, *, log_retention_days: int, options: Any) -> None:
-        from ._provider import NAG_IAM5, NAG_SF2, OWN_STACK_NAG_ARN, _acknowledge, _ManagedPolicyRole
+        from ._keys import STATE_MACHINE_DATA_KEY_REUSE_SECONDS
+        from ._provider import (
+            NAG_IAM5,
+            NAG_SF2,
+            OWN_STACK_NAG_ARN,
+            WATCHER_LOG_GROUP_NAME,
+            _acknowledge,
+            _ManagedPolicyRole,
+        )
 
         super().__init__(scope, id)
         key = options.encryption_key
         log_group = logs.LogGroup(
             self,
             "Logs",
-            log_group_name=f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-watcher",
+            log_group_name=WATCHER_LOG_GROUP_NAME,  # named in the key policy's CloudWatch Logs statement
             removal_policy=RemovalPolicy.DESTROY,
             encryption_key=key,
         )
@@ -286,6 +294,13 @@ class CopyWatcher(Construct):
             role=self.role,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
             tracing_enabled=bool(options.tracing),
+            # Execution history (the job ARN, stack id and wait) encrypted with the option's key, as the provider
+            # framework's waiter is (its history holds the ResponseURL).
+            encryption_configuration=(
+                sfn.CustomerManagedEncryptionConfiguration(key, Duration.seconds(STATE_MACHINE_DATA_KEY_REUSE_SECONDS))
+                if key is not None
+                else None
+            ),
             comment="bedrock-model-copy: waits for long model copies and signals their WaitConditions",
         )
         cfn_state_machine = self.state_machine.node.default_child
@@ -301,10 +316,7 @@ class CopyWatcher(Construct):
                 f"{NAG_IAM5}[Resource::{OWN_STACK_NAG_ARN}]": (
                     "cloudformation:SignalResource on this stack only; the '*' is the stack id's generated suffix."
                 ),
-                f"{NAG_IAM5}[Resource::*]": (
-                    "CloudWatch Logs delivery for the state machine's logs (logs:CreateLogDelivery and related) "
-                    "and X-Ray (tracing option) have no resource-level permissions."
-                ),
+                # The log delivery and X-Ray statements on '*' go to the role's unscoped policy (acknowledged there).
             },
         )
         if not options.tracing:

@@ -7,9 +7,7 @@ from typing import Any, cast
 
 import jsii
 from aws_cdk import (
-    Acknowledgment,
     Aws,
-    CfnResource,
     Duration,
     IAnyProducer,
     IResolveContext,
@@ -17,9 +15,7 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
     Token,
-    Validations,
 )
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -27,9 +23,16 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from ._asset import ASSET_EXCLUDES, handler_asset_dir
+from ._checkers import (
+    NAG_IAM5,
+    NAG_SF2,
+    OWN_STACK_NAG_ARN,
+    acknowledge,
+)
+from ._compliance import acknowledge_provider_findings
 from ._contract import (
     COPY_REQUEST_TAG_KEY,
     IS_COMPLETE_HANDLER,
@@ -39,7 +42,18 @@ from ._contract import (
     OWNERSHIP_TAG_KEYS,
     provider_total_timeout,
 )
+from ._keys import (
+    check_kms_key_location,
+    encrypt_state_machine,
+    grant_state_machine_use,
+    grant_through,
+    let_cloudwatch_logs_use,
+    state_machine_arn_pattern,
+)
+from ._network import allow_network_interfaces
+from ._network import security_groups as _security_groups
 from ._options import DEFAULT_PROVIDER_OPTIONS, LOG_RETENTION_DAYS_ALLOWED, ModelCopyProviderOptions
+from ._roles import ManagedPolicyRole, move_waiter_policy_to_managed
 from ._validation import PropertyValidationError
 
 PROVIDER_ID = "BedrockModelCopyProvider"
@@ -60,76 +74,14 @@ KMS_CREATE_GRANT = "kms:CreateGrant"
 KMS_ACTIONS = (*KMS_USE_ACTIONS, KMS_CREATE_GRANT)
 
 
-NAG_IAM5 = "AwsSolutions::AwsSolutions-IAM5"
-NAG_SF2 = "AwsSolutions::AwsSolutions-SF2"
-OWN_STACK_NAG_ARN = "arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/<AWS::StackName>/*"
-# cdk-nag packs with a rule for Lambda dead-letter queues, and for inline IAM policies.
-DLQ_PACKS = ("Serverless", "NIST.800.53.R5", "HIPAA.Security")
-# What ec2:CreateNetworkInterface and the other ENI actions of a VPC function are authorized on.
-ENI_RESOURCE_KINDS = ("network-interface", "subnet", "security-group")
-INLINE_POLICY_PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
-
-
-def _acknowledge(scope: IConstruct, reasons: dict[str, str]) -> None:
-    """Accept checker findings on ``scope`` (aws-cdk-lib's API; no cdk-nag import needed)."""
-    Validations.of(scope).acknowledge(*(Acknowledgment(id=id, reason=reason) for id, reason in reasons.items()))
-
-
-def _skip_checkov(resource: CfnResource, reasons: dict[str, str]) -> None:
-    """Skip checkov checks on one resource, with the reason (checkov reads ``Metadata.checkov.skip``)."""
-    metadata = resource.get_metadata("checkov") or {"skip": []}
-    metadata["skip"] = [*metadata["skip"], *({"id": id, "comment": reason} for id, reason in reasons.items())]
-    resource.add_metadata("checkov", metadata)
-
-
-def check_kms_key_location(scope: Construct, key: kms.IKey) -> None:
-    """Refuse a key the copy cannot use or this stack cannot grant.
-
-    Raises
-    ------
-    ValueError
-        The key is in another Region, or is a ``kms.Key`` of another account.
-    """
-    stack = Stack.of(scope)
-    if not isinstance(key, kms.Alias) and ":alias/" in key.key_arn and not _has_alias_target(key):
-        raise PropertyValidationError(
-            "target_kms_key",
-            key.key_arn,
-            "is an imported alias: IAM grants on an alias ARN do not reach the key behind it, so the copy would be "
-            "denied. Import the key itself (kms.Key.from_key_arn), or give the alias its key "
-            "(kms.Alias.from_alias_attributes(alias_name=..., alias_target_key=...))",
-        )
-    key_region, key_account = key.env.region, key.env.account
-    if _concrete(key_region) and _concrete(stack.region) and key_region != stack.region:
-        raise PropertyValidationError(
-            "target_kms_key",
-            key.node.path,
-            f"is in {key_region}; the key that encrypts the copy must be in the stack's Region {stack.region}",
-        )
-    if (
-        isinstance(key, kms.Key)
-        and _concrete(key_account)
-        and _concrete(stack.account)
-        and key_account != stack.account
-    ):
-        raise PropertyValidationError(
-            "target_kms_key",
-            key.node.path,
-            f"is a kms.Key of account {key_account}; import it with Key.from_key_arn and add the key policy "
-            "statement from the README's KMS section in that account",
-        )
-
-
-def _has_alias_target(key: kms.IKey) -> bool:
-    """Whether an alias knows its key (``from_alias_attributes``); ``from_alias_name`` does not."""
-    try:
-        return getattr(key, "alias_target_key", None) is not None
-    except Exception:  # jsii raises for an alias imported by name only
-        return False
-
-
-def _concrete(value: str) -> bool:
-    return not Token.is_unresolved(value)
+# The names of the log groups (the handler's only with encryption_key: the key policy names them all).
+HANDLER_LOG_GROUP_NAME = f"/aws/lambda/{Aws.STACK_NAME}-bedrock-model-copy-handler"
+WAITER_LOG_GROUP_NAME = f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-waiter"
+WATCHER_LOG_GROUP_NAME = f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-watcher"
+# Kept importable from here (the long-copy module and older code use these names).
+_acknowledge = acknowledge
+_ManagedPolicyRole = ManagedPolicyRole
+__all__ = ["NAG_IAM5", "NAG_SF2", "OWN_STACK_NAG_ARN", "ModelCopyProvider", "check_kms_key_location"]
 
 
 def _widen_to_account(arn: str) -> str:
@@ -147,25 +99,6 @@ class _PolicyProducer:
 
     def produce(self, context: IResolveContext) -> Any:
         return self._provider._render_bedrock_policy()
-
-
-class _ManagedPolicyRole(iam.Role):
-    """A role whose grants land in a customer managed policy of its own, not in an inline policy.
-
-    ``Grant``, ``Function`` and the provider framework add statements through
-    ``add_to_principal_policy``; here they go to one ``iam.ManagedPolicy`` attached to
-    this role only (compliance packs flag inline policies: NIST 800-53 AC-6, PCI DSS 7.2.1).
-    """
-
-    def __init__(self, scope: Construct, id: str, *, description: str, principal: iam.IPrincipal | None = None) -> None:
-        super().__init__(
-            scope, id, assumed_by=principal or iam.ServicePrincipal("lambda.amazonaws.com"), description=description
-        )
-        self.policy = iam.ManagedPolicy(self, "Policy", roles=[self], description=description)
-
-    def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
-        self.policy.add_statements(statement)
-        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self.policy)
 
 
 class ModelCopyProvider(Construct):
@@ -240,12 +173,19 @@ class ModelCopyProvider(Construct):
         retention_days = self._log_retention_days()
         key = options.encryption_key
         if key is not None:
-            self._let_cloudwatch_logs_use(key)
-        self.log_group = logs.LogGroup(self, "HandlerLogs", removal_policy=RemovalPolicy.DESTROY, encryption_key=key)
+            let_cloudwatch_logs_use(self, key, [HANDLER_LOG_GROUP_NAME, WAITER_LOG_GROUP_NAME, WATCHER_LOG_GROUP_NAME])
+        self.log_group = logs.LogGroup(
+            self,
+            "HandlerLogs",
+            # Named only with a key, whose policy must name it before it exists (a generated name is not known).
+            log_group_name=HANDLER_LOG_GROUP_NAME if key is not None else None,
+            removal_policy=RemovalPolicy.DESTROY,
+            encryption_key=key,
+        )
         waiter_log_group = logs.LogGroup(
             self,
             "WaiterLogs",
-            log_group_name=f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-waiter",
+            log_group_name=WAITER_LOG_GROUP_NAME,
             removal_policy=RemovalPolicy.DESTROY,
             encryption_key=key,
         )
@@ -253,12 +193,12 @@ class ModelCopyProvider(Construct):
             cfn_log_group = cast(logs.CfnLogGroup, log_group.node.default_child)
             cfn_log_group.retention_in_days = retention_days
 
-        self.handler_role = _ManagedPolicyRole(
+        self.handler_role = ManagedPolicyRole(
             self, "HandlerRole", description="Bedrock model copy handler (on_event, is_complete)"
         )
         # Two roles, as the framework asks: one that starts the waiter, one that it runs as.
         framework_roles = {
-            name: _ManagedPolicyRole(
+            name: ManagedPolicyRole(
                 self, f"Framework{name}Role", description=f"Bedrock model copy: CDK provider framework ({purpose})"
             )
             for name, purpose in (("OnEvent", "starts the waiter"), ("Waiter", "is_complete and timeout steps"))
@@ -267,7 +207,8 @@ class ModelCopyProvider(Construct):
         for role in roles:
             self.log_group.grant_write(role)
             if key is not None:
-                key.grant_decrypt(role)  # the functions' environment variables
+                # The functions' environment variables, decrypted by Lambda only.
+                grant_through(key, role, ["kms:Decrypt"], "lambda")
         bedrock_policy = iam.CfnManagedPolicy(
             self,
             "BedrockPolicy",
@@ -276,10 +217,12 @@ class ModelCopyProvider(Construct):
             policy_document=Lazy.uncached_any(_PolicyProducer(self)),
         )
 
-        security_groups = self._security_groups()
+        security_groups = _security_groups(
+            self, options.vpc, list(options.security_groups) if options.security_groups is not None else None
+        )
         if options.vpc is not None:
             for role in roles:
-                self._allow_network_interfaces(role)
+                allow_network_interfaces(role, options.vpc)
         code = lambda_.Code.from_asset(str(handler_asset_dir()), exclude=ASSET_EXCLUDES)
         functions = []
         for name, handler in (("OnEvent", ON_EVENT_HANDLER), ("IsComplete", IS_COMPLETE_HANDLER)):
@@ -326,79 +269,19 @@ class ModelCopyProvider(Construct):
             provider_function_env_encryption=key,
         )
         self._configure_framework_functions(framework_roles)
+        waiter = self.provider.node.find_child("waiter-state-machine")
+        self.waiter_policy = move_waiter_policy_to_managed(self, "WaiterStateMachinePolicy", waiter, waiter_log_group)
+        if key is not None:
+            # The waiter's execution input is the CloudFormation event, ResponseURL included (aws-cdk#21224).
+            encrypt_state_machine(
+                cast(sfn.CfnStateMachine, waiter.node.find_child("Resource")),
+                cast(iam.Role, waiter.node.find_child("Role")),
+                key,
+                starters=[framework_roles["OnEvent"]],
+            )
         self.service_token = self.provider.service_token
         self._bedrock_policy = bedrock_policy
         self._acknowledge_checker_findings(framework_roles)
-
-    # ------------------------------------------------------------------ options
-
-    def _security_groups(self) -> list[ec2.ISecurityGroup] | None:
-        """The options' security groups; in a VPC without them, one that allows only outbound HTTPS."""
-        options = self.options
-        if options.vpc is None:
-            return None
-        if options.security_groups is not None:
-            return list(options.security_groups)
-        group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=options.vpc,
-            description="Bedrock model copy functions: outbound HTTPS to AWS APIs only",
-            allow_all_outbound=False,
-        )
-        group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to Bedrock, CloudWatch Logs, Lambda")
-        return [group]
-
-    def _allow_network_interfaces(self, role: iam.Role) -> None:
-        """What Lambda needs to attach a function to the VPC (the Lambda developer guide's list).
-
-        Written out instead of the AWS managed policy AWSLambdaVPCAccessExecutionRole, which also
-        grants logs:CreateLogGroup on every log group.
-        """
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="DescribeNetworkInterfaces",
-                actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
-                resources=["*"],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ManageNetworkInterfaces",
-                actions=[
-                    "ec2:CreateNetworkInterface",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:AssignPrivateIpAddresses",
-                    "ec2:UnassignPrivateIpAddresses",
-                ],
-                # CreateNetworkInterface is authorized on the interface, its subnet and its security groups.
-                resources=[
-                    f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{kind}/*" for kind in ENI_RESOURCE_KINDS
-                ],
-            )
-        )
-
-    def _let_cloudwatch_logs_use(self, key: kms.IKey) -> None:
-        """Key-policy statement that lets CloudWatch Logs encrypt this account's log groups in this Region.
-
-        Only a ``kms.Key`` of the app can take it; an imported key needs it in its own policy (README).
-        """
-        stack = Stack.of(self)
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchLogsEncryptsBedrockModelCopyLogs",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.{stack.url_suffix}")],
-                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                        )
-                    }
-                },
-            )
-        )
 
     def _framework_functions(self) -> list[lambda_.Function]:
         return [
@@ -406,7 +289,7 @@ class ModelCopyProvider(Construct):
             for name in ("onEvent", "isComplete", "onTimeout")
         ]
 
-    def _configure_framework_functions(self, framework_roles: dict[str, _ManagedPolicyRole]) -> None:
+    def _configure_framework_functions(self, framework_roles: dict[str, ManagedPolicyRole]) -> None:
         """Memory, tracing and concurrency of what the provider framework creates.
 
         ``custom_resources.Provider`` has no props for them, so they are set on its resources.
@@ -442,150 +325,9 @@ class ModelCopyProvider(Construct):
 
     # ------------------------------------------------------------------ checker findings
 
-    def _acknowledge_checker_findings(self, framework_roles: dict[str, _ManagedPolicyRole]) -> None:
-        """Accept, with reasons, the checker findings that are inherent to the design.
-
-        cdk-nag (all five packs) and checkov. Each acknowledgement names one finding
-        and sits on the one resource it is about.
-        """
-        stack = Stack.of(self)
-
-        def invoke_versions(function: IConstruct) -> str:
-            cfn_function = cast(lambda_.CfnFunction, function.node.default_child)
-            return f"{NAG_IAM5}[Resource::<{stack.get_logical_id(cfn_function)}.Arn>:*]"
-
-        framework_note = "Written by aws-cdk-lib's provider framework (custom_resources.Provider), not this library: "
-        for role in (self.handler_role, *framework_roles.values()):
-            reasons = {}
-            if role is not self.handler_role:
-                reasons.update(
-                    {
-                        invoke_versions(function): framework_note
-                        + "lambda:InvokeFunction on the handler function and its versions (ARN:*), and nothing else."
-                        for function in (self.on_event_function, self.is_complete_function)
-                    }
-                )
-            if self.options.tracing or self.options.vpc is not None:
-                reasons[f"{NAG_IAM5}[Resource::*]"] = (
-                    "Only actions that have no resource-level permissions (Service Authorization Reference): "
-                    "xray:PutTraceSegments and xray:PutTelemetryRecords (tracing option), "
-                    "ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets (vpc option, needed by Lambda to attach "
-                    "the function)."
-                )
-            if self.options.vpc is not None:
-                for kind in ENI_RESOURCE_KINDS:
-                    reasons[
-                        f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:{kind}/*]"
-                    ] = (
-                        "Lambda creates, deletes and re-addresses the function's network interfaces with the "
-                        "execution role; their ids are not known in advance, and the Lambda developer guide asks for "
-                        "every id of the account and Region in DeleteNetworkInterface. Only network interfaces, "
-                        "subnets and security groups of this account and Region (vpc option)."
-                    )
-            if reasons:
-                _acknowledge(role.policy, reasons)
-
-        state_machine = self.provider.node.find_child("waiter-state-machine")
-        state_machine_policy = state_machine.node.find_child("Role").node.find_child("DefaultPolicy")
-        inline_reason = (
-            framework_note + "the waiter state machine's role and its inline DefaultPolicy are created inside "
-            "custom_resources.Provider, which offers no prop to replace them. The policy is attached to that one "
-            "role, created and deleted with it; every policy this library writes is a customer managed policy."
-        )
-        _acknowledge(
-            state_machine_policy,
-            {
-                **{
-                    invoke_versions(self.provider.node.find_child(f"framework-{name}")): framework_note
-                    + f"the waiter state machine invokes the framework's {name} function and its versions (ARN:*)."
-                    for name in ("isComplete", "onTimeout")
-                },
-                f"{NAG_IAM5}[Resource::*]": framework_note
-                + "CloudWatch Logs delivery for the waiter state machine (logs:CreateLogDelivery and related) "
-                "and X-Ray (tracing option) have no resource-level permissions.",
-                **{f"{pack}::{pack}-IAMNoInlinePolicy": inline_reason for pack in INLINE_POLICY_PACKS},
-            },
-        )
-        _skip_checkov(
-            cast(iam.CfnPolicy, state_machine_policy.node.default_child),
-            {
-                "CKV_AWS_111": framework_note + "logs:CreateLogDelivery, logs:PutResourcePolicy and the other "
-                "CloudWatch Logs vended-delivery actions that Step Functions logging needs have no resource-level "
-                "permissions, so '*' is the only resource they accept."
-            },
-        )
-        if not self.options.tracing:
-            _acknowledge(
-                state_machine.node.find_child("Resource"),
-                {
-                    NAG_SF2: framework_note
-                    + "the waiter state machine only retries one Lambda task on a timer; its logs go to the "
-                    "WaiterLogs group (level ALL) and the handler logs every poll, so X-Ray tracing adds cost, "
-                    "not insight. Turn it on with ModelCopyProviderOptions(tracing=True).",
-                },
-            )
-        self._acknowledge_no_dead_letter_queues()
-        _acknowledge(
-            self._bedrock_policy,
-            {
-                f"{NAG_IAM5}[Resource::{OWN_STACK_NAG_ARN}]": (
-                    "cloudformation:DescribeStacks (read-only) on this stack only; the '*' is the stack id's "
-                    "generated suffix."
-                ),
-                f"{NAG_IAM5}[Resource::*]": (
-                    "Two read-only actions without a custom-model resource in the Service Authorization Reference, "
-                    "so '*' is the only resource sure to authorize them: bedrock:ListModelCopyJobs (lets the handler "
-                    "resume its own copy instead of starting a duplicate) and bedrock:ListTagsForResource (reads who "
-                    "owns a model before the handler changes or deletes it)."
-                ),
-                f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:model-copy-job/*]": (
-                    "bedrock:GetModelCopyJob (read-only) on this account's copy jobs in this Region: job ARNs are "
-                    "generated by Bedrock when a copy starts, and waiters poll jobs started elsewhere."
-                ),
-                f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:custom-model/*]": (
-                    "Copied model ARNs are generated by Bedrock. GetCustomModel is read-only (does a resumed copy "
-                    "still exist); DeleteCustomModel, TagResource and "
-                    f"UntagResource are limited by aws:ResourceTag/{OWNER_TAG_KEY} to models this stack copied, and "
-                    "the ownership tags themselves cannot be changed (aws:TagKeys), except recording the owning "
-                    "resource once on a copy made by version 0.1.0."
-                ),
-                f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:bedrock:*:<AWS::AccountId>:custom-model/*]": (
-                    "A source_model_arn given as a token is only known at deploy time: CreateModelCopyJob is "
-                    "limited to this account's custom models, with aws:RequestedRegion set to this Region."
-                ),
-            },
-        )
-
-    def _acknowledge_no_dead_letter_queues(self) -> None:
-        """No function here is invoked in a way that would send anything to a dead-letter queue."""
-        synchronous = (
-            "A dead-letter queue only receives events of asynchronous invocations that failed; this function is "
-            "only invoked synchronously ({caller}), so a DLQ would never receive anything. Its errors go back to "
-            "the caller, and the provider framework reports them to CloudFormation as the resource's failure reason."
-        )
-        reasons = {
-            self.on_event_function: synchronous.format(caller="RequestResponse, by the provider framework's onEvent"),
-            self.is_complete_function: synchronous.format(
-                caller="RequestResponse, by the provider framework's isComplete"
-            ),
-            self.provider.node.find_child("framework-isComplete"): synchronous.format(
-                caller="a Lambda task of the waiter state machine, which retries it on a timer"
-            ),
-            self.provider.node.find_child("framework-onTimeout"): synchronous.format(
-                caller="a Lambda task of the waiter state machine, once, at the timeout"
-            ),
-            self.provider.node.find_child("framework-onEvent"): (
-                "CloudFormation invokes this custom resource entry point asynchronously with an event that carries "
-                "a pre-signed ResponseURL able to answer for the resource; a dead-letter queue would keep that URL "
-                "for days. The framework catches every error and answers CloudFormation FAILED itself; an "
-                "invocation that cannot run at all is retried by Lambda and then fails the resource at its "
-                "ServiceTimeout (one hour), so no failure goes unreported."
-            ),
-        }
-        for function, reason in reasons.items():
-            cfn_function = cast(lambda_.CfnFunction, function.node.default_child)
-            _acknowledge(cfn_function, {f"{pack}::{pack}-LambdaDLQ": reason for pack in DLQ_PACKS})
-            _skip_checkov(cfn_function, {"CKV_AWS_116": reason})
+    def _acknowledge_checker_findings(self, framework_roles: dict[str, ManagedPolicyRole]) -> None:
+        """Accept, with reasons, the checker findings that are inherent to the design (see ``_compliance``)."""
+        acknowledge_provider_findings(self, framework_roles)
 
     # ------------------------------------------------------------------ registration
 
@@ -637,6 +379,13 @@ class ModelCopyProvider(Construct):
             self._watcher = CopyWatcher(
                 self, WATCHER_ID, log_retention_days=self._log_retention_days(), options=self.options
             )
+            key = self.options.encryption_key
+            if key is not None:
+                # The handler starts the watcher, whose execution data is encrypted with the key. The watcher's
+                # own role gets the grant here too: aws-cdk-lib's StateMachine writes its encryption-context
+                # condition with the state machine's physical name, which is empty for a generated name
+                # ("...:stateMachine:"), so that statement alone would let the watcher use nothing.
+                grant_state_machine_use(key, [self.handler_role, self._watcher.role], state_machine_arn_pattern(self))
         return self._watcher
 
     def grant_kms_key(self, key: kms.IKey) -> None:
@@ -717,12 +466,12 @@ class ModelCopyProvider(Construct):
                 "Resource": models,
             },
             {
-                # Who owns a model, read before it is changed or deleted. The Service Authorization Reference
-                # lists no custom-model resource for ListTagsForResource, so only "*" is sure to authorize it.
+                # Who owns a model, read before it is changed or deleted (ListTagsForResource takes custom-model
+                # resources in the Service Authorization Reference; the handler reads only models' tags).
                 "Sid": "ReadOwnershipTags",
                 "Effect": "Allow",
                 "Action": "bedrock:ListTagsForResource",
-                "Resource": "*",
+                "Resource": models,
             },
             {
                 # Which phase a request comes in (rollback, clean-up, stack delete) decides whether it may fail.
@@ -745,7 +494,8 @@ class ModelCopyProvider(Construct):
                 "Resource": models,
                 "Condition": {
                     "StringEquals": owned,
-                    "ForAllValues:StringNotEquals": {"aws:TagKeys": list(OWNERSHIP_TAG_KEYS)},
+                    # IAM matches tag keys in aws:ResourceTag/<key> without regard to case: refuse them in any case.
+                    "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": list(OWNERSHIP_TAG_KEYS)},
                 },
             },
             {

@@ -125,7 +125,8 @@ def check_tag_count(count: int) -> None:
 def check_tag_key(key: str) -> None:
     if key.lower().startswith("aws:"):
         raise PropertyValidationError("tags", key, "tag keys beginning with 'aws:' are reserved by AWS")
-    if key in OWNERSHIP_TAG_KEYS:
+    # In any letter case: IAM matches the key of aws:ResourceTag/<key> without regard to case.
+    if key.lower() in OWNERSHIP_TAG_KEYS:
         raise PropertyValidationError("tags", key, "this key is reserved for the construct's ownership tags")
     if not TAG_KEY_PATTERN.fullmatch(key):
         raise PropertyValidationError(

@@ -45,6 +45,10 @@ def _string_test(operator: str, actual: str, wanted: list[str]) -> bool:
         return actual in wanted
     if operator == "StringNotEquals":
         return actual not in wanted
+    if operator == "StringEqualsIgnoreCase":
+        return actual.lower() in [item.lower() for item in wanted]
+    if operator == "StringNotEqualsIgnoreCase":
+        return actual.lower() not in [item.lower() for item in wanted]
     if operator == "StringLike":
         return any(fnmatch.fnmatchcase(actual, pattern) for pattern in wanted)
     if operator == "StringNotLike":
