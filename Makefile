@@ -20,7 +20,7 @@ SCANNERS_STAMP := $(SCANNERS_VENV)/.installed
 # The tests that need nothing newer than the supported lower bounds (requirements-lower.txt).
 LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test_contract.py \
 	tests/test_scale.py tests/test_lifecycle.py tests/test_handler_stubber.py tests/test_ownership.py \
-	tests/test_upgrade.py tests/test_cdk_conventions.py
+	tests/test_upgrade.py tests/test_cdk_conventions.py tests/test_logical_ids.py
 
 .PHONY: venv synth test lint unit test-lower demo bench bench-docs dist integ clean mutation
 

@@ -156,7 +156,7 @@ class FakeServing:
             return
         checks: list[tuple[str, str, dict[str, ContextValue]]] = []
         base: dict[str, ContextValue] = {"aws:RequestedRegion": self.parent.region}
-        if operation.startswith("List"):
+        if operation.startswith("List") and operation not in TAG_OPERATIONS:  # ListTagsForResource names its ARN
             checks.append((operation, "*", base))
         elif operation in ("CreateCustomModelDeployment", "CreateProvisionedModelThroughput"):
             model = params.get("modelArn") or params.get("modelId") or ""
