@@ -789,13 +789,6 @@ class ModelCopyProvider(Construct):
                 },
             ]
         if self._watcher is not None:
-            statements.append(
-                {
-                    # Long copies: the copy resource hands its job to the stack's copy watcher.
-                    "Sid": "StartCopyWatcher",
-                    "Effect": "Allow",
-                    "Action": "states:StartExecution",
-                    "Resource": self._watcher.state_machine.state_machine_arn,
-                }
-            )
+            # Long copies: the copy resource hands its job to the stack's copy watcher (see _long_copy).
+            statements += self._watcher.handler_statements()
         return {"Version": "2012-10-17", "Statement": statements}
