@@ -287,6 +287,9 @@ class CloudFormationStack:
         # Tests: another resource of a stack update fails this many seconds into a WaitCondition's wait, so
         # CloudFormation cancels the wait and rolls the update back (None: nothing else fails).
         self.fail_update_during_wait_after: float | None = None
+        # Tests: this many seconds into a WaitCondition's wait, every running state machine execution fails with
+        # States.Runtime, an error Step Functions lets no Retry or Catch handle (None: never).
+        self.runtime_error_during_wait_after: float | None = None
         self._operation_start = 0  # index in events where the latest stack operation began
 
     def _event(self, logical_id: str, status: str, reason: str = "") -> None:
@@ -786,7 +789,12 @@ class CloudFormationStack:
         if interrupt is None and not first_deploy:
             interrupt = self.fail_update_during_wait_after
         stop = min(deadline, started + interrupt) if interrupt is not None else deadline
-        sfn.run_until(lambda: wait.successes >= count or wait.failure is not None, stop)
+        done = lambda: wait.successes >= count or wait.failure is not None  # noqa: E731
+        if self.runtime_error_during_wait_after is not None:
+            sfn.run_until(done, min(stop, started + self.runtime_error_during_wait_after))
+            for execution in sfn.running():
+                sfn.fail_at_next_transition(execution, "An error occurred while executing the state (simulated)")
+        sfn.run_until(done, stop)
         for signal in wait.signals:
             self.events.append(
                 StackEvent(
