@@ -218,7 +218,7 @@ def test_a_watcher_denied_by_a_policy_reports_the_denial_with_advice_at_once(
     template = templates["keep"]
     fake = _fake(template, watcher_denied_actions={"bedrock:GetModelCopyJob"})  # e.g. an SCP or boundary
     fake.script_copy(KEEP, duration=5 * HOUR)
-    r1, wait, r3 = _ids(template, "Keep")
+    _, wait, r3 = _ids(template, "Keep")
     with simulated_environment(fake) as framework:
         stack = CloudFormationStack(framework)
         started = fake.clock.time()
@@ -370,5 +370,8 @@ def test_the_kit_refuses_a_watcher_whose_role_step_functions_cannot_assume(
     template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] = {
         "Service": "lambda.amazonaws.com"
     }
-    with simulated_environment(_fake(template)) as framework, pytest.raises(ValueError, match="states.amazonaws.com"):
+    with (
+        simulated_environment(_fake(template)) as framework,
+        pytest.raises(ValueError, match=r"states\.amazonaws\.com"),
+    ):
         CloudFormationStack(framework).deploy_template(template)

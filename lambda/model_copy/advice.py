@@ -89,14 +89,6 @@ TABLE: tuple[Advice, ...] = (
         "the job ARN, and that no service control policy or permissions boundary denies bedrock:GetModelCopyJob.",
     ),
     Advice(
-        "GetModelCopyJob (copy watcher)",
-        "AccessDeniedException",
-        "",
-        "IAM denied the copy watcher's poll: its role (CopyWatcher/Role, statement PollCopyJobs) may read this "
-        "account's copy jobs in this Region; check that no service control policy or permissions boundary denies "
-        "bedrock:GetModelCopyJob to it, then deploy again to resume waiting for the same job.",
-    ),
-    Advice(
         "GetModelCopyJob",
         "ResourceNotFoundException",
         "",
@@ -131,6 +123,14 @@ TABLE: tuple[Advice, ...] = (
         "",
         "The handler role needs bedrock:ListTagsForResource on this account's custom models (statement "
         "ReadOwnershipTags) to check who owns a model before it changes it.",
+    ),
+    Advice(
+        "GetModelCopyJob (copy watcher)",
+        "AccessDeniedException",
+        "",
+        "IAM denied the copy watcher's poll: its role (CopyWatcher/Role, statement PollCopyJobs) may read this "
+        "account's copy jobs in this Region; check that no service control policy or permissions boundary denies "
+        "bedrock:GetModelCopyJob to it, then deploy again to resume waiting for the same job.",
     ),
     Advice(
         ANY_OPERATION,
