@@ -440,6 +440,22 @@ class CopyWatcher(Construct):
             },
         ]
 
+    def handler_acknowledgements(self) -> dict[str, str]:
+        """The checker finding :meth:`handler_statements` draws on the handler's policy, with its reason."""
+        from ._provider import NAG_IAM5
+
+        machine = self.state_machine.node.default_child
+        assert isinstance(machine, CfnResource)
+        logical_id = Stack.of(self).resolve(machine.logical_id)
+        resource = f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<{logical_id}.Name>:*"
+        return {
+            f"{NAG_IAM5}[Resource::{resource}]": (
+                "states:StopExecution and DescribeExecution on the executions of this stack's copy watcher only: "
+                "execution names are made per deploy by the copy resource, which stops the watchers an earlier "
+                "deploy of the same copy left running and reads how its watcher ended."
+            )
+        }
+
 
 def add_long_copy(
     copy: Any,

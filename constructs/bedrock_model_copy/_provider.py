@@ -637,6 +637,7 @@ class ModelCopyProvider(Construct):
             self._watcher = CopyWatcher(
                 self, WATCHER_ID, log_retention_days=self._log_retention_days(), options=self.options
             )
+            _acknowledge(self._bedrock_policy, self._watcher.handler_acknowledgements())
         return self._watcher
 
     def grant_kms_key(self, key: kms.IKey) -> None:
