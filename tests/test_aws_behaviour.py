@@ -376,6 +376,7 @@ def test_watcher_uses_pascal_case_of_model_members() -> None:
     tasks = list(_sdk_tasks(definition()))
     assert {(service, action) for service, action, _ in tasks} == {
         ("bedrock", "getModelCopyJob"),
+        ("cloudformation", "describeStackResource"),
         ("cloudformation", "signalResource"),
     }
     for service, action, state in tasks:

@@ -44,6 +44,7 @@ def test_modes_tag_type_and_limits_agree() -> None:
         "MIN_POLL_INTERVAL_SECONDS",
         "MAX_POLL_INTERVAL_SECONDS",
         "MAX_USER_TAGS",
+        "ATTR_WATCHER_EXECUTION_ARN",
     ):
         assert getattr(construct_contract, name) == getattr(handler_contract, name), name
     assert set(typing.get_args(handler_contract.Mode)) == {

@@ -170,8 +170,9 @@ ADVICE_CASES = [
     ("DeleteCustomModel", "AccessDeniedException", "", 11),
     ("TagResource", "AccessDeniedException", "", 12),
     ("ListTagsForResource", "AccessDeniedException", "", 13),
-    ("GetCustomModel", "ThrottlingException", "", 14),
-    ("DeleteCustomModel", "ThrottlingException", "", 14),
+    ("GetModelCopyJob (copy watcher)", "AccessDeniedException", "", 14),
+    ("GetCustomModel", "ThrottlingException", "", 15),
+    ("DeleteCustomModel", "ThrottlingException", "", 15),
 ]
 
 

@@ -23,7 +23,13 @@ from aws_cdk import assertions
 from scenario import NAME, writes
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
-from bedrock_model_copy._long_copy import MAX_WATCH_POLLS, PULSE_SECONDS, definition, watch_budget
+from bedrock_model_copy._long_copy import (
+    MAX_WATCH_POLLS,
+    PULSE_SECONDS,
+    WAIT_METADATA_KEY,
+    definition,
+    watch_budget,
+)
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework, simulated_environment
 from bedrock_model_copy.testing.fake_bedrock import WaitConditionState
 from bedrock_model_copy.testing.iam import handler_role_policies, pseudo_parameters, resolve
@@ -110,6 +116,23 @@ def _rfc3339(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _watch_input(job_arn: str, stack_id: str, **values: Any) -> dict[str, Any]:
+    """A copy watcher's input, as the copy resource "Copy" builds it, for the library wait "Wait"."""
+    return {
+        "JobArn": job_arn,
+        "StackId": stack_id,
+        "WaitLogicalId": "Wait",
+        "CopyLogicalId": "Copy",
+        "WatchId": "0123abcd",
+        **values,
+    }
+
+
+def _library_wait(stack_id: str, count: int, status: str = "CREATE_IN_PROGRESS") -> WaitConditionState:
+    """A WaitCondition the construct made for the copy resource "Copy" (its Metadata says so)."""
+    return WaitConditionState(stack_id, "Wait", count, status, metadata={WAIT_METADATA_KEY: "Copy"})
+
+
 def _signals(stack: CloudFormationStack, wait: str) -> list[tuple[float, str]]:
     return [(e.at, e.reason) for e in stack.events if e.logical_id == wait and e.reason.startswith("Received")]
 
@@ -145,6 +168,8 @@ def test_a_five_hour_copy_succeeds_in_one_deploy_with_signals_at_least_hourly(
         "JobArn",
         "StackId",
         "WaitLogicalId",
+        "CopyLogicalId",
+        "WatchId",
         "PollSeconds",
         "MaxPolls",
         "PollsPerPulse",
@@ -161,7 +186,9 @@ def test_a_five_hour_copy_succeeds_in_one_deploy_with_signals_at_least_hourly(
         == budget["signal_count"]
         == template["Resources"][wait]["CreationPolicy"]["ResourceSignal"]["Count"]
     )
-    assert signals[0][1] == "Received SUCCESS signal with UniqueId copy-InProgress-polled-3000s-signal-1"
+    watch_id = execution.input["WatchId"]
+    assert len(watch_id) == 8 and execution.name.endswith(watch_id)
+    assert signals[0][1] == f"Received SUCCESS signal with UniqueId copy-InProgress-polled-3000s-signal-1-{watch_id}"
     assert signals[-1][1].startswith("Received SUCCESS signal with UniqueId copy-Completed-polled-")
     assert writes(long_fake) == ["CreateModelCopyJob"]
     _no_denials(long_fake)
@@ -240,9 +267,11 @@ def test_a_copy_that_finished_before_its_wait_exists_is_signalled_once_the_wait_
     operations, outputs = again.deploy_template(template)
     assert all(operation.response.ok for operation in operations.values()) and outputs["Status"] == "Completed"
     execution = [e for e in long_fake.step_functions.executions.values() if e.status == "SUCCEEDED"][-1]  # type: ignore[union-attr]
+    checks = [c for c in execution.calls if c.action == "cloudformation:describeStackResource"]
+    assert checks[0].error and not checks[-1].error  # unknown until CloudFormation created the wait, then checked
     signal_calls = [c for c in execution.calls if c.action == "cloudformation:signalResource"]
-    assert signal_calls[0].error  # refused: the wait did not exist yet
-    assert [c.error for c in signal_calls[1:]] == [""] * watch_budget(6 * HOUR, 30)["signal_count"]
+    assert signal_calls[0].at >= checks[-1].at
+    assert [c.error for c in signal_calls] == [""] * watch_budget(6 * HOUR, 30)["signal_count"]
     assert writes(long_fake) == ["CreateModelCopyJob"]
 
 
@@ -254,16 +283,18 @@ def test_a_repeated_copy_request_never_starts_a_second_watcher(
     long_fake.script_copy(NAME, duration=2 * HOUR)
     stack = CloudFormationStack(long_framework)
     stack.deploy_template(template)
-    (execution,) = long_fake.step_functions.executions.values()  # type: ignore[union-attr]
-    assert execution.status == "SUCCEEDED"
-    properties = stack.resources[r1].properties
-    # CloudFormation (or the framework) sends the copy's Create again, after and while a watcher runs.
-    again = stack.create(r1, properties, first_deploy=False).response
-    assert again.ok and again.physical_resource_id == execution.input["JobArn"]
-    assert len(long_fake.step_functions.executions) == 1  # type: ignore[union-attr]
+    (first,) = long_fake.step_functions.executions.values()  # type: ignore[union-attr]
+    assert first.status == "SUCCEEDED"
+    # The framework sends the same request (same RequestId) twice: one watcher for it, whatever the answer.
+    request = stack.request("Create", r1, stack.resources[r1].properties)
+    answers = [long_framework.submit(request), long_framework.submit(request)]
+    assert all(a.ok and a.physical_resource_id == first.input["JobArn"] for a in answers)
+    executions = long_fake.step_functions.executions  # type: ignore[union-attr]
+    assert len(executions) == 2  # the deploy's watcher, and one for this request
     starts = long_fake.calls_to("StartExecution")
-    assert [call.status for call in starts] == [200, 400]  # ExecutionAlreadyExists, taken as done
-    assert starts[0].params["name"] == starts[1].params["name"]
+    assert len(starts) == 3 and starts[1].params["name"] == starts[2].params["name"] != starts[0].params["name"]
+    assert [call.status for call in starts] in ([200, 200, 200], [200, 200, 400])  # idempotent or already there
+    assert answers[0].data["WatcherExecutionArn"] == answers[1].data["WatcherExecutionArn"] != ""
     assert writes(long_fake) == ["CreateModelCopyJob"]
 
 
@@ -332,25 +363,26 @@ def test_the_watcher_ends_quietly_when_its_wait_is_gone(templates: dict[str, dic
         job_arn = fake.add_job(source_model_arn=SOURCE_ARN, target_model_name=NAME, duration=HOUR)
         stack_id = "arn:aws:cloudformation:us-west-2:111122223333:stack/S/1"
         fake.stack_statuses[stack_id] = "UPDATE_ROLLBACK_IN_PROGRESS"
-        fake.wait_conditions[(stack_id, "Wait")] = WaitConditionState(stack_id, "Wait", 3, "DELETE_COMPLETE")
+        fake.wait_conditions[(stack_id, "Wait")] = _library_wait(stack_id, 3, "DELETE_COMPLETE")
         sfn = StepFunctions(fake.clock, endpoint=framework.endpoint, region=fake.region, account=fake.account)
         arn = sfn.create_state_machine(
             "w", json.loads(json.dumps(definition()).replace("${Partition}", "aws")), access_key="k"
         )
-        execution_input = {
-            "JobArn": job_arn,
-            "StackId": stack_id,
-            "WaitLogicalId": "Wait",
-            "PollSeconds": 30,
-            "MaxPolls": 1000,
-            "PollsPerPulse": 100,
-            "SignalCount": 3,
-            "Deadline": _rfc3339(fake.clock.time() + 1000 * 30),
-        }
+        execution_input = _watch_input(
+            job_arn,
+            stack_id,
+            PollSeconds=30,
+            MaxPolls=1000,
+            PollsPerPulse=100,
+            SignalCount=3,
+            Deadline=_rfc3339(fake.clock.time() + 1000 * 30),
+        )
         execution = sfn.start_execution(arn, "x", json.dumps(execution_input))
         sfn.run_until(lambda: execution.status != "RUNNING", fake.clock.time() + 12 * HOUR)
     assert execution.status == "SUCCEEDED" and execution.end_state == "WaitIsGone"
-    assert sum(c.action == "cloudformation:signalResource" for c in execution.calls) == 21  # 1 + 20 retries
+    # Checking which resource to signal fails (the wait is gone): 1 + 20 retries, no signal at all.
+    assert sum(c.action == "cloudformation:describeStackResource" for c in execution.calls) == 21
+    assert not any(c.action == "cloudformation:signalResource" for c in execution.calls)
     assert execution.calls[-1].at - execution.calls[0].at < 2 * HOUR
 
 
@@ -362,21 +394,20 @@ def test_the_watcher_keeps_its_deadline_in_time_when_polls_run_late() -> None:
         job_arn = fake.add_job(source_model_arn=SOURCE_ARN, target_model_name=NAME, duration=10 * HOUR)
         stack_id = "arn:aws:cloudformation:us-west-2:111122223333:stack/S/1"
         fake.stack_statuses[stack_id] = "CREATE_IN_PROGRESS"
-        wait = WaitConditionState(stack_id, "Wait", 5)
+        wait = _library_wait(stack_id, 5)
         fake.wait_conditions[(stack_id, "Wait")] = wait
         sfn = StepFunctions(fake.clock, endpoint=framework.endpoint, region=fake.region, account=fake.account)
         arn = sfn.create_state_machine("w", definition("aws"), access_key="k")
         started = fake.clock.time()
-        execution_input = {
-            "JobArn": job_arn,
-            "StackId": stack_id,
-            "WaitLogicalId": "Wait",
-            "PollSeconds": 30,
-            "MaxPolls": 10**6,
-            "PollsPerPulse": 100,
-            "SignalCount": 5,
-            "Deadline": _rfc3339(started + 2 * HOUR),
-        }
+        execution_input = _watch_input(
+            job_arn,
+            stack_id,
+            PollSeconds=30,
+            MaxPolls=10**6,
+            PollsPerPulse=100,
+            SignalCount=5,
+            Deadline=_rfc3339(started + 2 * HOUR),
+        )
         execution = sfn.start_execution(arn, "x", json.dumps(execution_input))
         sfn.run_until(lambda: execution.status != "RUNNING", started + 12 * HOUR)
     assert execution.status == "SUCCEEDED" and execution.end_state == "Done"
@@ -506,10 +537,20 @@ def test_iam_lets_the_handler_start_only_the_watcher_and_the_watcher_signal_only
         {
             "Sid": "StartCopyWatcher",
             "Effect": "Allow",
-            "Action": "states:StartExecution",
+            "Action": ["states:StartExecution", "states:ListExecutions"],
             "Resource": f"<unresolved Ref {watcher}>",
-        }
+        },
+        {
+            "Sid": "StopOrReadCopyWatcherExecutions",
+            "Effect": "Allow",
+            "Action": ["states:StopExecution", "states:DescribeExecution"],
+            "Resource": f"arn:aws:states:us-west-2:111122223333:execution:<unresolved GetAtt {watcher}.Name>:*",
+        },
     ]
+    handler.bind(watcher, "arn:aws:states:us-west-2:111122223333:stateMachine:W-1", {"Name": "W-1"})
+    execution = "arn:aws:states:us-west-2:111122223333:execution:W-1:Copy-0123456789-0123456789abcdef"
+    assert handler.is_allowed("states:StopExecution", execution, {})
+    assert not handler.is_allowed("states:StopExecution", execution.replace("W-1", "Other"), {})
     role_id = template["Resources"][watcher]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     from bedrock_model_copy.testing.iam import role_policies
 
@@ -517,12 +558,21 @@ def test_iam_lets_the_handler_start_only_the_watcher_and_the_watcher_signal_only
     own_stack = f"arn:aws:cloudformation:us-west-2:111122223333:stack/{STACK_NAME}/guid"
     assert role.is_allowed("cloudformation:SignalResource", own_stack, {})
     assert not role.is_allowed("cloudformation:SignalResource", own_stack.replace(STACK_NAME, "Other"), {})
+    assert role.is_allowed("cloudformation:DescribeStackResource", own_stack, {})
+    assert not role.is_allowed("cloudformation:DescribeStackResource", own_stack.replace(STACK_NAME, "Other"), {})
     job = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/abc"
     owner = {"aws:ResourceTag/bedrock-model-copy:owner-stack": STACK_NAME}
+    # Read-only on this account's and Region's jobs, whether or not a job carries tags (unconfirmed).
     assert role.is_allowed("bedrock:GetModelCopyJob", job, owner)
-    assert not role.is_allowed("bedrock:GetModelCopyJob", job, {})  # jobs this stack did not start
+    assert role.is_allowed("bedrock:GetModelCopyJob", job, {})
+    assert not role.is_allowed("bedrock:GetModelCopyJob", job.replace("us-west-2", "us-east-1"), {})
+    assert not role.is_allowed("bedrock:GetModelCopyJob", job.replace("111122223333", "444455556666"), {})
     for action in ("bedrock:CreateModelCopyJob", "bedrock:DeleteCustomModel", "states:StartExecution"):
         assert not role.is_allowed(action, "*", owner)
+    trust = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}}
+    ]  # without it Step Functions cannot run the watcher: every long copy would fail to start
     short = cdk.Stack(cdk.App(), "Short", env=ENV)
     BedrockModelCopy(short, "Copy", source_model_arn=SOURCE_ARN, target_model_name=NAME)
     short_policies = handler_role_policies(
@@ -620,9 +670,10 @@ def test_the_synthesized_definition_is_the_library_definition(templates: dict[st
     tasks = [state for state in definition("aws")["States"].values() if state["Type"] == "Task"]
     assert {t["Resource"] for t in tasks} == {
         "arn:aws:states:::aws-sdk:bedrock:getModelCopyJob",
+        "arn:aws:states:::aws-sdk:cloudformation:describeStackResource",
         "arn:aws:states:::aws-sdk:cloudformation:signalResource",
     }
-    assert len(tasks) == 3  # every Task is one of the two SDK calls: no Lambda anywhere in the loop
+    assert len(tasks) == 4  # every Task is one of the three SDK calls: no Lambda anywhere in the loop
     assert PULSE_SECONDS < HOUR
 
 
@@ -660,20 +711,19 @@ def test_a_twelve_hour_watch_stays_within_step_functions_history_limit() -> None
         fake.inject_fault("GetModelCopyJob", times=300)
         stack_id = "arn:aws:cloudformation:us-west-2:111122223333:stack/S/1"
         fake.stack_statuses[stack_id] = "CREATE_IN_PROGRESS"
-        wait = WaitConditionState(stack_id, "Wait", budget["signal_count"])
+        wait = _library_wait(stack_id, budget["signal_count"])
         fake.wait_conditions[(stack_id, "Wait")] = wait
         sfn = StepFunctions(fake.clock, endpoint=framework.endpoint, region=fake.region, account=fake.account)
         arn = sfn.create_state_machine("w", definition("aws"), access_key="k")
-        execution_input = {
-            "JobArn": job_arn,
-            "StackId": stack_id,
-            "WaitLogicalId": "Wait",
-            "PollSeconds": budget["interval_seconds"],
-            "MaxPolls": budget["max_polls"],
-            "PollsPerPulse": budget["polls_per_pulse"],
-            "SignalCount": budget["signal_count"],
-            "Deadline": _rfc3339(fake.clock.time() + budget["max_polls"] * budget["interval_seconds"]),
-        }
+        execution_input = _watch_input(
+            job_arn,
+            stack_id,
+            PollSeconds=budget["interval_seconds"],
+            MaxPolls=budget["max_polls"],
+            PollsPerPulse=budget["polls_per_pulse"],
+            SignalCount=budget["signal_count"],
+            Deadline=_rfc3339(fake.clock.time() + budget["max_polls"] * budget["interval_seconds"]),
+        )
         execution = sfn.start_execution(arn, "x", json.dumps(execution_input))
         sfn.run_until(lambda: execution.status != "RUNNING", fake.clock.time() + 14 * HOUR)
     assert execution.status == "SUCCEEDED" and execution.end_state == "Done"

@@ -27,12 +27,18 @@ PROP_WATCH_POLL_SECONDS = "WatchPollSeconds"
 PROP_WATCH_MAX_POLLS = "WatchMaxPolls"
 PROP_WATCH_POLLS_PER_PULSE = "WatchPollsPerPulse"
 PROP_WATCH_SIGNAL_COUNT = "WatchSignalCount"
+# The copy watcher execution that R1 started for a long copy's wait (R3 reads how it ended).
+PROP_WATCHER_EXECUTION_ARN = "WatcherExecutionArn"
 
 MODE_COPY = "Copy"
 MODE_WAIT = "Wait"
 MODE_RESULT = "Result"
 
 # Python attribute name on the constructs -> CloudFormation attribute (Fn::GetAtt).
+# A long copy's R1 also returns the watcher execution it started ("" when the request started none);
+# not a public attribute: R3 takes it as a property.
+ATTR_WATCHER_EXECUTION_ARN = "WatcherExecutionArn"
+
 ATTRIBUTES: dict[str, str] = {
     "target_model_arn": "TargetModelArn",
     "target_model_name": "TargetModelName",

@@ -3,8 +3,10 @@
 Three resources per long copy, whatever its timeout:
 
 - R1, the copy's ``Custom::BedrockModelCopy`` (Copy mode, as for a short copy): it starts or
-  takes back the job under the ownership rules, starts one execution of the stack's copy
-  watcher and completes at once;
+  takes back the job under the ownership rules, stops the watcher executions an earlier deploy
+  of this resource left running, starts one execution of the stack's copy watcher (named after
+  the CloudFormation request, so every deploy that creates a wait gets its own) and completes at
+  once, with the execution's ARN as its ``WatcherExecutionArn`` attribute;
 - R2, an ``AWS::CloudFormation::WaitCondition`` with a CreationPolicy, depending on R1, whose
   logical id carries a hash of what identifies the copy (source, name, key): an identity change
   makes a new wait, a tags/timeout/poll change does not (a WaitCondition is only evaluated on
@@ -17,7 +19,11 @@ The copy watcher, one per stack with a long copy, is a Standard state machine wi
 GetModelCopyJob every poll interval (longer when the timeout would need more than 1,600 polls)
 through the AWS SDK integration, a SUCCESS signal to R2 about
 every 50 minutes while the job runs (the stack events show it), and the remaining signals when
-the job is terminal or the timeout is reached.
+the job is terminal or the timeout is reached. When a poll fails for good (AccessDenied...) it
+still sends the remaining signals, so the wait does not sit until its backstop, then ends in a
+Fail state with the poll's error and cause, which R3 reads with DescribeExecution. An error
+Step Functions does not let a Catch handle (``States.Runtime``) ends the execution without
+signals: the wait then fails at its backstop, and the watcher's log group tells why.
 """
 
 from __future__ import annotations
@@ -43,9 +49,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from ._contract import (
+    ATTR_WATCHER_EXECUTION_ARN,
     MAX_LONG_TIMEOUT_SECONDS,
     MODE_RESULT,
-    OWNER_TAG_KEY,
     PROP_JOB_ARN,
     PROP_MODE,
     PROP_POLL_INTERVAL_SECONDS,
@@ -59,6 +65,7 @@ from ._contract import (
     PROP_WATCH_POLLS_PER_PULSE,
     PROP_WATCH_SIGNAL_COUNT,
     PROP_WATCHER_ARN,
+    PROP_WATCHER_EXECUTION_ARN,
     RESOURCE_TYPE,
 )
 
@@ -66,6 +73,11 @@ WAIT_CONDITION_TYPE = "AWS::CloudFormation::WaitCondition"
 WATCHER_ID = "CopyWatcher"
 # Metadata key that marks the copy watcher state machine (the offline driver looks for it).
 WATCHER_METADATA_KEY = "bedrock-model-copy:copy-watcher"
+# Metadata key that marks a long copy's WaitCondition; its value is the copy resource's logical id.
+# The watcher reads it (DescribeStackResource) and signals only a wait that carries it for its copy.
+WAIT_METADATA_KEY = "BedrockModelCopyWait"
+# The error the watcher's execution ends with when its input names a resource that is not such a wait.
+NOT_A_LIBRARY_WAIT = "BedrockModelCopy.NotThisCopysWait"
 # A SUCCESS signal about this often while the copy runs: under an hour even when polls run late.
 PULSE_SECONDS = 50 * 60
 # Step Functions keeps at most 25,000 events in a Standard execution's history; a poll costs 11
@@ -133,8 +145,10 @@ def _signal(next_state: str, partition: str) -> dict[str, Any]:
         "Parameters": {
             "StackName.$": "$.StackId",
             "LogicalResourceId.$": "$.WaitLogicalId",
-            "UniqueId.$": "States.Format('copy-{}-polled-{}s-signal-{}', $.Job.Status, $.Counters.Elapsed, "
-            "States.MathAdd($.Counters.Sent, 1))",
+            # WatchId (8 characters of the execution's name): signals of two executions never merge. At most
+            # 'copy-InProgress-polled-43200s-signal-15-0123abcd', 48 of the 64 characters allowed.
+            "UniqueId.$": "States.Format('copy-{}-polled-{}s-signal-{}-{}', $.Job.Status, $.Counters.Elapsed, "
+            "States.MathAdd($.Counters.Sent, 1), $.WatchId)",
             "Status": "SUCCESS",
         },
         # Not null: the template's JSON rendering (Stack.to_json_string) drops nulls, and the default "$"
@@ -146,12 +160,26 @@ def _signal(next_state: str, partition: str) -> dict[str, Any]:
     }
 
 
+def _describe_wait(partition: str) -> dict[str, Any]:
+    return {
+        "Type": "Task",
+        "Resource": f"arn:{partition}:states:::aws-sdk:cloudformation:describeStackResource",
+        "Parameters": {"StackName.$": "$.StackId", "LogicalResourceId.$": "$.WaitLogicalId"},
+        "ResultSelector": {"Detail.$": "$.StackResourceDetail"},
+        "ResultPath": "$.WaitCheck",
+        # The wait may not exist yet (a copy taken back already finished): retried as a signal is.
+        "Retry": [SIGNAL_RETRY],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.SignalError", "Next": "WaitIsGone"}],
+        "Next": "IsALibraryWait?",
+    }
+
+
 def definition(partition: str = "aws") -> dict[str, Any]:
     """The copy watcher's Amazon States Language definition (the construct passes ``Aws.PARTITION``).
 
-    Input (from the copy resource): JobArn, StackId, WaitLogicalId, PollSeconds, MaxPolls,
-    PollsPerPulse, SignalCount, Deadline (RFC 3339: when the watcher gives up, MaxPolls
-    intervals after it started).
+    Input (from the copy resource): JobArn, StackId, WaitLogicalId, CopyLogicalId, WatchId,
+    PollSeconds, MaxPolls, PollsPerPulse, SignalCount, Deadline (RFC 3339: when the watcher gives
+    up, MaxPolls intervals after it started).
     """
     return {
         "Comment": "bedrock-model-copy: polls one model copy job and signals its WaitCondition (no Lambda)",
@@ -174,8 +202,9 @@ def definition(partition: str = "aws") -> dict[str, Any]:
                 # later, so polls keep time (pulses at least hourly) and the history stays bounded.
                 "Catch": [
                     {"ErrorEquals": TRANSIENT_POLL_ERRORS, "ResultPath": "$.PollError", "Next": "CountPoll"},
-                    # Anything else (AccessDenied...): stop watching; the result resource reports the error.
-                    {"ErrorEquals": ["States.ALL"], "ResultPath": "$.PollError", "Next": "AllSignalsSent?"},
+                    # Anything else (AccessDenied...): send the remaining signals, then fail with this error
+                    # (state WatcherStopped); the result resource reads it and reports it with advice.
+                    {"ErrorEquals": ["States.ALL"], "ResultPath": "$.StopError", "Next": "AllSignalsSent?"},
                 ],
                 "Next": "CountPoll",
             },
@@ -205,11 +234,12 @@ def definition(partition: str = "aws") -> dict[str, Any]:
                     {
                         "Variable": "$.Counters.SincePulse",
                         "NumericGreaterThanEqualsPath": "$.PollsPerPulse",
-                        "Next": "SignalStillRunning",
+                        "Next": "PulseDue",
                     },
                 ],
                 "Default": "Sleep",
             },
+            "PulseDue": {"Type": "Pass", "Result": "Pulse", "ResultPath": "$.Signalling", "Next": "WaitChecked?"},
             "SignalStillRunning": _signal("CountPulse", partition),
             "CountPulse": {
                 "Type": "Pass",
@@ -221,8 +251,55 @@ def definition(partition: str = "aws") -> dict[str, Any]:
             "AllSignalsSent?": {
                 "Type": "Choice",
                 "Choices": [
-                    {"Variable": "$.Counters.Sent", "NumericGreaterThanEqualsPath": "$.SignalCount", "Next": "Done"}
+                    {"Variable": "$.Counters.Sent", "NumericGreaterThanEqualsPath": "$.SignalCount", "Next": "Stopped?"}
                 ],
+                "Default": "EndSignalDue",
+            },
+            "EndSignalDue": {"Type": "Pass", "Result": "End", "ResultPath": "$.Signalling", "Next": "WaitChecked?"},
+            # Before the first signal: is the resource to signal this library's wait for this copy?
+            "WaitChecked?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.WaitCheck", "IsPresent": True, "Next": "SignalKind?"}],
+                "Default": "DescribeWait",
+            },
+            "DescribeWait": _describe_wait(partition),
+            "IsALibraryWait?": {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.WaitCheck.Detail.Metadata", "IsPresent": False, "Next": "NotThisCopysWait"},
+                    {
+                        "Variable": "$.WaitCheck.Detail.ResourceType",
+                        "StringEquals": WAIT_CONDITION_TYPE,
+                        "Next": "ReadWaitMarker",
+                    },
+                ],
+                "Default": "NotThisCopysWait",
+            },
+            "ReadWaitMarker": {
+                "Type": "Pass",
+                "Parameters": {"Metadata.$": "States.StringToJson($.WaitCheck.Detail.Metadata)"},
+                "ResultPath": "$.WaitCheck",
+                "Next": "IsThisCopysWait?",
+            },
+            "IsThisCopysWait?": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Variable": f"$.WaitCheck.Metadata.{WAIT_METADATA_KEY}",
+                        "IsPresent": False,
+                        "Next": "NotThisCopysWait",
+                    },
+                    {
+                        "Variable": f"$.WaitCheck.Metadata.{WAIT_METADATA_KEY}",
+                        "StringEqualsPath": "$.CopyLogicalId",
+                        "Next": "SignalKind?",
+                    },
+                ],
+                "Default": "NotThisCopysWait",
+            },
+            "SignalKind?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.Signalling", "StringEquals": "Pulse", "Next": "SignalStillRunning"}],
                 "Default": "SignalEnd",
             },
             "SignalEnd": _signal("CountSignal", partition),
@@ -232,7 +309,24 @@ def definition(partition: str = "aws") -> dict[str, Any]:
                 "ResultPath": "$.Counters",
                 "Next": "AllSignalsSent?",
             },
+            "Stopped?": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.StopError", "IsPresent": True, "Next": "WatcherStopped"}],
+                "Default": "Done",
+            },
             "Done": {"Type": "Succeed"},
+            "WatcherStopped": {
+                "Type": "Fail",
+                "Comment": "A poll failed for good: every signal was sent; the result resource reports this error.",
+                "ErrorPath": "$.StopError.Error",
+                "CausePath": "$.StopError.Cause",
+            },
+            "NotThisCopysWait": {
+                "Type": "Fail",
+                "Comment": "The resource to signal is not the WaitCondition this library made for the copy.",
+                "Error": NOT_A_LIBRARY_WAIT,
+                "Cause": "The copy watcher signals only the WaitCondition whose Metadata names its copy resource.",
+            },
             "WaitIsGone": {
                 "Type": "Succeed",
                 "Comment": "SignalResource kept failing: the stack is being deleted or rolled back, or the wait "
@@ -273,17 +367,21 @@ class CopyWatcher(Construct):
             principal=iam.ServicePrincipal("states.amazonaws.com"),
         )
         stack_arn = f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:stack/{Aws.STACK_NAME}/*"
+        # No aws:ResourceTag condition: nothing public says a copy job carries tags of its own
+        # (CreateModelCopyJob has no job-tags parameter; targetModelTags tag the model), so a tag condition
+        # could deny every poll. Read-only, this account and Region.
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="PollOwnCopyJobs",
+                sid="PollCopyJobs",
                 actions=["bedrock:GetModelCopyJob"],
                 resources=[f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:model-copy-job/*"],
-                conditions={"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": Aws.STACK_NAME}},
             )
         )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="SignalOwnStackWaits", actions=["cloudformation:SignalResource"], resources=[stack_arn]
+                sid="SignalOwnStackWaits",
+                actions=["cloudformation:SignalResource", "cloudformation:DescribeStackResource"],
+                resources=[stack_arn],
             )
         )
         self.state_machine = sfn.StateMachine(
@@ -310,11 +408,14 @@ class CopyWatcher(Construct):
             self.role.policy,
             {
                 f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:model-copy-job/*]": (
-                    "bedrock:GetModelCopyJob (read-only): job ARNs are generated by Bedrock; limited by "
-                    f"aws:ResourceTag/{OWNER_TAG_KEY} to the copy jobs this stack started."
+                    "bedrock:GetModelCopyJob (read-only) on this account's copy jobs in this Region: job ARNs are "
+                    "generated by Bedrock, and no tag condition can narrow it because nothing public says a copy job "
+                    "carries tags of its own (CreateModelCopyJob tags only the target model)."
                 ),
                 f"{NAG_IAM5}[Resource::{OWN_STACK_NAG_ARN}]": (
-                    "cloudformation:SignalResource on this stack only; the '*' is the stack id's generated suffix."
+                    "cloudformation:SignalResource and DescribeStackResource (read-only) on this stack only; the '*' "
+                    "is the stack id's generated suffix. The watcher signals only a WaitCondition whose Metadata "
+                    "names its copy resource."
                 ),
                 # The log delivery and X-Ray statements on '*' go to the role's unscoped policy (acknowledged there).
             },
@@ -328,6 +429,44 @@ class CopyWatcher(Construct):
                     "Turn it on with ModelCopyProviderOptions(tracing=True)."
                 },
             )
+
+    def handler_statements(self) -> list[dict[str, Any]]:
+        """What the handler role needs on this watcher: start executions, stop the ones an earlier deploy of
+        the same copy left running, and read how one ended (the result resource)."""
+        machine = self.state_machine
+        executions = (
+            f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:{machine.state_machine_name}:*"
+        )
+        return [
+            {
+                "Sid": "StartCopyWatcher",
+                "Effect": "Allow",
+                "Action": ["states:StartExecution", "states:ListExecutions"],
+                "Resource": machine.state_machine_arn,
+            },
+            {
+                "Sid": "StopOrReadCopyWatcherExecutions",
+                "Effect": "Allow",
+                "Action": ["states:StopExecution", "states:DescribeExecution"],
+                "Resource": executions,
+            },
+        ]
+
+    def handler_acknowledgements(self) -> dict[str, str]:
+        """The checker finding :meth:`handler_statements` draws on the handler's policy, with its reason."""
+        from ._provider import NAG_IAM5
+
+        machine = self.state_machine.node.default_child
+        assert isinstance(machine, CfnResource)
+        logical_id = Stack.of(self).resolve(machine.logical_id)
+        resource = f"arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<{logical_id}.Name>:*"
+        return {
+            f"{NAG_IAM5}[Resource::{resource}]": (
+                "states:StopExecution and DescribeExecution on the executions of this stack's copy watcher only: "
+                "execution names are made per deploy by the copy resource, which stops the watchers an earlier "
+                "deploy of the same copy left running and reads how its watcher ended."
+            )
+        }
 
 
 def add_long_copy(
@@ -351,6 +490,7 @@ def add_long_copy(
         resource_signal=CfnResourceSignal(count=budget["signal_count"], timeout=f"PT{budget['backstop_seconds']}S")
     )
     wait.node.add_dependency(r1)
+    wait.add_metadata(WAIT_METADATA_KEY, r1.logical_id)  # the watcher signals only this library's wait for R1
     for key, value in (
         (PROP_WATCHER_ARN, watcher.state_machine.state_machine_arn),
         (PROP_WAIT_LOGICAL_ID, wait.logical_id),
@@ -370,6 +510,8 @@ def add_long_copy(
             PROP_JOB_ARN: copy.resource.ref,
             PROP_TIMEOUT_SECONDS: str(timeout_seconds),
             PROP_POLL_INTERVAL_SECONDS: str(poll_seconds),
+            # The watcher execution the copy resource started for this wait: what stopped it, if it failed.
+            PROP_WATCHER_EXECUTION_ARN: r1.get_att(ATTR_WATCHER_EXECUTION_ARN).to_string(),
         },
         removal_policy=RemovalPolicy.DESTROY,  # Result mode never deletes anything
         service_timeout=Duration.hours(1),

@@ -386,6 +386,7 @@ class ModelCopyProvider(Construct):
                 # condition with the state machine's physical name, which is empty for a generated name
                 # ("...:stateMachine:"), so that statement alone would let the watcher use nothing.
                 grant_state_machine_use(key, [self.handler_role, self._watcher.role], state_machine_arn_pattern(self))
+            _acknowledge(self._bedrock_policy, self._watcher.handler_acknowledgements())
         return self._watcher
 
     def grant_kms_key(self, key: kms.IKey) -> None:
@@ -539,13 +540,6 @@ class ModelCopyProvider(Construct):
                 },
             ]
         if self._watcher is not None:
-            statements.append(
-                {
-                    # Long copies: the copy resource hands its job to the stack's copy watcher.
-                    "Sid": "StartCopyWatcher",
-                    "Effect": "Allow",
-                    "Action": "states:StartExecution",
-                    "Resource": self._watcher.state_machine.state_machine_arn,
-                }
-            )
+            # Long copies: the copy resource hands its job to the stack's copy watcher (see _long_copy).
+            statements += self._watcher.handler_statements()
         return {"Version": "2012-10-17", "Statement": statements}

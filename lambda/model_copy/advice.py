@@ -125,6 +125,14 @@ TABLE: tuple[Advice, ...] = (
         "ReadOwnershipTags) to check who owns a model before it changes it.",
     ),
     Advice(
+        "GetModelCopyJob (copy watcher)",
+        "AccessDeniedException",
+        "",
+        "IAM denied the copy watcher's poll: its role (CopyWatcher/Role, statement PollCopyJobs) may read this "
+        "account's copy jobs in this Region; check that no service control policy or permissions boundary denies "
+        "bedrock:GetModelCopyJob to it, then deploy again to resume waiting for the same job.",
+    ),
+    Advice(
         ANY_OPERATION,
         "ThrottlingException",
         "",
@@ -137,13 +145,18 @@ _TRANSIENT = next(row for row in TABLE if row.code == "ThrottlingException")
 
 def advice_for(operation: str, error: Exception) -> str:
     """The advice for ``error`` raised by ``operation`` ("" when the table has none)."""
-    code = error_code(error)
-    message = error_message(error).lower()
+    return advice_for_code(operation, error_code(error), error_message(error)) or (
+        _TRANSIENT.text if is_transient(error) else ""
+    )
+
+
+def advice_for_code(operation: str, code: str, message: str) -> str:
+    """The advice for an error code and message from ``operation`` ("" when the table has none)."""
     for row in TABLE:
         applies = row.operation in (operation, ANY_OPERATION) and row.code == code
-        if applies and (not row.message_contains or row.message_contains in message):
+        if applies and (not row.message_contains or row.message_contains in message.lower()):
             return row.text
-    return _TRANSIENT.text if is_transient(error) else ""
+    return ""
 
 
 def describe_failure(operation: str, subject: str, error: Exception) -> ModelCopyError:

@@ -30,6 +30,8 @@ PROP_WATCH_POLL_SECONDS: Final = "WatchPollSeconds"
 PROP_WATCH_MAX_POLLS: Final = "WatchMaxPolls"
 PROP_WATCH_POLLS_PER_PULSE: Final = "WatchPollsPerPulse"
 PROP_WATCH_SIGNAL_COUNT: Final = "WatchSignalCount"
+# The copy watcher execution that R1 started for a long copy's wait (R3 reads how it ended).
+PROP_WATCHER_EXECUTION_ARN: Final = "WatcherExecutionArn"
 
 PROPERTY_NAMES = (
     PROP_MODE,
@@ -47,6 +49,7 @@ PROPERTY_NAMES = (
     PROP_WATCH_MAX_POLLS,
     PROP_WATCH_POLLS_PER_PULSE,
     PROP_WATCH_SIGNAL_COUNT,
+    PROP_WATCHER_EXECUTION_ARN,
 )
 
 # The modes: start (or adopt) a copy, only wait for a job started elsewhere, or read the
@@ -58,6 +61,10 @@ Mode = Literal["Copy", "Wait", "Result"]
 
 # Data keys returned to CloudFormation (Fn::GetAtt attribute names). Every key is
 # always present, with "" where Bedrock omits the field.
+# A long copy's R1 also returns the watcher execution it started ("" when the request started none);
+# not a public attribute: R3 takes it as a property.
+ATTR_WATCHER_EXECUTION_ARN: Final = "WatcherExecutionArn"
+
 ATTR_TARGET_MODEL_ARN: Final = "TargetModelArn"
 ATTR_TARGET_MODEL_NAME: Final = "TargetModelName"
 ATTR_JOB_ARN: Final = "JobArn"
@@ -130,6 +137,7 @@ class ResourceProperties(TypedDict, total=False):
     WatchMaxPolls: str
     WatchPollsPerPulse: str
     WatchSignalCount: str
+    WatcherExecutionArn: str
 
 
 class CustomResourceEvent(TypedDict, total=False):
@@ -154,6 +162,7 @@ class OnEventResult(TypedDict, total=False):
     PhysicalResourceId: str
     BedrockModelCopyStartedAt: float
     BedrockModelCopyDeferredFailure: str
+    Data: dict[str, str]
 
 
 class IsCompleteResult(TypedDict, total=False):

@@ -25,6 +25,7 @@ from . import delete, phase, poll, rules, serving, start, update, watcher
 from .bedrock import AwsError, ModelCopyError, client
 from .contract import (
     ATTR_JOB_ARN,
+    ATTR_WATCHER_EXECUTION_ARN,
     ATTRIBUTE_SOURCE_FIELDS,
     DEFERRED_FAILURE_KEY,
     MAX_TIMEOUT_SECONDS,
@@ -80,8 +81,11 @@ def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResul
         physical_id = event["PhysicalResourceId"]
         logger.info("job=%s request=Delete decision=check-in-is_complete", physical_id)
         return {"PhysicalResourceId": physical_id, **started}
+    props = event.get("ResourceProperties") or {}
+    if props.get(PROP_MODE) == MODE_COPY and watcher.is_watched(props):
+        # A long copy's R3 reads this attribute: present on every answer, "" when no watcher was started.
+        started["Data"] = {ATTR_WATCHER_EXECUTION_ARN: ""}
     try:
-        props = event["ResourceProperties"]
         check_properties(props)
         if props[PROP_MODE] in (MODE_WAIT, MODE_RESULT):
             job_arn = props[PROP_JOB_ARN]
@@ -89,7 +93,7 @@ def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResul
         else:
             job_arn = update.on_update(event, props) if request_type == "Update" else start.adopt_or_start(event, props)
             if watcher.needs_watcher(event, props, job_arn):
-                watcher.start(event, props, job_arn)
+                started["Data"] = {ATTR_WATCHER_EXECUTION_ARN: watcher.start(event, props, job_arn)}
     except Exception as error:
         if request_type != "Update":
             raise
@@ -164,7 +168,7 @@ def _complete_copy(event: CustomResourceEvent) -> IsCompleteResult:
     if status != "Completed":
         props = event["ResourceProperties"]
         if props.get(PROP_MODE) == MODE_RESULT:
-            poll.report_unfinished(event, job)  # the copy watcher stopped at the timeout: never wait here
+            return watcher.report_unfinished(event, job)  # what stopped the watcher; never waits for the job
         if props.get(PROP_MODE) == MODE_COPY and watcher.is_watched(props):
             logger.info("job=%s status=%s decision=complete-watcher-waits", job_arn, status)
             return {"IsComplete": True, "Data": poll.attributes(job)}

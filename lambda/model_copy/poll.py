@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from .advice import describe_failure
 from .bedrock import AwsError, ModelCopyError, client, error_code, is_not_found, is_transient
@@ -115,7 +115,7 @@ def check_deadline(event: CustomResourceEvent, job: Mapping[str, Any]) -> None:
     )
 
 
-def report_unfinished(event: CustomResourceEvent, job: Mapping[str, Any]) -> None:
+def report_unfinished(event: CustomResourceEvent, job: Mapping[str, Any], *, note: str = "") -> NoReturn:
     """A long copy's result read while the job still runs: the copy watcher reached the timeout.
 
     Raises
@@ -126,7 +126,7 @@ def report_unfinished(event: CustomResourceEvent, job: Mapping[str, Any]) -> Non
     logger.info("job=%s status=%s decision=timeout-of-long-copy", job["jobArn"], job.get("status"))
     raise ModelCopyError(
         f"Model copy job {job['jobArn']} is still {job.get('status')}{how_long(event, job)}; the copy watcher "
-        f"stopped waiting at this copy's timeout of {minutes(timeout_seconds(event))}. The copy continues in "
+        f"stopped waiting at this copy's timeout of {minutes(timeout_seconds(event))}{note}. The copy continues in "
         f"Bedrock: {_resume_advice(event)}."
     )
 

@@ -1,4 +1,4 @@
-"""Long copies: hand the copy job to the stack's copy watcher state machine.
+"""Long copies: hand the copy job to the stack's copy watcher state machine, and read how it ended.
 
 A copy whose ``timeout`` is above what a custom resource may wait is three resources:
 this ``Custom::BedrockModelCopy`` (start or take back the job, as for any copy), an
@@ -8,8 +8,15 @@ resource does not wait: it starts one execution of the copy watcher (a Step Func
 state machine with no Lambda in its loop) that polls the job and signals the
 WaitCondition, and completes at once.
 
-The execution's name is derived from the stack, this resource, the job and the wait,
-so a retried request cannot start a second watcher for the same wait.
+Execution names: ``<logical id>-<owner>-<request>``. ``owner`` hashes the stack and this
+resource; ``request`` hashes the CloudFormation request (its RequestId), the job and the
+wait. A retry of the same request keeps its name (Step Functions answers a second start
+of a running execution with the same name and input with that execution, and
+ExecutionAlreadyExists otherwise: either way it was started). Every new deploy gets a new
+name, so a wait created again (after a rollback, or a timeout changed back) always gets a
+watcher: a name is unique per state machine for 90 days, even once its execution closed.
+Before starting, the executions of the same ``owner`` still running are stopped: an old
+watcher would signal the new wait, which has the same logical id, with its own count.
 """
 
 from __future__ import annotations
@@ -19,10 +26,11 @@ import hashlib
 import json
 import logging
 import re
+from typing import Any
 
 from . import phase, poll
-from .advice import describe_failure
-from .bedrock import AwsError, error_code, states
+from .advice import advice_for_code, describe_failure
+from .bedrock import AwsError, ModelCopyError, error_code, states
 from .contract import (
     PROP_POLL_INTERVAL_SECONDS,
     PROP_WAIT_LOGICAL_ID,
@@ -31,13 +39,20 @@ from .contract import (
     PROP_WATCH_POLLS_PER_PULSE,
     PROP_WATCH_SIGNAL_COUNT,
     PROP_WATCHER_ARN,
+    PROP_WATCHER_EXECUTION_ARN,
     CustomResourceEvent,
+    IsCompleteResult,
     ResourceProperties,
 )
 
 logger = logging.getLogger("model_copy")
 
 MAX_EXECUTION_NAME = 80
+PREFIX_CHARS = 40
+# How long the result resource waits for a watcher that sent its last signal to end (it fails or
+# succeeds a few state transitions later), before it reads a still-running watcher as a timeout.
+SETTLE_SECONDS = 120
+STOPPED = ("FAILED", "ABORTED", "TIMED_OUT")
 
 
 def is_watched(props: ResourceProperties) -> bool:
@@ -62,12 +77,22 @@ def needs_watcher(event: CustomResourceEvent, props: ResourceProperties, job_arn
     return new_wait and phase.current(event) != "rollback"
 
 
+def _digest(*parts: object, length: int) -> str:
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:length]
+
+
+def owner_prefix(event: CustomResourceEvent) -> str:
+    """``<logical id>-<hash of stack id and logical id>-``: what every watcher of this resource's name starts with."""
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "", event["LogicalResourceId"])[:PREFIX_CHARS]
+    return f"{prefix}-{_digest(event['StackId'], event['LogicalResourceId'], length=10)}-"
+
+
 def execution_name(event: CustomResourceEvent, props: ResourceProperties, job_arn: str) -> str:
-    """``<logical id>-<hash of stack id, logical id, job, wait>``: at most 80 characters, [A-Za-z0-9_-]."""
-    material = json.dumps([event["StackId"], event["LogicalResourceId"], job_arn, props.get(PROP_WAIT_LOGICAL_ID)])
-    digest = hashlib.sha256(material.encode()).hexdigest()[:32]
-    prefix = re.sub(r"[^A-Za-z0-9_-]", "", event["LogicalResourceId"])[: MAX_EXECUTION_NAME - len(digest) - 1]
-    return f"{prefix}-{digest}"
+    """The owner prefix and a hash of this request, the job and the wait: at most 68 characters, [A-Za-z0-9_-]."""
+    request = _digest(event["RequestId"], job_arn, props.get(PROP_WAIT_LOGICAL_ID), length=16)
+    name = owner_prefix(event) + request
+    assert len(name) <= MAX_EXECUTION_NAME
+    return name
 
 
 def execution_input(event: CustomResourceEvent, props: ResourceProperties, job_arn: str) -> dict[str, object]:
@@ -79,6 +104,8 @@ def execution_input(event: CustomResourceEvent, props: ResourceProperties, job_a
         "JobArn": job_arn,
         "StackId": event["StackId"],
         "WaitLogicalId": props[PROP_WAIT_LOGICAL_ID],
+        "CopyLogicalId": event["LogicalResourceId"],
+        "WatchId": execution_name(event, props, job_arn)[-8:],
         "PollSeconds": poll_seconds,
         "MaxPolls": int(props[PROP_WATCH_MAX_POLLS]),
         "PollsPerPulse": int(props[PROP_WATCH_POLLS_PER_PULSE]),
@@ -86,14 +113,52 @@ def execution_input(event: CustomResourceEvent, props: ResourceProperties, job_a
     }
 
 
-def start(event: CustomResourceEvent, props: ResourceProperties, job_arn: str) -> None:
-    """Start the watcher for ``job_arn`` (once: a second start with the same name is a no-op).
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """``arn:<p>:states:<r>:<a>:stateMachine:<sm>`` and a name -> ``...:execution:<sm>:<name>``."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
 
-    A retry whose input differs only in its deadline finds the first execution (same name)
-    and is answered ExecutionAlreadyExists, which counts as started.
+
+def stop_superseded(event: CustomResourceEvent, state_machine: str, keep: str) -> list[str]:
+    """Stop this resource's running watchers other than ``keep``; returns the ARNs stopped.
+
+    StopExecution is sent without error or cause: with them, an execution whose data is
+    encrypted needs the key (StopExecution, API reference).
+    """
+    prefix = owner_prefix(event)
+    stopped: list[str] = []
+    try:
+        pages = (
+            states().get_paginator("list_executions").paginate(stateMachineArn=state_machine, statusFilter="RUNNING")
+        )
+        running = [e for page in pages for e in page.get("executions", [])]
+    except AwsError as error:
+        raise describe_failure("ListExecutions", f"copy watcher {state_machine}", error) from error
+    for execution in running:
+        name = str(execution.get("name", ""))
+        if not name.startswith(prefix) or name == keep:
+            continue
+        try:
+            states().stop_execution(executionArn=execution["executionArn"])
+        except AwsError as error:
+            if error_code(error) == "ExecutionDoesNotExist":
+                continue
+            subject = f"copy watcher execution {execution['executionArn']}"
+            raise describe_failure("StopExecution", subject, error) from error
+        logger.info("watcher=%s decision=stopped-superseded-watcher", execution["executionArn"])
+        stopped.append(str(execution["executionArn"]))
+    return stopped
+
+
+def start(event: CustomResourceEvent, props: ResourceProperties, job_arn: str) -> str:
+    """Stop this resource's older watchers, then start the watcher for this request; returns its ARN.
+
+    A retry of the same request finds its own execution (same name): the same input is
+    answered with it, a different one (a later deadline) with ExecutionAlreadyExists; both
+    count as started.
     """
     name = execution_name(event, props, job_arn)
     state_machine = props[PROP_WATCHER_ARN]
+    stop_superseded(event, state_machine, name)
     try:
         response = states().start_execution(
             stateMachineArn=state_machine,
@@ -103,11 +168,69 @@ def start(event: CustomResourceEvent, props: ResourceProperties, job_arn: str) -
     except AwsError as error:
         if error_code(error) == "ExecutionAlreadyExists":
             logger.info("job=%s watcher=%s decision=watcher-already-started", job_arn, name)
-            return
+            return execution_arn(state_machine, name)
         raise describe_failure("StartExecution", f"copy watcher {state_machine} (job {job_arn})", error) from error
-    logger.info(
-        "job=%s watcher=%s wait=%s decision=started-watcher",
-        job_arn,
-        response.get("executionArn", name),
-        props[PROP_WAIT_LOGICAL_ID],
+    arn = str(response.get("executionArn") or execution_arn(state_machine, name))
+    logger.info("job=%s watcher=%s wait=%s decision=started-watcher", job_arn, arn, props[PROP_WAIT_LOGICAL_ID])
+    return arn
+
+
+# --------------------------------------------------------------------------- the result resource
+
+
+def watcher_log_group(event: CustomResourceEvent) -> str:
+    """The copy watcher's log group (the construct names it after the stack)."""
+    stack_name = event["StackId"].split(":stack/", 1)[-1].split("/", 1)[0]
+    return f"/aws/vendedlogs/states/{stack_name}-bedrock-model-copy-watcher"
+
+
+def report_unfinished(event: CustomResourceEvent, job: dict[str, Any]) -> IsCompleteResult:
+    """A long copy's result read while the job still runs: say what stopped the watcher.
+
+    Returns ``{"IsComplete": False}`` while the watcher that sent the last signal is still
+    running (it ends a few state transitions later). Otherwise raises: with the execution's
+    error, cause and advice when it failed or was stopped, else with the timeout message.
+
+    Raises
+    ------
+    ModelCopyError
+        Always, once the watcher's end is known.
+    """
+    arn = str(event["ResourceProperties"].get(PROP_WATCHER_EXECUTION_ARN) or "")
+    if not arn:
+        poll.report_unfinished(event, job)
+    try:
+        execution = states().describe_execution(executionArn=arn)
+    except AwsError as error:
+        logger.warning("job=%s watcher=%s error=%s decision=report-timeout", job["jobArn"], arn, error_code(error))
+        poll.report_unfinished(event, job, note=f" (DescribeExecution of the copy watcher failed: {error_code(error)})")
+    status = str(execution.get("status", ""))
+    if status == "RUNNING" and poll.now() - poll.started_at(event) < SETTLE_SECONDS:
+        logger.info("job=%s watcher=%s status=RUNNING decision=wait-for-watcher-to-end", job["jobArn"], arn)
+        return {"IsComplete": False}
+    if status not in STOPPED:
+        poll.report_unfinished(event, job)
+    name = str(execution.get("error") or ("States.Aborted" if status == "ABORTED" else "unknown"))
+    cause = str(execution.get("cause") or "no cause given").strip().rstrip(".")
+    logger.info("job=%s watcher=%s status=%s error=%s decision=report-watcher-stop", job["jobArn"], arn, status, name)
+    raise ModelCopyError(
+        f"The copy watcher {arn} stopped ({status}) while model copy job {job['jobArn']} was still "
+        f"{job.get('status')}{poll.how_long(event, job)}: {name}: {cause}. {watcher_advice(status, name, cause)} "
+        f"The copy continues in Bedrock; the watcher's log group is {watcher_log_group(event)}."
+    )
+
+
+def watcher_advice(status: str, error: str, cause: str) -> str:
+    """What to do next when the copy watcher's execution ended without the job ending."""
+    if status == "ABORTED":
+        return (
+            "The execution was stopped (by a later deploy of this copy, by hand, or its state machine was "
+            "deleted): deploy again to resume waiting for the same job."
+        )
+    service, _, code = error.partition(".")
+    operation = "GetModelCopyJob (copy watcher)" if service == "Bedrock" else ""
+    advice = advice_for_code(operation, code, cause) if operation else ""
+    return advice or (
+        "Read the execution's history for the failed state, fix the cause, then deploy again to resume waiting "
+        "for the same job."
     )

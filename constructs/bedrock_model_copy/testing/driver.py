@@ -287,6 +287,33 @@ class CloudFormationStack:
         self.events: list[StackEvent] = []  # what the console's event list shows for WaitConditions
         # Tests: a stack delete that starts this many seconds into a WaitCondition's wait (None: no delete).
         self.delete_stack_during_wait_after: float | None = None
+        # Tests: another resource of a stack update fails this many seconds into a WaitCondition's wait, so
+        # CloudFormation cancels the wait and rolls the update back (None: nothing else fails).
+        self.fail_update_during_wait_after: float | None = None
+        # Tests: this many seconds into a WaitCondition's wait, every running state machine execution fails with
+        # States.Runtime, an error Step Functions lets no Retry or Catch handle (None: never).
+        self.runtime_error_during_wait_after: float | None = None
+        self._operation_start = 0  # index in events where the latest stack operation began
+
+    def _event(self, logical_id: str, status: str, reason: str = "") -> None:
+        self.events.append(StackEvent(self.framework.clock.time(), logical_id, status, reason))
+
+    def first_failure(self) -> StackEvent | None:
+        """The event that made the latest stack operation fail, as the console's "root cause" shows it.
+
+        The first ``*_FAILED`` event of that operation that is not a cancellation caused by it (for a
+        long copy past its timeout, that is the result resource, not the copy resource); None when
+        nothing failed.
+        """
+        cancelled = ("Resource creation cancelled", "Resource update cancelled")
+        return next(
+            (
+                event
+                for event in self.events[self._operation_start :]
+                if event.status.endswith("_FAILED") and event.reason not in cancelled
+            ),
+            None,
+        )
 
     def _enter(self, status: str) -> None:
         """Move the stack to ``status`` (what the handler's DescribeStacks sees)."""
@@ -328,8 +355,12 @@ class CloudFormationStack:
         resend: dict[str, Any] | None = None,
         first_deploy: bool | None = None,
         later_resource_fails: bool = False,
+        defer_rollback: bool = False,
     ) -> StackOperation:
         """Create the resource; on failure roll back as CloudFormation does (Delete unless Retain).
+
+        ``defer_rollback`` (used by :meth:`update_template`) leaves the failed resource to the
+        rollback of the whole update instead.
 
         ``first_deploy`` (default: the stack has no resources yet) decides the phases:
         CREATE_IN_PROGRESS then ROLLBACK_IN_PROGRESS, or, for a resource added by a stack
@@ -360,11 +391,13 @@ class CloudFormationStack:
             )
             self._enter("CREATE_COMPLETE" if first else "UPDATE_COMPLETE")
             return operation
+        if defer_rollback:
+            return operation
         self._enter("ROLLBACK_IN_PROGRESS" if first else "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         if deletion_policy != "Retain":
             delete = self.request("Delete", logical_id, {}, PhysicalResourceId=response.physical_resource_id)
             delete["ResourceProperties"] = request["ResourceProperties"]
-            operation.rollback.append(self.framework.submit(delete))
+            operation.rollback.append(self._submit_delete(logical_id, delete))
         self._enter("ROLLBACK_COMPLETE" if first else "UPDATE_ROLLBACK_COMPLETE")
         return operation
 
@@ -387,6 +420,9 @@ class CloudFormationStack:
         )
         new_properties = request["ResourceProperties"]
         response = self.framework.submit(request)
+        self._event(
+            logical_id, "UPDATE_COMPLETE" if response.ok else "UPDATE_FAILED", "" if response.ok else response.reason
+        )
         operation = StackOperation(response)
         if response.ok and not later_resource_fails:
             replaced = response.physical_resource_id != current.physical_resource_id
@@ -402,44 +438,82 @@ class CloudFormationStack:
                 operation.cleanup.append(self._delete_request(logical_id, current))
             self._enter("UPDATE_COMPLETE")
             return operation
-
-        # Roll back: the old properties again, against the id the failed (or undone) update reported.
         self._enter("UPDATE_ROLLBACK_IN_PROGRESS")
+        undone = self._update_back(logical_id, current, response.physical_resource_id, new_properties, operation)
+        if undone is not None:
+            self._enter("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+            operation.cleanup.append(self._delete_request(logical_id, undone))
+        if self.status != "UPDATE_ROLLBACK_FAILED":
+            self._enter("UPDATE_ROLLBACK_COMPLETE")
+        return operation
+
+    def _update_back(
+        self,
+        logical_id: str,
+        previous: DeployedResource,
+        physical_id: str,
+        new_properties: dict[str, Any],
+        operation: StackOperation,
+    ) -> DeployedResource | None:
+        """Roll one resource back (UPDATE_ROLLBACK_IN_PROGRESS): the old properties again, against the id
+        the failed (or undone) update reported. Returns the replacement to delete in the clean-up, if any."""
         rollback_request = self.request(
-            "Update",
-            logical_id,
-            {},
-            PhysicalResourceId=response.physical_resource_id,
-            OldResourceProperties=new_properties,
+            "Update", logical_id, {}, PhysicalResourceId=physical_id, OldResourceProperties=new_properties
         )
-        rollback_request["ResourceProperties"] = current.properties
+        rollback_request["ResourceProperties"] = previous.properties
         rollback = self.framework.submit(rollback_request)
         operation.rollback.append(rollback)
-        if rollback.ok:
-            self.resources[logical_id] = DeployedResource(
-                rollback.physical_resource_id,
-                current.properties,
-                rollback.data or current.data,
-                current.deletion_policy,
-                current.update_replace_policy,
-            )
-            if (
-                response.physical_resource_id != rollback.physical_resource_id
-                and current.update_replace_policy != "Retain"
-            ):
-                undone = DeployedResource(
-                    response.physical_resource_id,
-                    new_properties,
-                    {},
-                    current.deletion_policy,
-                    current.update_replace_policy,
-                )
-                self._enter("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
-                operation.cleanup.append(self._delete_request(logical_id, undone))
-            self._enter("UPDATE_ROLLBACK_COMPLETE")
-        else:
+        self._event(
+            logical_id, "UPDATE_COMPLETE" if rollback.ok else "UPDATE_FAILED", "" if rollback.ok else rollback.reason
+        )
+        if not rollback.ok:
             self._enter("UPDATE_ROLLBACK_FAILED")
-        return operation
+            return None
+        self.resources[logical_id] = DeployedResource(
+            rollback.physical_resource_id,
+            previous.properties,
+            rollback.data or previous.data,
+            previous.deletion_policy,
+            previous.update_replace_policy,
+        )
+        if physical_id != rollback.physical_resource_id and previous.update_replace_policy != "Retain":
+            return DeployedResource(
+                physical_id, new_properties, {}, previous.deletion_policy, previous.update_replace_policy
+            )
+        return None
+
+    def _roll_back_update(
+        self, failed: StackOperation, updated: dict[str, DeployedResource], created: list[tuple[str, DeployedResource]]
+    ) -> None:
+        """A stack update failed: update back what it updated (UPDATE_ROLLBACK_IN_PROGRESS), then delete what it
+        created, newest first (UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS), as CloudFormation does."""
+        self._enter("UPDATE_ROLLBACK_IN_PROGRESS")
+        self._event(self.stack_name, "UPDATE_ROLLBACK_IN_PROGRESS", f"Resource update failed: {failed.response.reason}")
+        undone: list[tuple[str, DeployedResource]] = []
+        for logical_id, previous in reversed(list(updated.items())):
+            current = self.resources[logical_id]
+            replacement = self._update_back(
+                logical_id, previous, current.physical_resource_id, current.properties, failed
+            )
+            if replacement is not None:
+                undone.append((logical_id, replacement))
+        if self.status == "UPDATE_ROLLBACK_FAILED":
+            self._event(self.stack_name, "UPDATE_ROLLBACK_FAILED")
+            return
+        self._enter("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        self._event(self.stack_name, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+        for logical_id, resource in [*undone, *reversed(created)]:
+            if logical_id in self.resource_types:
+                self._delete_long_copy_resource(logical_id)
+                self._event(logical_id, "DELETE_COMPLETE")
+                continue
+            self.resources.pop(logical_id, None)
+            if resource.deletion_policy == "Retain":
+                self._event(logical_id, "DELETE_SKIPPED")
+                continue
+            failed.cleanup.append(self._delete_request(logical_id, resource))
+        self._enter("UPDATE_ROLLBACK_COMPLETE")
+        self._event(self.stack_name, "UPDATE_ROLLBACK_COMPLETE")
 
     def deploy_template(
         self, template: dict[str, Any], values: TemplateValues | None = None
@@ -499,6 +573,18 @@ class CloudFormationStack:
         operations: dict[str, StackOperation] = {}
         self.template = template
         first_deploy = not self.resources  # a stack create, or an update of an existing stack
+        self._operation_start = len(self.events)
+        # What this update changed, for its rollback: resources created (newest last), previous states of updated ones.
+        created: list[tuple[str, DeployedResource]] = []
+        updated: dict[str, DeployedResource] = {}
+
+        def fail(operation: StackOperation) -> tuple[dict[str, StackOperation], dict[str, str]]:
+            if first_deploy:
+                self._roll_back_first_deploy(operation)
+            else:
+                self._roll_back_update(operation, updated, created)
+            return operations, {}
+
         deployable = {
             logical_id: resource
             for logical_id, resource in resources.items()
@@ -510,13 +596,13 @@ class CloudFormationStack:
                 if logical_id in self.resource_types:
                     continue  # an existing WaitCondition or watcher: CloudFormation never evaluates it again
                 long_copy_operation = self._create_long_copy_resource(logical_id, resource, first_deploy=first_deploy)
+                if logical_id in self.resources:
+                    created.append((logical_id, self.resources[logical_id]))
                 if long_copy_operation is None:
                     continue
                 operations[logical_id] = long_copy_operation
                 if not long_copy_operation.response.ok:
-                    if first_deploy:
-                        self._roll_back_first_deploy(long_copy_operation)
-                    return operations, {}
+                    return fail(long_copy_operation)
                 continue
             properties = resolver.resolve(
                 {key: value for key, value in resource["Properties"].items() if key != "ServiceToken"},
@@ -532,6 +618,21 @@ class CloudFormationStack:
                     deletion_policy=deletion_policy,
                     update_replace_policy=update_replace_policy,
                     first_deploy=first_deploy,
+                    defer_rollback=not first_deploy,
+                )
+                response = operation.response
+                created.append(
+                    (
+                        logical_id,
+                        self.resources.get(logical_id)
+                        or DeployedResource(
+                            response.physical_resource_id,
+                            _stringify({"ServiceToken": "token", **properties}),
+                            {},
+                            deletion_policy,
+                            update_replace_policy,
+                        ),
+                    )
                 )
             elif _stringify({"ServiceToken": "token", **properties}) == current.properties:
                 current.deletion_policy, current.update_replace_policy = deletion_policy, update_replace_policy
@@ -539,13 +640,12 @@ class CloudFormationStack:
             else:
                 operation = self.update(logical_id, properties)
                 if operation.response.ok and logical_id in self.resources:
+                    updated[logical_id] = current
                     self.resources[logical_id].deletion_policy = deletion_policy
                     self.resources[logical_id].update_replace_policy = update_replace_policy
             operations[logical_id] = operation
             if not operation.response.ok:
-                if first_deploy and current is None:
-                    self._roll_back_first_deploy(operation)
-                return operations, {}
+                return fail(operation)
         for logical_id in reversed([name for name in self.resources if name not in deployable]):
             if logical_id in self.resource_types:
                 self._delete_long_copy_resource(logical_id)
@@ -645,19 +745,24 @@ class CloudFormationStack:
         text = str(resolve(properties["DefinitionString"], parameters))
         for name, value in (properties.get("DefinitionSubstitutions") or {}).items():
             text = text.replace("${" + name + "}", str(resolve(value, parameters)))
+        role_id = properties["RoleArn"]["Fn::GetAtt"][0]
+        _check_trusts_step_functions(self.template, role_id, parameters)
         access_key = f"AKIAWATCHER{logical_id[:20].upper()}"
         fake = self.framework.fake
         assert fake is not None
         if fake.iam is not None:  # IAM mode: the watcher's calls are authorized with its own role's policies
-            role_id = properties["RoleArn"]["Fn::GetAtt"][0]
-            fake.role_iam[access_key] = role_policies(
+            policies = role_policies(
                 self.template, role_id, stack_name=self.stack_name, region=self.region, account=self.account
             )
-        arn = self._step_functions().create_state_machine(
-            f"{logical_id}-{self.stack_id.rsplit('/', 1)[-1][:8]}", json.loads(text), access_key=access_key
-        )
-        if fake.iam is not None:
-            fake.iam.bind(logical_id, arn)  # the handler role's states:StartExecution names this state machine
+            if fake.watcher_denied_actions:  # a permissions boundary or SCP that denies these
+                deny = {"Effect": "Deny", "Action": sorted(fake.watcher_denied_actions), "Resource": "*"}
+                policies.documents.append({"Statement": [deny]})
+            fake.role_iam[access_key] = policies
+        # CloudFormation names it <logical id>-<random>: a re-created state machine is a new one.
+        name = f"{logical_id}-{uuid.uuid4().hex[:12]}"
+        arn = self._step_functions().create_state_machine(name, json.loads(text), access_key=access_key)
+        if fake.iam is not None:  # the handler role's states: statements name this state machine
+            fake.iam.bind(logical_id, arn, {"Name": name})
         self.resources[logical_id] = DeployedResource(arn, {}, {}, "Delete", "Delete")
         self.resource_types[logical_id] = self.STATE_MACHINE
 
@@ -679,13 +784,20 @@ class CloudFormationStack:
         sfn = self._step_functions()
         sfn.run_until(lambda: False, fake.clock.time())  # watchers started before the wait exists run first
         self._enter("CREATE_IN_PROGRESS" if first_deploy else "UPDATE_IN_PROGRESS")
-        wait = WaitConditionState(self.stack_id, logical_id, count)
+        wait = WaitConditionState(self.stack_id, logical_id, count, metadata=resource.get("Metadata"))
         fake.wait_conditions[(self.stack_id, logical_id)] = wait
         started = fake.clock.time()
         deadline = started + timeout
         interrupt = self.delete_stack_during_wait_after
+        if interrupt is None and not first_deploy:
+            interrupt = self.fail_update_during_wait_after
         stop = min(deadline, started + interrupt) if interrupt is not None else deadline
-        sfn.run_until(lambda: wait.successes >= count or wait.failure is not None, stop)
+        done = lambda: wait.successes >= count or wait.failure is not None  # noqa: E731
+        if self.runtime_error_during_wait_after is not None:
+            sfn.run_until(done, min(stop, started + self.runtime_error_during_wait_after))
+            for execution in sfn.running():
+                sfn.fail_at_next_transition(execution, "An error occurred while executing the state (simulated)")
+        sfn.run_until(done, stop)
         for signal in wait.signals:
             self.events.append(
                 StackEvent(
@@ -752,8 +864,11 @@ class CloudFormationStack:
         A WaitCondition already created is left alone (CloudFormation never re-evaluates one);
         a new logical id is a new wait. Custom resources whose properties changed get an Update
         (with replacement and its clean-up as in :meth:`update`); removed ones are deleted in
-        the clean-up. This stops at the first failure and, unlike :meth:`update`, does not roll
-        the other resources of the template back.
+        the clean-up. The first failure stops the update and rolls it back as CloudFormation
+        does: what it updated is updated back (UPDATE_ROLLBACK_IN_PROGRESS), then what it
+        created is deleted, newest first (UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: the
+        copy watcher state machine too, if the update created it); :attr:`events` shows it and
+        :meth:`first_failure` names the resource that failed.
         """
         operations, _ = self.deploy_template(template, values)
         if all(operation.response.ok for operation in operations.values()):
@@ -782,7 +897,31 @@ class CloudFormationStack:
     def _delete_request(self, logical_id: str, resource: DeployedResource) -> CfnResponse:
         request = self.request("Delete", logical_id, {}, PhysicalResourceId=resource.physical_resource_id)
         request["ResourceProperties"] = resource.properties
-        return self.framework.submit(request)
+        return self._submit_delete(logical_id, request)
+
+    def _submit_delete(self, logical_id: str, request: dict[str, Any]) -> CfnResponse:
+        response = self.framework.submit(request)
+        self._event(
+            logical_id, "DELETE_COMPLETE" if response.ok else "DELETE_FAILED", "" if response.ok else response.reason
+        )
+        return response
+
+
+def _check_trusts_step_functions(template: dict[str, Any], role_id: str, parameters: dict[str, str]) -> None:
+    """Refuse a state machine whose role Step Functions may not assume (it could not run in AWS)."""
+    document = resolve(template["Resources"][role_id]["Properties"].get("AssumeRolePolicyDocument") or {}, parameters)
+    for statement in document.get("Statement", []):
+        actions = statement.get("Action", [])
+        services = (statement.get("Principal") or {}).get("Service", [])
+        services = [services] if isinstance(services, str) else services
+        actions = [actions] if isinstance(actions, str) else actions
+        trusted = any(re.fullmatch(r"states(\.[a-z0-9-]+)?\.amazonaws\.com", str(service)) for service in services)
+        if statement.get("Effect") == "Allow" and "sts:AssumeRole" in actions and trusted:
+            return
+    raise ValueError(
+        f"The state machine's role {role_id} does not let states.amazonaws.com assume it: Step Functions could "
+        "not run the state machine (AssumeRolePolicyDocument)."
+    )
 
 
 def _iso_duration_seconds(text: str) -> int:

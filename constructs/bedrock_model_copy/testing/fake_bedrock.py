@@ -143,6 +143,8 @@ class WaitConditionState:
     count: int
     status: str = "CREATE_IN_PROGRESS"
     signals: list[Signal] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None  # the template's Metadata (DescribeStackResource returns it as text)
+    resource_type: str = "AWS::CloudFormation::WaitCondition"
 
     @property
     def successes(self) -> int:
@@ -235,6 +237,12 @@ class FakeBedrock:
     job_arn_style: str = "documented"
     max_concurrent_jobs: int | None = None
     remember_tokens: bool = False
+    # Unconfirmed in public sources: whether a copy job carries targetModelTags as tags of its own. By default
+    # the fake takes the answer harder for the code: a job carries only tags TagResource put on it (none:
+    # TagResource takes no model-copy-job ARN), so IAM's aws:ResourceTag on a job sees nothing. True flips it.
+    job_tags_from_target_model_tags: bool = False
+    # Actions denied to the copy watcher's role whatever its policies say (a permissions boundary or SCP).
+    watcher_denied_actions: set[str] = field(default_factory=set)
     role_iam: dict[str, PolicySet] = field(default_factory=dict)
     step_functions: StepFunctions | None = None
     wait_conditions: dict[tuple[str, str], WaitConditionState] = field(default_factory=dict)
@@ -387,34 +395,84 @@ class FakeBedrock:
     def _handle_states(
         self, operation: str, body: bytes, policies: PolicySet | None
     ) -> tuple[int, bytes | None, str, str]:
-        """Step Functions' StartExecution (JSON 1.0 protocol), run by :attr:`step_functions`."""
+        """Step Functions (JSON 1.0 protocol): StartExecution, ListExecutions, StopExecution and
+        DescribeExecution, answered by :attr:`step_functions` after IAM (``states:<operation>`` on the
+        state machine, or on the execution for Stop and Describe)."""
         from .states import StatesError
 
         params = json.loads(body or b"{}")
         json_type = "application/x-amz-json-1.0"
         with self._lock:
-            machine = params.get("stateMachineArn", "")
+            resource = params.get("stateMachineArn") or params.get("executionArn", "")
             fault = self._take_fault(operation)
             status, result = 200, dict[str, Any]()
+            handlers = {
+                "StartExecution": self._start_execution,
+                "ListExecutions": self._list_executions,
+                "StopExecution": self._stop_execution,
+                "DescribeExecution": self._describe_execution,
+            }
             if fault is not None:
                 status, result = fault.status, {"__type": fault.code, "message": fault.message}
-            elif operation != "StartExecution" or self.step_functions is None:
+            elif operation not in handlers or self.step_functions is None:
                 status, result = 400, {"__type": "UnknownOperationException", "message": f"No {operation} here"}
             elif policies is not None and not policies.is_allowed(
-                "states:StartExecution", machine, {"aws:RequestedRegion": self.region}
+                f"states:{operation}", resource, {"aws:RequestedRegion": self.region}
             ):
                 status, result = (
                     400,
-                    {"__type": "AccessDeniedException", "message": _denied("states:StartExecution", machine)},
+                    {"__type": "AccessDeniedException", "message": _denied(f"states:{operation}", resource)},
                 )
             else:
                 try:
-                    execution = self.step_functions.start_execution(machine, params["name"], params.get("input", "{}"))
-                    result = {"executionArn": execution.arn, "startDate": execution.started}
+                    result = handlers[operation](params)
                 except StatesError as error:
                     status, result = 400, {"__type": error.name, "message": error.cause}
             self.calls.append(RecordedCall(operation, params, status, self.clock.time()))
             return status, _json(result), json_type, operation
+
+    def _start_execution(self, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.step_functions is not None
+        execution = self.step_functions.start_execution(
+            params["stateMachineArn"], params["name"], params.get("input", "{}")
+        )
+        return {"executionArn": execution.arn, "startDate": execution.started}
+
+    def _list_executions(self, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.step_functions is not None
+        executions = self.step_functions.list_executions(params["stateMachineArn"], params.get("statusFilter"))
+        return {"executions": [self._execution_summary(e) for e in executions]}
+
+    def _stop_execution(self, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.step_functions is not None
+        self.step_functions.stop_execution(params["executionArn"], params.get("error", ""), params.get("cause", ""))
+        return {"stopDate": self.clock.time()}
+
+    def _describe_execution(self, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.step_functions is not None
+        execution = self.step_functions.describe_execution(params["executionArn"])
+        body = self._execution_summary(execution)
+        body["input"] = json.dumps(execution.input)
+        if execution.status == "SUCCEEDED":
+            body["output"] = json.dumps(execution.output)
+        if execution.error_name:
+            body["error"] = execution.error_name
+        if execution.cause:
+            body["cause"] = execution.cause
+        return body
+
+    @staticmethod
+    def _execution_summary(execution: Any) -> dict[str, Any]:
+        body = {
+            "executionArn": execution.arn,
+            "stateMachineArn": execution.state_machine.arn,
+            "name": execution.name,
+            "status": execution.status,
+            "startDate": execution.started,
+        }
+        if execution.status != "RUNNING":
+            body["stopDate"] = execution.stopped
+        return body
 
     def find_stack(self, name_or_id: str) -> str | None:
         """The id of the stack CloudFormation would find by name or id (the newest that is not deleted)."""
@@ -445,6 +503,37 @@ class FakeBedrock:
         wait.signals.append(Signal(unique_id, status, self.clock.time()))
         return 200, "", ""
 
+    def _describe_stack_resource(self, params: dict[str, str]) -> tuple[int, str, str, str]:
+        """DescribeStackResource of a WaitCondition the driver created: (status, code, message, XML body).
+
+        A resource CloudFormation has not started creating is unknown (the conservative answer: the
+        documentation does not say what it answers before then), as after it was deleted.
+        """
+        stack_name = params.get("StackName", "")
+        stack_id = self.find_stack(stack_name)
+        logical_id = params.get("LogicalResourceId", "")
+        wait = self.wait_conditions.get((stack_id or "", logical_id))
+        if stack_id is None or wait is None or wait.status == "DELETE_COMPLETE":
+            message = f"Resource {logical_id} does not exist for stack {stack_name}"
+            return 400, "ValidationError", message, ""
+        metadata = "" if wait.metadata is None else f"<Metadata>{escape(json.dumps(wait.metadata))}</Metadata>"
+        name = stack_id.split(":stack/", 1)[-1].split("/", 1)[0]
+        detail = (
+            f"<StackName>{escape(name)}</StackName><StackId>{escape(stack_id)}</StackId>"
+            f"<LogicalResourceId>{escape(logical_id)}</LogicalResourceId>"
+            f"<PhysicalResourceId>{escape(stack_id + '/' + logical_id)}</PhysicalResourceId>"
+            f"<ResourceType>{escape(wait.resource_type)}</ResourceType>"
+            f"<LastUpdatedTimestamp>{_iso(self.clock.time())}</LastUpdatedTimestamp>"
+            f"<ResourceStatus>{wait.status}</ResourceStatus>{metadata}"
+        )
+        xml = (
+            '<DescribeStackResourceResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+            f"<DescribeStackResourceResult><StackResourceDetail>{detail}</StackResourceDetail>"
+            "</DescribeStackResourceResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata>"
+            "</DescribeStackResourceResponse>"
+        )
+        return 200, "", "", xml
+
     def _handle_cloudformation(self, body: bytes, policies: PolicySet | None) -> tuple[int, bytes | None, str, str]:
         params = {key: values[0] for key, values in parse_qs(body.decode()).items()}
         operation = params.get("Action", "")
@@ -468,6 +557,17 @@ class FakeBedrock:
                         "<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></SignalResourceResponse>"
                     )
                     return 200, xml.encode(), XML_TYPE, operation
+            elif operation == "DescribeStackResource":
+                target = self.find_stack(stack_id) or stack_id
+                if policies is not None and not policies.is_allowed(
+                    "cloudformation:DescribeStackResource", target, {"aws:RequestedRegion": self.region}
+                ):
+                    status, code, message = 403, "AccessDenied", _denied("cloudformation:DescribeStackResource", target)
+                else:
+                    status, code, message, xml = self._describe_stack_resource(params)
+                    if status == 200:
+                        self.calls.append(RecordedCall(operation, params, 200, self.clock.time()))
+                        return 200, xml.encode(), XML_TYPE, operation
             elif operation != "DescribeStacks":
                 status, code, message = 400, "InvalidAction", f"The fake does not implement {operation}"
             elif policies is not None and not policies.is_allowed(
@@ -520,7 +620,8 @@ class FakeBedrock:
         elif operation == "GetModelCopyJob":
             resource = params["jobArn"]
             job = self.jobs.get(resource)
-            resource_tags = {tag["key"]: tag["value"] for tag in job.tags} if job else {}
+            if job is not None and self.job_tags_from_target_model_tags:
+                resource_tags = {tag["key"]: tag["value"] for tag in job.tags}
         elif operation != "ListModelCopyJobs":
             identifier = params[_RESOURCE_PARAM[operation]]
             model = self._find_model(identifier)

@@ -103,21 +103,28 @@ class PolicySet:
                     return False
         return True
 
-    def bind(self, logical_id: str, value: str) -> None:
-        """Resolve ``Ref`` of a resource that now exists (as CloudFormation does when it creates it).
+    def bind(self, logical_id: str, value: str, attributes: Mapping[str, str] | None = None) -> None:
+        """Resolve ``Ref`` (and ``Fn::GetAtt`` of ``attributes``) of a resource that now exists, as
+        CloudFormation does when it creates it.
 
         Binding the same logical id again (a re-created stack) replaces the earlier value.
         """
         if self._unbound is None:
             self._unbound = [dict(document) for document in self.documents]
         self._bindings[f"<unresolved Ref {logical_id}>"] = value
+        for name, attribute in (attributes or {}).items():
+            self._bindings[f"<unresolved GetAtt {logical_id}.{name}>"] = attribute
 
         def walk(item: Any) -> Any:
             if isinstance(item, dict):
                 return {key: walk(child) for key, child in item.items()}
             if isinstance(item, list):
                 return [walk(child) for child in item]
-            return self._bindings.get(item, item) if isinstance(item, str) else item
+            if not isinstance(item, str):
+                return item
+            for marker, bound in self._bindings.items():
+                item = item.replace(marker, bound)
+            return item
 
         self.documents = [walk(document) for document in self._unbound]
 
@@ -146,6 +153,9 @@ def resolve(value: Any, parameters: Mapping[str, str]) -> Any:
     if set(value) == {"Fn::Join"}:
         separator, items = value["Fn::Join"]
         return str(separator).join(str(resolve(item, parameters)) for item in items)
+    if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], list):
+        logical_id, attribute = value["Fn::GetAtt"]
+        return f"<unresolved GetAtt {logical_id}.{attribute}>"
     if len(value) == 1 and next(iter(value)).startswith("Fn::"):
         return f"<unresolved {next(iter(value))}>"
     return {key: resolve(item, parameters) for key, item in value.items()}

@@ -11,7 +11,13 @@ States Language specification and Step Functions' behaviour:
 - Choice rules with ``And``/``Or``/``Not``, ``String*``, ``Numeric*``, ``Timestamp*`` (RFC 3339)
   and their ``*Path`` forms, ``IsPresent``; a missing Variable is a ``States.Runtime`` error;
   the context object's ``$$.State.EnteredTime`` and ``$$.Execution.*``;
-- intrinsic functions ``States.Format`` and ``States.MathAdd`` (nested calls too);
+- ``Fail`` with Error/Cause or ErrorPath/CausePath;
+- intrinsic functions ``States.Format``, ``States.MathAdd`` and ``States.StringToJson`` (nested calls too);
+- StartExecution's name rules (API reference): a name is unique per state machine for 90 days; the same
+  name with the same input while that execution runs returns it, a different input while it runs, or
+  any input once it closed, is ``ExecutionAlreadyExists``; names of 1 to 80 characters without
+  whitespace, brackets, wildcards or ``"#%\\^|~`$&,;:/``; StopExecution (ABORTED), DescribeExecution
+  and ListExecutions (most recent first);
 - AWS SDK integrations ``arn:<partition>:states:::aws-sdk:<service>:<action>``, called
   through a real boto3 client with the execution role's credentials. As Step Functions does,
   request parameters are written PascalCase (the service model's member names with the first
@@ -41,6 +47,7 @@ from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from .fake_bedrock import Clock
 
+NAME_REUSE_SECONDS = 90 * 86400  # an execution name may be used again 90 days after its execution closed
 MAX_TRANSITIONS = 200_000  # per execution: a definition that loops without waiting fails instead of hanging
 
 
@@ -134,6 +141,13 @@ def _intrinsic(name: str, args: list[Any]) -> Any:
             text = json.dumps(value) if isinstance(value, dict | list) else str(value)
             template = template.replace("{}", text, 1)
         return template
+    if name == "States.StringToJson":
+        if len(args) != 1 or not isinstance(args[0], str):
+            raise StatesError("States.Runtime", f"States.StringToJson needs one string, got {args!r}")
+        try:
+            return json.loads(args[0])
+        except ValueError as error:
+            raise StatesError("States.Runtime", f"States.StringToJson: {error}") from error
     raise StatesError("States.Runtime", f"The intrinsic function {name} is not supported by this interpreter")
 
 
@@ -220,6 +234,10 @@ def _timestamp(value: Any) -> dt.datetime | None:
 
 
 def _error_matches(names: list[str], error: StatesError) -> bool:
+    # "A retry or catch on States.ALL won't catch States.Runtime" (developer guide, error handling), nor
+    # the terminal States.DataLimitExceeded: no Retry or Catch handles them.
+    if error.name in ("States.Runtime", "States.DataLimitExceeded"):
+        return False
     if "States.ALL" in names:
         return True
     if "States.TaskFailed" in names and error.name != "States.Timeout" and not error.name.startswith("States.Runtime"):
@@ -303,11 +321,15 @@ class Execution:
     state_machine: StateMachine
     input: dict[str, Any]
     started: float
-    status: str = "RUNNING"  # SUCCEEDED | FAILED
+    status: str = "RUNNING"  # SUCCEEDED | FAILED | ABORTED
     end_state: str = ""
-    error: str = ""
+    error: str = ""  # "<error>: <cause>"
+    error_name: str = ""
+    cause: str = ""
+    stopped: float = 0.0
     output: Any = None
     wake_at: float = 0.0
+    pending_runtime_error: str = ""
     states_entered: list[tuple[float, str]] = field(default_factory=list)
     calls: list[SdkCall] = field(default_factory=list)
     _runner: Iterator[float] | None = None
@@ -345,7 +367,30 @@ class StepFunctions:
         self.state_machines.pop(arn, None)
         for execution in self.executions.values():
             if execution.state_machine.arn == arn and execution.status == "RUNNING":
-                execution.status, execution.error = "ABORTED", "state machine deleted"
+                self._finish(execution, "ABORTED", "", error_name="States.Runtime", cause="state machine deleted")
+
+    def stop_execution(self, arn: str, error: str = "", cause: str = "") -> None:
+        """StopExecution: a running execution ends ABORTED; an unknown one is ExecutionDoesNotExist."""
+        execution = self.describe_execution(arn)
+        if execution.status == "RUNNING":
+            self._finish(execution, "ABORTED", "", error_name=error, cause=cause)
+
+    def describe_execution(self, arn: str) -> Execution:
+        execution = self.executions.get(arn)
+        if execution is None:
+            raise StatesError("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
+        return execution
+
+    def list_executions(self, state_machine_arn: str, status: str | None = None) -> list[Execution]:
+        """ListExecutions: this state machine's executions (of one status), most recent first."""
+        if state_machine_arn not in self.state_machines:
+            raise StatesError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{state_machine_arn}'")
+        found = [
+            e
+            for e in self.executions.values()
+            if e.state_machine.arn == state_machine_arn and (status is None or e.status == status)
+        ]
+        return sorted(found, key=lambda e: e.started, reverse=True)
 
     def start_execution(self, state_machine_arn: str, name: str, input_text: str) -> Execution:
         """StartExecution: a Standard execution name is unique per state machine.
@@ -356,10 +401,14 @@ class StepFunctions:
         machine = self.state_machines.get(state_machine_arn)
         if machine is None:
             raise StatesError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{state_machine_arn}'")
+        if not 1 <= len(name) <= 80 or re.search(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]", name):
+            raise StatesError("InvalidName", f"Invalid Name: '{name}'")
         arn = state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
         data = json.loads(input_text or "{}")
         existing = self.executions.get(arn)
-        if existing is not None:
+        if existing is not None and not (
+            existing.status != "RUNNING" and self.clock.time() - existing.stopped >= NAME_REUSE_SECONDS
+        ):
             if existing.status == "RUNNING" and existing.input == data:
                 return existing
             raise StatesError("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
@@ -407,6 +456,11 @@ class StepFunctions:
         for _ in range(MAX_TRANSITIONS):
             if execution.status != "RUNNING":
                 return
+            if execution.pending_runtime_error:
+                self._finish(
+                    execution, "FAILED", name, error_name="States.Runtime", cause=execution.pending_runtime_error
+                )
+                return
             state = definition["States"][name]
             execution.states_entered.append((self.clock.time(), name))
             entered = dt.datetime.fromtimestamp(self.clock.time(), tz=dt.UTC)
@@ -421,7 +475,17 @@ class StepFunctions:
                     self._finish(execution, "SUCCEEDED", name, output=effective)
                     return
                 if kind == "Fail":
-                    self._finish(execution, "FAILED", name, error=state.get("Error", "States.Fail"))
+                    error_name = read_path(state["ErrorPath"], effective, context) if "ErrorPath" in state else None
+                    cause = read_path(state["CausePath"], effective, context) if "CausePath" in state else None
+                    if not isinstance(error_name, str | None) or not isinstance(cause, str | None):
+                        raise StatesError("States.Runtime", "ErrorPath and CausePath must select strings")
+                    self._finish(
+                        execution,
+                        "FAILED",
+                        name,
+                        error_name=state.get("Error", "") if error_name is None else error_name,
+                        cause=state.get("Cause", "") if cause is None else cause,
+                    )
                     return
                 if kind == "Choice":
                     name = next(
@@ -451,21 +515,38 @@ class StepFunctions:
                 else:
                     raise StatesError("States.Runtime", f"State type {kind} is not supported by this interpreter")
             except StatesError as error:
-                self._finish(execution, "FAILED", name, error=f"{error.name}: {error.cause}")
+                self._finish(execution, "FAILED", name, error_name=error.name, cause=error.cause)
                 return
             if state.get("End"):
                 self._finish(execution, "SUCCEEDED", name, output=data)
                 return
             name = state["Next"]
-        self._finish(execution, "FAILED", name, error="States.Runtime: too many transitions without end")
+        self._finish(execution, "FAILED", name, error_name="States.Runtime", cause="too many transitions without end")
 
     @staticmethod
     def _output(state: dict[str, Any], data: Any, result: Any, context: dict[str, Any]) -> Any:
         path = state.get("OutputPath", "$")
         return read_path(path, result, context) if path else {}
 
-    def _finish(self, execution: Execution, status: str, state: str, *, output: Any = None, error: str = "") -> None:
-        execution.status, execution.end_state, execution.output, execution.error = status, state, output, error
+    def _finish(
+        self,
+        execution: Execution,
+        status: str,
+        state: str,
+        *,
+        output: Any = None,
+        error_name: str = "",
+        cause: str = "",
+    ) -> None:
+        execution.status, execution.end_state, execution.output = status, state, output
+        execution.error_name, execution.cause = error_name, cause
+        execution.error = f"{error_name}: {cause}" if error_name or cause else ""
+        execution.stopped = self.clock.time()
+
+    def fail_at_next_transition(self, execution: Execution, cause: str) -> None:
+        """Make a running execution fail with ``States.Runtime`` when it next moves, as Step Functions does
+        for errors no Catch can handle (a state machine deleted meanwhile, a malformed service answer...)."""
+        execution.pending_runtime_error = cause
 
     def _task(
         self, execution: Execution, state: dict[str, Any], effective: Any, context: dict[str, Any]
