@@ -265,3 +265,73 @@ def test_usage_errors_exit_2(fleet: FakeFleet) -> None:
     os.environ.pop("AWS_DEFAULT_REGION")
     with mock.patch.dict(os.environ, {"AWS_CONFIG_FILE": "/nonexistent"}):
         assert run(fleet, "list")[0] == 2
+
+
+def test_status_shows_a_long_copy_its_watcher_execution_and_the_wait(fleet: FakeFleet) -> None:
+    """The watcher is found as the stack's state machine; its execution by the job ARN in its input, not its name."""
+    from bedrock_model_copy.testing.states import StepFunctions
+
+    west = fleet[WEST]
+    west.step_functions = StepFunctions(fleet.clock, endpoint="http://unused", region=WEST, account=west.account)
+    machine = west.step_functions.create_state_machine(
+        "Watcher", {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": True}}}, access_key="k"
+    )
+    job = west.add_job(
+        source_model_arn=copy_properties()["SourceModelArn"],
+        target_model_name="long",
+        duration=5400,
+        tags=owner("Long"),
+    )
+    other_job = west.add_job(source_model_arn=copy_properties()["SourceModelArn"], target_model_name="x", duration=1)
+    west.step_functions.start_execution(machine, "any-name-at-all", json.dumps({"JobArn": other_job}))
+    execution = west.step_functions.start_execution(
+        machine, "Copy-1234", json.dumps({"JobArn": job, "Deadline": "2027-01-15T20:00:00Z", "SignalCount": 2})
+    )
+    stack_id = f"arn:aws:cloudformation:{WEST}:111122223333:stack/Long/1"
+    west.stack_statuses[stack_id] = "CREATE_IN_PROGRESS"
+    resources: dict[str, tuple[str, ...]] = {
+        "Copy": ("Custom::BedrockModelCopy", job),
+        "CopyWatcher": ("AWS::StepFunctions::StateMachine", machine),
+        "CopyWait": ("AWS::CloudFormation::WaitCondition", "", "CREATE_IN_PROGRESS"),
+    }
+    west.stacks[stack_id] = resources
+    fleet.clock.advance(600)
+
+    code, report = run_json(fleet, "status", "Long", "--region", WEST)
+    assert code == 0 and report["stackStatus"] == "CREATE_IN_PROGRESS" and report["finished"] is False
+    (row,) = report["resources"]
+    assert row["name"] == "long" and row["state"] == "running" and row["elapsedSeconds"] == 600
+    assert row["watcher"] == {
+        "executionArn": execution.arn,
+        "status": "RUNNING",
+        "startedAt": row["watcher"]["startedAt"],
+        "deadline": "2027-01-15T20:00:00Z",
+        "signalsNeeded": 2,
+    }
+    assert report["waitConditions"] == [{"logicalId": "CopyWait", "status": "CREATE_IN_PROGRESS"}]
+    code, text = run(fleet, "status", "Long", "--region", WEST)
+    assert "RUNNING, deadline 2027-01-15T20:00:00Z, wait needs 2 signal(s)" in text and "10 min" in text
+
+    def sleep(seconds: float) -> None:  # meanwhile the copy ends, the watcher signals, the stack completes
+        fleet.clock.advance(5400)
+        execution.status = "SUCCEEDED"
+        resources["CopyWait"] = ("AWS::CloudFormation::WaitCondition", "", "CREATE_COMPLETE")
+        west.stack_statuses[stack_id] = "CREATE_COMPLETE"
+
+    out = io.StringIO()
+    code = main(
+        ["status", "Long", "--region", WEST, "--watch", "--json"],
+        out=out,
+        now=lambda: dt.datetime.fromtimestamp(fleet.clock.time(), tz=dt.UTC),
+        sleep=sleep,
+    )
+    first, last = (json.loads(line) for line in out.getvalue().splitlines())
+    assert code == 0 and first["finished"] is False and last["finished"] is True
+    assert last["resources"][0]["kind"] == "custom-model" and last["resources"][0]["state"] == "declared"
+    assert last["resources"][0]["watcher"]["status"] == "SUCCEEDED"
+
+
+def test_status_of_a_deleted_stack_shows_what_it_left(fleet: FakeFleet) -> None:
+    fleet[WEST].add_model("left-behind", tags=owner("Gone"))
+    code, text = run(fleet, "status", "Gone", "--region", WEST)
+    assert code == 0 and "Stack Gone in us-west-2: does not exist" in text and "left-behind" in text and "kept" in text

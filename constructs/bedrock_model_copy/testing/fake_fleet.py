@@ -205,21 +205,24 @@ def _stack_resources(fake: FakeBedrock, stack_id: str) -> list[dict[str, str]]:
     stack = fake.stacks.get(stack_id)
     if stack is None:
         return []
-    if isinstance(stack, dict):  # {logical id: (type, physical id)}
-        items = [(logical_id, kind, physical) for logical_id, (kind, physical) in stack.items()]
+    if isinstance(stack, dict):  # {logical id: (type, physical id[, status])}
+        items = [(logical_id, *(list(value) + ["CREATE_COMPLETE"])[:3]) for logical_id, value in stack.items()]
     else:
         types = {lid: res.get("Type", "") for lid, res in (stack.template.get("Resources") or {}).items()}
         types.update(stack.resource_types)
-        items = [(lid, types.get(lid, ""), res.physical_resource_id) for lid, res in stack.resources.items()]
+        items = [
+            (lid, types.get(lid, ""), res.physical_resource_id, "CREATE_COMPLETE")
+            for lid, res in stack.resources.items()
+        ]
     return [
         {
             "LogicalResourceId": logical_id,
             "PhysicalResourceId": physical,
             "ResourceType": kind,
             "LastUpdatedTimestamp": _iso(fake.clock.time()),
-            "ResourceStatus": "CREATE_COMPLETE",
+            "ResourceStatus": status,
         }
-        for logical_id, kind, physical in items
+        for logical_id, kind, physical, status in items
     ]
 
 
