@@ -206,7 +206,7 @@ def _stack_resources(fake: FakeBedrock, stack_id: str) -> list[dict[str, str]]:
     if stack is None:
         return []
     if isinstance(stack, dict):  # {logical id: (type, physical id[, status])}
-        items = [(logical_id, *(list(value) + ["CREATE_COMPLETE"])[:3]) for logical_id, value in stack.items()]
+        items = [(logical_id, *[*value, "CREATE_COMPLETE"][:3]) for logical_id, value in stack.items()]
     else:
         types = {lid: res.get("Type", "") for lid, res in (stack.template.get("Resources") or {}).items()}
         types.update(stack.resource_types)
