@@ -70,6 +70,18 @@ def exit_codes_markdown() -> str:
     return "\n".join(["| exit code | meaning |", "|---|---|", *(f"| {code} | {text} |" for code, text in EXIT_CODES)])
 
 
+def usage(name: str) -> str:
+    """``bedrock-model-copy <name> ...`` as argparse prints it, on one line."""
+    sub = parser()._subparsers._group_actions[0].choices[name]  # type: ignore[union-attr]
+    return " ".join(sub.format_usage().removeprefix("usage: ").split())
+
+
+def day2_markdown() -> str:
+    """The README's Day 2 reference: each subcommand as ``--help`` describes it, its IAM, the exit codes."""
+    parts = [f"- `{usage(name)}`: {text}" for name, text in SUMMARY.items()]
+    return "\n".join([*parts, "", iam_markdown(), "", exit_codes_markdown()])
+
+
 def _epilog(name: str) -> str:
     codes = "; ".join(f"{code} {text}" for code, text in EXIT_CODES)
     return f"IAM ({IAM_NOTE[name]}): {', '.join(IAM[name])}.\n\nExit codes: {codes}."
@@ -89,7 +101,7 @@ def parser() -> argparse.ArgumentParser:
         )
         if name == "status":
             sub.add_argument("stack", metavar="STACK", help="the stack's name")
-            sub.add_argument("--region", help="the stack's Region (default: the configured Region)")
+            sub.add_argument("--region", metavar="R", help="the stack's Region (default: the configured Region)")
             sub.add_argument("--watch", action="store_true", help="refresh until everything has ended")
             sub.add_argument("--interval", type=int, default=30, help="seconds between refreshes (default 30)")
         else:
