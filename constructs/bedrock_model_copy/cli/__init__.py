@@ -72,7 +72,8 @@ def exit_codes_markdown() -> str:
 
 def usage(name: str) -> str:
     """``bedrock-model-copy <name> ...`` as argparse prints it, on one line."""
-    sub = parser()._subparsers._group_actions[0].choices[name]  # type: ignore[union-attr]
+    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    sub = commands.choices[name]
     return " ".join(sub.format_usage().removeprefix("usage: ").split())
 
 
