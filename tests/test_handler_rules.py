@@ -549,18 +549,19 @@ def test_only_the_copy_identity_makes_a_new_copy(old: dict[str, Any], new: dict[
     assert needs_new_copy(old, new) is replaces
 
 
-def test_the_delete_command_names_the_model_and_the_jobs_region() -> None:
+def test_the_delete_command_names_the_model_the_jobs_region_and_the_clean_command() -> None:
     from model_copy.delete import delete_command
 
-    assert (
-        delete_command(MODEL, JOB) == f"aws bedrock delete-custom-model --model-identifier {MODEL} --region us-west-2"
+    assert delete_command(MODEL, JOB, "Prod") == (
+        f"aws bedrock delete-custom-model --model-identifier {MODEL} --region us-west-2 "
+        "(or: bedrock-model-copy clean --region us-west-2 --stack Prod --yes)"
     )
-    assert (
-        delete_command(MODEL, "arn:aws:bedrock")
-        == f"aws bedrock delete-custom-model --model-identifier {MODEL} --region "
+    assert delete_command(MODEL, "arn:aws:bedrock", "S").startswith(
+        f"aws bedrock delete-custom-model --model-identifier {MODEL} --region  (or"
     )
-    assert delete_command(MODEL, "a:b:c:eu-west-1") == (
-        f"aws bedrock delete-custom-model --model-identifier {MODEL} --region eu-west-1"
+    assert delete_command(MODEL, "a:b:c:eu-west-1", "S") == (
+        f"aws bedrock delete-custom-model --model-identifier {MODEL} --region eu-west-1 "
+        "(or: bedrock-model-copy clean --region eu-west-1 --stack S --yes)"
     )
 
 

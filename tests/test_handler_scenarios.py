@@ -446,7 +446,8 @@ def test_a_stack_delete_that_never_reads_its_job_names_what_it_could_not_delete(
         " to delete model the copied model when the copy ends, and CloudFormation allows a custom resource one hour. "
         f"Delete the stack again after the copy ends (aws bedrock get-model-copy-job --job-arn {job_arn} --region "
         "us-west-2) and the model is deleted; or finish now with --retain-resources Copy and, after the copy ends, "
-        f"run: aws bedrock delete-custom-model --model-identifier the copied model --region us-west-2{LOGS}"
+        "run: aws bedrock delete-custom-model --model-identifier the copied model --region us-west-2 (or: "
+        f"bedrock-model-copy clean --region us-west-2 --stack {STACK_NAME} --yes){LOGS}"
     )
 
 

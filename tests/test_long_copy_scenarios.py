@@ -230,7 +230,7 @@ def test_a_watcher_denied_by_a_policy_reports_the_denial_with_advice_at_once(
     assert execution.status == "FAILED" and execution.error_name == "Bedrock.AccessDeniedException"
     assert f"The copy watcher {execution.arn} stopped (FAILED)" in first.reason
     assert "Bedrock.AccessDeniedException: User:" in first.reason and "bedrock:GetModelCopyJob" in first.reason
-    assert "IAM denied the copy watcher's poll" in first.reason  # the advice for that cause
+    assert "IAM denied the copy watcher's poll" in first.reason, first.reason  # the advice for that cause
     assert f"/aws/vendedlogs/states/{STACK_NAME}-bedrock-model-copy-watcher" in first.reason
     assert "stopped waiting at this copy's timeout" not in first.reason
     assert stack.status == "ROLLBACK_COMPLETE" and writes(fake) == ["CreateModelCopyJob"]

@@ -155,7 +155,10 @@ def test_a_replacement_whose_copy_outlives_the_update_is_left_for_the_next_deplo
     # UPDATE_ROLLBACK_COMPLETE_CLEANUP: the running copy is left (at once) for a later deploy to take back.
     assert cleanup.ok and cleanup.physical_resource_id == new_job and cleanup.polls == 1
     model_arn = fake.jobs[new_job].target_model_arn
-    command = f"aws bedrock delete-custom-model --model-identifier {model_arn} --region us-west-2"
+    command = (
+        f"aws bedrock delete-custom-model --model-identifier {model_arn} --region us-west-2 "
+        f"(or: bedrock-model-copy clean --region us-west-2 --stack {cfn.stack_name} --yes)"
+    )
     assert any(
         "phase=rollback decision=leave-running-copy" in r.getMessage() and command in r.getMessage()
         for r in caplog.records
@@ -415,6 +418,7 @@ def test_an_update_cleanup_that_runs_out_of_time_succeeds_and_logs_the_command(
     text = "\n".join(record.getMessage() for record in caplog.records)
     assert "phase=cleanup decision=leave-running-copy" in text
     assert f"aws bedrock delete-custom-model --model-identifier {model_arn} --region us-west-2" in text
+    assert f"bedrock-model-copy clean --region us-west-2 --stack {cfn.stack_name} --yes" in text
 
 
 # ---------------------------------------------------------------- advice that fits the call

@@ -30,7 +30,7 @@ from .contract import (
     CustomResourceEvent,
     IsCompleteResult,
 )
-from .ownership import Owner, model_is_gone, model_tags, owns_model
+from .ownership import Owner, model_is_gone, model_tags, owns_model, stack_name
 
 logger = logging.getLogger("model_copy")
 
@@ -74,7 +74,7 @@ def _wait_or_hand_over(event: CustomResourceEvent, job: Mapping[str, Any]) -> Is
             "properties again to take it back, or after the copy ends run: %s",
             job_arn,
             model_arn,
-            delete_command(str(model_arn), job_arn),
+            delete_command(str(model_arn), job_arn, stack_name(event)),
         )
         return DONE
     if not poll.past_deadline(event, MAX_TIMEOUT_SECONDS):
@@ -88,15 +88,16 @@ def _wait_or_hand_over(event: CustomResourceEvent, job: Mapping[str, Any]) -> Is
             job_arn,
             model_arn,
             waited,
-            delete_command(str(model_arn), job_arn),
+            delete_command(str(model_arn), job_arn, stack_name(event)),
         )
         return DONE
+    command = delete_command(str(model_arn), job_arn, stack_name(event))
     raise ModelCopyError(
         f"Model copy job {job_arn} is still {job.get('status')}{poll.how_long(event, job)}; this delete waited "
         f"{waited} to delete model {model_arn} when the copy ends, and CloudFormation allows a custom resource one "
         f"hour. Delete the stack again after the copy ends (aws bedrock get-model-copy-job --job-arn {job_arn} "
         f"--region {_region(job_arn)}) and the model is deleted; or finish now with --retain-resources "
-        f"{event['LogicalResourceId']} and, after the copy ends, run: {delete_command(str(model_arn), job_arn)}"
+        f"{event['LogicalResourceId']} and, after the copy ends, run: {command}"
     )
 
 
@@ -130,6 +131,13 @@ def _region(arn: str) -> str:
     return parts[3] if len(parts) > 3 else ""
 
 
-def delete_command(model_arn: str, job_arn: str) -> str:
-    """The CLI command that deletes the copied model."""
-    return f"aws bedrock delete-custom-model --model-identifier {model_arn} --region {_region(job_arn)}"
+def delete_command(model_arn: str, job_arn: str, stack: str) -> str:
+    """The commands that delete the copied model: the AWS CLI's, and this library's ``clean`` for the stack.
+
+    ``bedrock-model-copy clean`` deletes it only once no stack declares it (README, Day 2).
+    """
+    region = _region(job_arn)
+    return (
+        f"aws bedrock delete-custom-model --model-identifier {model_arn} --region {region} "
+        f"(or: bedrock-model-copy clean --region {region} --stack {stack} --yes)"
+    )

@@ -280,6 +280,8 @@ class CloudFormationStack:
         self.stack_name = stack_name
         self.stack_id = f"arn:aws:cloudformation:{region}:{account}:stack/{stack_name}/{uuid.uuid4()}"
         self.resources: dict[str, DeployedResource] = {}
+        if framework.fake is not None:  # the fake's ListStackResources lists what this stack has
+            framework.fake.stacks[self.stack_id] = self
         self.status = "REVIEW_IN_PROGRESS"
         self.region, self.account = region, account
         self.template: dict[str, Any] = {}  # the last template deployed with deploy_template/update_template

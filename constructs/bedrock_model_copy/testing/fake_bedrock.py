@@ -246,6 +246,8 @@ class FakeBedrock:
     role_iam: dict[str, PolicySet] = field(default_factory=dict)
     step_functions: StepFunctions | None = None
     wait_conditions: dict[tuple[str, str], WaitConditionState] = field(default_factory=dict)
+    # StackId -> the driver's CloudFormationStack (or {logical id: (type, physical id)}), for ListStackResources.
+    stacks: dict[str, Any] = field(default_factory=dict)
     calls: list[RecordedCall] = field(default_factory=list)
     jobs: dict[str, CopyJob] = field(default_factory=dict)
     models: dict[str, CustomModel] = field(default_factory=dict)
@@ -368,6 +370,9 @@ class FakeBedrock:
         found = _CREDENTIAL.search(headers.get("authorization", ""))
         policies = self.role_iam.get(found.group(1), self.iam) if found else self.iam
         split = urlsplit(raw_path)
+        extra = _fleet_call(self, method, split, body, headers, policies)  # the operator's read calls (fake_fleet)
+        if extra is not None:
+            return extra
         if split.path == "/" and method == "POST" and body.startswith(b"Action="):
             return self._handle_cloudformation(body, policies)
         if headers.get("x-amz-target", "").startswith("AWSStepFunctions."):
@@ -441,7 +446,11 @@ class FakeBedrock:
     def _list_executions(self, params: dict[str, Any]) -> dict[str, Any]:
         assert self.step_functions is not None
         executions = self.step_functions.list_executions(params["stateMachineArn"], params.get("statusFilter"))
-        return {"executions": [self._execution_summary(e) for e in executions]}
+        start, size = int(params.get("nextToken") or 0), int(params.get("maxResults") or 100)
+        page: dict[str, Any] = {"executions": [self._execution_summary(e) for e in executions[start : start + size]]}
+        if start + size < len(executions):
+            page["nextToken"] = str(start + size)
+        return page
 
     def _stop_execution(self, params: dict[str, Any]) -> dict[str, Any]:
         assert self.step_functions is not None
@@ -863,6 +872,17 @@ class FakeBedrock:
     def _list_tags(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         model = self._model(params["resourceARN"])
         return 200, {"tags": [{"key": key, "value": value} for key, value in model.tags.items()]}
+
+
+def _fleet_call(
+    fake: FakeBedrock, method: str, split: Any, body: bytes, headers: dict[str, str], policies: PolicySet | None
+) -> tuple[int, bytes | None, str, str] | None:
+    from . import fake_fleet  # it builds on this module
+
+    if headers.get("x-amz-target", "").startswith("AWSStepFunctions."):
+        return None  # FakeBedrock._handle_states answers every Step Functions call
+    query = {key: values[0] for key, values in parse_qs(split.query).items()}
+    return fake_fleet.answer(fake, method, split.path, query, body, policies)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

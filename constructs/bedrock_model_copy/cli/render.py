@@ -1,0 +1,87 @@
+"""Plain-text tables for people (``--json`` gives the same facts to scripts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from .clean import Plan
+from .inventory import DECLARED, KEPT, RUNNING, Item
+from .status import Report
+
+
+def table(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def _owner(item: Item) -> str:
+    return f"{item.owner_stack} / {item.owner_resource or '?'}"
+
+
+def items_table(items: list[Item]) -> str:
+    if not items:
+        return "Nothing with bedrock-model-copy's ownership tags here."
+    header = ("REGION", "KIND", "NAME", "STATUS", "STACK / RESOURCE", "STATE", "WHY")
+    rows = [(i.region, i.kind, i.name, i.status, _owner(i), i.state, i.reason) for i in items]
+    counts = {state: sum(item.state == state for item in items) for state in (DECLARED, KEPT, RUNNING)}
+    summary = f"{len(items)} resources: " + ", ".join(f"{n} {state}" for state, n in counts.items())
+    return table([header, *rows]) + "\n" + summary
+
+
+def plan_text(plan: Plan, *, dry_run: bool) -> str:
+    lines: list[str] = []
+    done = plan.delete if dry_run else plan.deleted
+    if done:
+        lines.append("Would delete (run again with --yes to delete):" if dry_run else "Deleted:")
+        lines += [f"  {i.region}  {i.kind}  {i.name}  {i.arn}  ({_owner(i)}: {i.reason})" for i in done]
+    else:
+        lines.append("Nothing to delete.")
+    if plan.later:
+        lines.append("Not now:")
+        lines += [f"  {i.region}  {i.kind}  {i.name}  {why}" for i, why in plan.later]
+    if plan.failed:
+        lines.append("Failed:")
+        lines += [f"  {i.region}  {i.kind}  {i.name}  {why}" for i, why in plan.failed]
+    return "\n".join(lines)
+
+
+def _elapsed(report: Report, item: Item) -> str:
+    if not item.created:
+        return ""
+    minutes = int((report.now - item.created).total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def status_text(report: Report) -> str:
+    stack = report.stack
+    head = f"Stack {stack.name} in {report.region}: " + (stack.status if stack.exists else "does not exist")
+    lines = [head, f"as of {report.now.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"]
+    if report.items:
+        header = ("KIND", "NAME", "RESOURCE", "STATUS", "AGE", "STATE", "WATCHER")
+        rows = [header]
+        for item in report.items:
+            watch = report.watches.get(item.job_arn)
+            watcher = ""
+            if watch:
+                watcher = watch.status + (f", deadline {watch.deadline}" if watch.deadline else "")
+                if watch.signals_needed is not None:
+                    watcher += f", wait needs {watch.signals_needed} signal(s)"
+            rows.append(
+                (
+                    item.kind,
+                    item.name,
+                    item.owner_resource or "?",
+                    item.status,
+                    _elapsed(report, item),
+                    item.state,
+                    watcher,
+                )
+            )
+        lines.append(table(rows))
+    else:
+        lines.append("No copies, deployments or Provisioned Throughputs with this stack's ownership tags.")
+    for logical_id, status in report.waits:
+        lines.append(f"wait {logical_id}: {status}")
+    lines.append("All done." if report.finished else "Still in progress.")
+    return "\n".join(lines)
