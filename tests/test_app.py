@@ -183,3 +183,51 @@ def test_long_copy_example_waits_hours_in_one_simulated_deploy() -> None:
     template = _example("long_copy").build_app(cdk.App()).synth().get_stack_by_name("BedrockModelLongCopy").template  # type: ignore[attr-defined]
     (wait,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::WaitCondition"]
     assert wait["CreationPolicy"]["ResourceSignal"]["Timeout"] == "PT22500S"  # 6 h plus the 15-minute backstop
+
+
+def test_simulate_prints_the_stack_events_outputs_and_the_answer() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "serve_copy.py"),
+            "--simulate",
+            "--copy-minutes",
+            "25",
+            "--prompt",
+            "ping",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.endswith("Copy1ED8A51E  CREATE_COMPLETE") for line in lines)
+    assert any(line.endswith("CopyOnDemandE9F0C920  CREATE_COMPLETE") for line in lines)
+    assert any(
+        line.startswith(
+            "BedrockServeCopy.DeploymentArn = arn:aws:bedrock:us-west-2:111122223333:custom-model-deployment/"
+        )
+        for line in lines
+    )
+    assert 'Invoker({"prompt": "ping"}) -> {"answer": "(fake answer of arn:aws:bedrock:us-west-2:' in result.stdout
+
+
+def test_simulate_a_failed_copy_buys_nothing_and_fails() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "serve_copy.py"),
+            "--simulate",
+            "--fail",
+            "Source model KMS key denied",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Copy1ED8A51E  CREATE_FAILED" in result.stdout and "Source model KMS key denied" in result.stdout
+    assert "CopyOnDemand" not in result.stdout and "Invoker(" not in result.stdout
