@@ -39,11 +39,27 @@ def test_copy_stack_and_consumer_stack() -> None:
     copy_template.has_output(
         "TargetModelArn", {"Value": {"Fn::GetAtt": [Match.string_like_regexp("^Copy"), "TargetModelArn"]}}
     )
+    copy_template.has_resource_properties(
+        "Custom::BedrockCustomModelDeployment",
+        {"ModelArn": {"Fn::GetAtt": [Match.string_like_regexp("^Copy"), "TargetModelArn"]}},
+    )
     imported = {"Fn::ImportValue": Match.string_like_regexp("TargetModelArn")}
+    deployment = {"Fn::ImportValue": Match.string_like_regexp("OnDemand.*Arn")}
     consumer_template = Template.from_stack(consumer)
+    # Invoked through the deployment (a customized model answers nothing by its own ARN).
     consumer_template.has_resource_properties(
         "AWS::IAM::Policy",
-        {"PolicyDocument": {"Statement": [{"Action": "bedrock:InvokeModel", "Effect": "Allow", "Resource": imported}]}},
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                        "Effect": "Allow",
+                        "Resource": Match.array_with([deployment]),
+                    }
+                ]
+            }
+        },
     )
     consumer_template.has_resource_properties("AWS::SSM::Parameter", {"Value": imported})
     consumer_template.has_output("ModelArnParameterName", {})
@@ -156,13 +172,21 @@ def test_same_region_consumer_example_invokes_only_the_copy(tmp_path: Path) -> N
     stack = app.node.find_child("BedrockModelCopyAndUse")
     assert isinstance(stack, cdk.Stack)
     template = Template.from_stack(stack)
-    arn = {"Fn::GetAtt": [Match.string_like_regexp("^Copy"), "TargetModelArn"]}
+    arn = {"Fn::GetAtt": [Match.string_like_regexp("^CopyOnDemand"), "Arn"]}
     template.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": {"MODEL_ARN": arn}}})
     template.has_resource_properties(
         "AWS::IAM::Policy",
         {
             "PolicyDocument": {
-                "Statement": Match.array_with([{"Action": "bedrock:InvokeModel", "Effect": "Allow", "Resource": arn}])
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                            "Effect": "Allow",
+                            "Resource": Match.array_with([arn]),
+                        }
+                    ]
+                )
             }
         },
     )
