@@ -5,9 +5,6 @@ Rules (README, Lifecycle):
   (``DeleteModelOnDelete``), the resource is a copy (never a waiter), and the model
   is this resource's own by its current tags. Anything else is left alone, logged,
   and the Delete succeeds; so does a Delete that finds the model already gone.
-- A model that Bedrock refuses to delete because it is in use (``ConflictException``: a
-  deployment or Provisioned Throughput serves it, e.g. one left under commitment) is left in
-  place, logged with the command to delete it later, and the Delete succeeds.
 - An unfinished copy: in a rollback it is left running (a deploy of the same stack
   name and properties takes it back) and the Delete succeeds at once; in a stack
   delete or clean-up the handler waits for it, as long as CloudFormation allows.
@@ -119,19 +116,6 @@ def _delete_model(event: CustomResourceEvent, job: Mapping[str, Any]) -> IsCompl
     except AwsError as error:
         if model_is_gone(model_arn, error):
             logger.info("job=%s model=%s decision=model-already-gone", job_arn, model_arn)
-            return DONE
-        if error_code(error) == "ConflictException":
-            # In use: a deployment or Provisioned Throughput serves it (one left under commitment, or one this
-            # stack did not make). Waiting would not help for a month-long commitment, and a delete must not fail
-            # for it (docs/aws-behaviour.md S7): leave the model and say how to delete it later.
-            logger.warning(
-                "job=%s model=%s decision=leave-model-in-use: Bedrock refused to delete it (%s); it is left in place. "
-                "Delete it once nothing serves it: %s",
-                job_arn,
-                model_arn,
-                error,
-                delete_command(model_arn, job_arn),
-            )
             return DONE
         if is_transient(error) and not poll.past_deadline(event, MAX_TIMEOUT_SECONDS):
             logger.info("job=%s model=%s error=%s decision=poll-again", job_arn, model_arn, error_code(error))
