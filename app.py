@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Example app: copy a fine-tuned model into another Region and use it from a second stack.
+"""Example app: copy a fine-tuned model into another Region, serve it on demand, use it from a second stack.
 
 Context (cdk.json, override with ``-c key=value``): ``account``, ``sourceRegion``,
 ``targetRegion``, ``sourceModelArn``, ``targetModelName``.
@@ -11,12 +11,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ssm as ssm
 
-from bedrock_model_copy import BedrockModelCopy
+from bedrock_model_copy import BedrockModelCopy, CustomModelDeployment
 from constructs import Construct
 
 
 class ModelCopyStack(cdk.Stack):
-    """Copies the source model into this stack's Region."""
+    """Copies the source model into this stack's Region and deploys it on demand (what Bedrock invokes)."""
 
     def __init__(
         self, scope: Construct, id: str, *, source_model_arn: str, target_model_name: str, **kwargs: object
@@ -29,23 +29,27 @@ class ModelCopyStack(cdk.Stack):
             target_model_name=target_model_name,
             tags={"team": "ml", "purpose": "example"},
         )
+        self.endpoint = self.copy.deploy_on_demand()  # a customized model is invoked through a deployment
         cdk.CfnOutput(self, "TargetModelArn", value=self.copy.target_model_arn)
+        cdk.CfnOutput(self, "DeploymentArn", value=self.endpoint.arn)
         cdk.CfnOutput(self, "CopyJobArn", value=self.copy.job_arn)
         cdk.CfnOutput(self, "CopyCreationTime", value=self.copy.creation_time)
 
 
 class ModelConsumerStack(cdk.Stack):
-    """Uses the copied model: an invoke role and an SSM parameter holding its ARN."""
+    """Uses the copied model: a role that may invoke its deployment, and an SSM parameter holding the model's ARN."""
 
-    def __init__(self, scope: Construct, id: str, *, model_arn: str, **kwargs: object) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, model_arn: str, endpoint: CustomModelDeployment, **kwargs: object
+    ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         role = iam.Role(
             self,
             "InvokeRole",
             assumed_by=iam.AccountRootPrincipal(),
-            description="May invoke the copied Bedrock model",
+            description="May invoke the copied Bedrock model through its on-demand deployment",
         )
-        role.add_to_policy(iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=[model_arn]))
+        endpoint.grant_invoke(role)  # bedrock:InvokeModel(+WithResponseStream) on the deployment
         parameter = ssm.StringParameter(
             self,
             "ModelArnParameter",
@@ -74,6 +78,7 @@ def build_app(app: cdk.App) -> cdk.App:
         "BedrockModelConsumerExample",
         env=env,
         model_arn=copy_stack.copy.target_model_arn,
+        endpoint=copy_stack.endpoint,
         description="Uses the copied Bedrock model (bedrock-model-copy example)",
     )
     return app

@@ -117,6 +117,26 @@ def measure_synth(runs: int) -> list[dict[str, Any]]:
     return rows
 
 
+def served_figures(runs: int, count: int = 100) -> dict[str, Any]:
+    """``count`` copies, each deployed on demand and provisioned: resources and synth time (issue 16)."""
+    times: list[float] = []
+    template: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(runs):
+            wall, template = synth_once(count, "served", Path(tmp) / f"served-{run}")
+            times.append(wall)
+    return {"copies": count, "synth_s": statistics.median(times), **template_figures(template)}
+
+
+def append_served(output: Path, served: dict[str, Any]) -> None:
+    with output.open("a", encoding="utf-8") as page:
+        page.write(
+            f"\n## Serving: {served['copies']} copies, each with a deployment and a Provisioned Throughput\n\n"
+            f"{served['resources']} resources, synth {served['synth_s']:.1f} s (median), template "
+            f"{served['template_bytes']:,} bytes, largest policy {served['policy_bytes_max']:,} characters.\n"
+        )
+
+
 def naive_limit(per_copy: float, fixed: float) -> dict[str, Any]:
     """Synthesize the naive pattern just under and at the predicted breaking N."""
     breaking = int((RESOURCE_LIMIT - fixed) // per_copy) + 1
@@ -394,7 +414,11 @@ def main() -> int:
     print("long copy:", flush=True)
     long_run = long_copy_figures()
     print("  ", long_run, flush=True)
+    print("served:", flush=True)
+    served = served_figures(args.runs)
+    print("  ", served, flush=True)
     write_page(args.output, synth, asset, polling, limit, args.runs, long_run)
+    append_served(args.output, served)
     print(f"wrote {args.output}")
     return 0
 

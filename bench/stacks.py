@@ -47,7 +47,9 @@ class NaiveModelCopy(Construct):
 
 
 def build(app: cdk.App, count: int, pattern: str) -> cdk.Stack:
-    """A stack named Bench with ``count`` copies made the ``pattern`` way (``shared``, ``long`` or ``naive``).
+    """A stack named Bench with ``count`` copies made the ``pattern`` way (``shared``, ``long``, ``served`` or ``naive``).
+
+    ``served``: shared copies, each with an on-demand deployment and a Provisioned Throughput.
 
     ``long``: long copies (``timeout`` 6 hours): a WaitCondition and a result resource each, and the
     stack's copy watcher.
@@ -55,8 +57,8 @@ def build(app: cdk.App, count: int, pattern: str) -> cdk.Stack:
     stack = cdk.Stack(app, "Bench", env=ENV)
     timeout = cdk.Duration.hours(6) if pattern == "long" else None
     for index in range(count):
-        if pattern in ("shared", "long"):
-            BedrockModelCopy(
+        if pattern in ("shared", "long", "served"):
+            copied = BedrockModelCopy(
                 stack,
                 f"Copy{index}",
                 source_model_arn=source_arn(index),
@@ -64,6 +66,9 @@ def build(app: cdk.App, count: int, pattern: str) -> cdk.Stack:
                 tags={"team": "ml"},
                 timeout=timeout,
             )
+            if pattern == "served":  # each copy served both ways (issue 16)
+                copied.deploy_on_demand()
+                copied.provision(model_units=1)
         else:
             NaiveModelCopy(stack, f"Copy{index}", source_model_arn=source_arn(index), target_model_name=f"copy-{index}")
     return stack

@@ -3,16 +3,15 @@
 
     cdk synth --app "python3 examples/same_region_consumer.py"
 
-The function receives the copied model's ARN in its environment, and its role may call
-``bedrock:InvokeModel`` on that model only. CloudFormation orders it after the copy because it
-reads ``target_model_arn``. (A custom model is invoked through Provisioned Throughput or an
-on-demand deployment; create one for the copied model before invoking it.)
+A copied customized model is invoked through a deployment, not by its own ARN: the stack deploys
+the copy on demand, the function receives the deployment ARN in its environment, and its role may
+call ``bedrock:InvokeModel`` through that deployment only (``grant_invoke``). CloudFormation orders
+it after the copy and the deployment because it reads their attributes.
 """
 
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
@@ -34,21 +33,21 @@ class CopyAndUseStack(cdk.Stack):
     ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         copy = BedrockModelCopy(self, "Copy", source_model_arn=source_model_arn, target_model_name=target_model_name)
+        endpoint = copy.deploy_on_demand()
         function = lambda_.Function(
             self,
             "Invoker",
             runtime=lambda_.Runtime.PYTHON_3_14,
             handler="index.handler",
             code=lambda_.Code.from_inline(HANDLER),
-            environment={"MODEL_ARN": copy.target_model_arn},
+            environment={"MODEL_ARN": endpoint.model_arn},  # the deployment ARN: what Bedrock invokes
             timeout=cdk.Duration.seconds(60),
             log_group=logs.LogGroup(self, "InvokerLogs", retention=logs.RetentionDays.ONE_MONTH),
         )
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=["bedrock:InvokeModel"], resources=[copy.target_model_arn])
-        )
+        endpoint.grant_invoke(function)
         cdk.CfnOutput(self, "InvokerName", value=function.function_name)
         cdk.CfnOutput(self, "ModelArn", value=copy.target_model_arn)
+        cdk.CfnOutput(self, "DeploymentArn", value=endpoint.arn)
 
 
 def build_app(app: cdk.App) -> cdk.App:

@@ -8,8 +8,8 @@
 - no ``target_model_name``: the construct generates a stable, unique one;
 - ``Tags.of(app)`` tags the copied model like every other resource;
 - ``RemovalPolicies.of(stack)`` makes this development stack remove the copy with itself;
-- the copy is passed as an ``aws_bedrock.IModel`` to a Step Functions task, through a
-  function that accepts any ``IModelCopy`` (a copy or a waiter).
+- the copy is deployed on demand (a customized model is invoked through a deployment, not by its
+  own ARN), and the deployment is passed as an ``aws_bedrock.IModel`` to a Step Functions task.
 
 ``examples/test_user_app.py`` is the user's own pytest for this stack, offline, with the
 library's testing kit.
@@ -20,24 +20,25 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
-from bedrock_model_copy import BedrockModelCopy, IModelCopy
+from bedrock_model_copy import BedrockModelCopy
 from constructs import Construct
 
 SOURCE_PARAMETER = "/models/support-bot/source-arn"
 ENV = cdk.Environment(account="111122223333", region="us-west-2")
 
 
-def summarizer(scope: Construct, id: str, model: IModelCopy) -> sfn.StateMachine:
-    """A state machine that invokes ``model``: a BedrockModelCopy or a ModelCopyJobWaiter."""
+def summarizer(scope: Construct, id: str, model: bedrock.IModel) -> sfn.StateMachine:
+    """A state machine that invokes ``model``: a deployment or Provisioned Throughput of a copy."""
     invoke = tasks.BedrockInvokeModel(
         scope,
         f"{id}Invoke",
-        model=model,  # an aws_bedrock.IModel: model_arn is the copied model's ARN
+        model=model,  # an aws_bedrock.IModel: model_arn is the deployment's ARN, the one Bedrock invokes
         body=sfn.TaskInput.from_object({"inputText": sfn.JsonPath.string_at("$.text")}),
         result_selector={"summary": sfn.JsonPath.string_at("$.Body.results[0].outputText")},
     )
@@ -55,7 +56,8 @@ class SupportBotStack(cdk.Stack):
             target_kms_key=key,
             tags={"team": "support"},
         )
-        summarizer(self, "Summarizer", self.copy)
+        self.endpoint = self.copy.deploy_on_demand()
+        summarizer(self, "Summarizer", self.endpoint)
         cdk.CfnOutput(self, "ModelArn", value=self.copy.model_arn)
         cdk.CfnOutput(self, "ModelName", value=self.copy.target_model_name)
 

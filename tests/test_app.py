@@ -39,11 +39,27 @@ def test_copy_stack_and_consumer_stack() -> None:
     copy_template.has_output(
         "TargetModelArn", {"Value": {"Fn::GetAtt": [Match.string_like_regexp("^Copy"), "TargetModelArn"]}}
     )
+    copy_template.has_resource_properties(
+        "Custom::BedrockCustomModelDeployment",
+        {"ModelArn": {"Fn::GetAtt": [Match.string_like_regexp("^Copy"), "TargetModelArn"]}},
+    )
     imported = {"Fn::ImportValue": Match.string_like_regexp("TargetModelArn")}
+    deployment = {"Fn::ImportValue": Match.string_like_regexp("OnDemand.*Arn")}
     consumer_template = Template.from_stack(consumer)
+    # Invoked through the deployment (a customized model answers nothing by its own ARN).
     consumer_template.has_resource_properties(
         "AWS::IAM::Policy",
-        {"PolicyDocument": {"Statement": [{"Action": "bedrock:InvokeModel", "Effect": "Allow", "Resource": imported}]}},
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                        "Effect": "Allow",
+                        "Resource": Match.array_with([deployment]),
+                    }
+                ]
+            }
+        },
     )
     consumer_template.has_resource_properties("AWS::SSM::Parameter", {"Value": imported})
     consumer_template.has_output("ModelArnParameterName", {})
@@ -156,13 +172,21 @@ def test_same_region_consumer_example_invokes_only_the_copy(tmp_path: Path) -> N
     stack = app.node.find_child("BedrockModelCopyAndUse")
     assert isinstance(stack, cdk.Stack)
     template = Template.from_stack(stack)
-    arn = {"Fn::GetAtt": [Match.string_like_regexp("^Copy"), "TargetModelArn"]}
+    arn = {"Fn::GetAtt": [Match.string_like_regexp("^CopyOnDemand"), "Arn"]}
     template.has_resource_properties("AWS::Lambda::Function", {"Environment": {"Variables": {"MODEL_ARN": arn}}})
     template.has_resource_properties(
         "AWS::IAM::Policy",
         {
             "PolicyDocument": {
-                "Statement": Match.array_with([{"Action": "bedrock:InvokeModel", "Effect": "Allow", "Resource": arn}])
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+                            "Effect": "Allow",
+                            "Resource": Match.array_with([arn]),
+                        }
+                    ]
+                )
             }
         },
     )
@@ -183,3 +207,51 @@ def test_long_copy_example_waits_hours_in_one_simulated_deploy() -> None:
     template = _example("long_copy").build_app(cdk.App()).synth().get_stack_by_name("BedrockModelLongCopy").template  # type: ignore[attr-defined]
     (wait,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudFormation::WaitCondition"]
     assert wait["CreationPolicy"]["ResourceSignal"]["Timeout"] == "PT22500S"  # 6 h plus the 15-minute backstop
+
+
+def test_simulate_prints_the_stack_events_outputs_and_the_answer() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "serve_copy.py"),
+            "--simulate",
+            "--copy-minutes",
+            "25",
+            "--prompt",
+            "ping",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.endswith("Copy1ED8A51E  CREATE_COMPLETE") for line in lines)
+    assert any(line.endswith("CopyOnDemandE9F0C920  CREATE_COMPLETE") for line in lines)
+    assert any(
+        line.startswith(
+            "BedrockServeCopy.DeploymentArn = arn:aws:bedrock:us-west-2:111122223333:custom-model-deployment/"
+        )
+        for line in lines
+    )
+    assert 'Invoker({"prompt": "ping"}) -> {"answer": "(fake answer of arn:aws:bedrock:us-west-2:' in result.stdout
+
+
+def test_simulate_a_failed_copy_buys_nothing_and_fails() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "serve_copy.py"),
+            "--simulate",
+            "--fail",
+            "Source model KMS key denied",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Copy1ED8A51E  CREATE_FAILED" in result.stdout and "Source model KMS key denied" in result.stdout
+    assert "CopyOnDemand" not in result.stdout and "Invoker(" not in result.stdout

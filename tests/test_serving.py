@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions
@@ -147,3 +149,45 @@ def test_on_demand_outside_the_documented_regions_and_families_warns() -> None:
         assertions.Annotations.from_stack(quiet).find_warning("*", assertions.Match.string_like_regexp("on-demand"))
         == []
     )
+
+
+def _readme_serving_section() -> str:
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    return text[text.index("## Serving the copy") : text.index("## Install")]
+
+
+def test_the_readme_iam_paragraph_names_exactly_the_serving_policys_actions() -> None:
+    stack = _stack()
+    copied = BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN)
+    copied.deploy_on_demand()
+    copied.provision(model_units=1)
+    policies = assertions.Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
+    (policy,) = [policy for name, policy in policies.items() if "ServingPolicy" in name]
+    actions = set()
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        actions |= {action.split(":", 1)[1] for action in listed}
+    paragraph = _readme_serving_section().split("`ServingPolicy`:", 1)[1]
+    named = set(re.findall(r"`([A-Z][A-Za-z]+)(?:\*)?`", paragraph))
+    wildcards = {name for name in re.findall(r"`([A-Z][A-Za-z]*)\*`", paragraph)}  # Get*, Update*, Delete*
+    expanded = {a for a in actions if any(a.startswith(prefix) for prefix in wildcards)}
+    assert actions - expanded <= named, sorted(actions - expanded - named)
+    assert {name for name in named if name not in wildcards} <= actions
+
+
+def test_the_readme_table_rows_match_the_constructs() -> None:
+    section = _readme_serving_section()
+    rows = {line.split("|")[1].strip(): line for line in section.splitlines() if line.startswith("| ")}
+    assert "`DESTROY`" in rows["default removal policy"].split("|")[2]
+    assert "`RETAIN` with a commitment, `DESTROY` without" in rows["default removal policy"].split("|")[3]
+    # What replaces and what is in place: the handler's contract says the same.
+    assert "a new name or description" in rows["replaced"].split("|")[2]
+    assert handler_contract.REPLACING_PROPERTIES["CustomModelDeployment"] == ("Name", "Description")
+    assert "`model_units` or `commitment`" in rows["replaced"].split("|")[3]
+    assert handler_contract.REPLACING_PROPERTIES["ProvisionedThroughput"] == ("ModelUnits", "Commitment")
+    assert "us-east-1 and us-west-2" in rows["models, Regions (user guide, as of today)"]
+    from bedrock_model_copy import deployment
+
+    assert deployment.ON_DEMAND_REGIONS == ("us-east-1", "us-west-2")

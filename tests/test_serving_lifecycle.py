@@ -168,14 +168,33 @@ def test_a_failed_deployment_fails_with_bedrocks_message_and_its_arn(
     assert fake.serving.of_kind("deployment") == []  # the rollback deleted it and waited until it was gone
 
 
-def test_a_retried_create_makes_one_deployment(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
-    model = nova_model(fake)
-    request = cfn.request("Create", "Endpoint", deployment(model))
+@pytest.mark.parametrize("remember_tokens", [False, True], ids=["tokens-forgotten", "tokens-remembered"])
+@pytest.mark.parametrize(("kind", "props"), [("deployment", deployment), ("throughput", throughput)])
+def test_a_retried_create_makes_one_resource(
+    fake: FakeBedrock, cfn: CloudFormationStack, remember_tokens: bool, kind: str, props: Any
+) -> None:
+    # docs/aws-behaviour.md M3: whether Bedrock remembers the token is unconfirmed; both answers make one resource.
+    fake.remember_tokens = remember_tokens
+    request = cfn.request("Create", "Endpoint", props(nova_model(fake)))
     first = cfn.create("Endpoint", {}, resend=request).response
     second = cfn.create("Endpoint", {}, resend=request).response
-    assert first.ok and second.ok and first.physical_resource_id == second.physical_resource_id
-    creates = fake.calls_to("CreateCustomModelDeployment")
+    assert first.ok and second.ok, second.reason
+    assert first.physical_resource_id == second.physical_resource_id
+    operation = "CreateCustomModelDeployment" if kind == "deployment" else "CreateProvisionedModelThroughput"
+    creates = fake.calls_to(operation)
     assert len(creates) == 2 and creates[0].params["clientRequestToken"] == creates[1].params["clientRequestToken"]
+    accepted = 202 if kind == "deployment" else 201
+    assert creates[1].status == (accepted if remember_tokens else 400)  # forgotten: refused as a taken name
+    assert len(fake.serving.of_kind(kind)) == 1
+
+
+def test_a_refused_create_does_not_take_back_a_resource_of_another_logical_id(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    model = nova_model(fake)
+    assert cfn.create("Endpoint", deployment(model), deletion_policy="Delete").response.ok
+    other = cfn.create("Other", deployment(model), deletion_policy="Delete").response  # the same name
+    assert not other.ok and "bot-ondemand" in other.reason and "ValidationException" in other.reason
     assert len(fake.serving.of_kind("deployment")) == 1
 
 

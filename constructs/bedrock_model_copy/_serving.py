@@ -152,9 +152,13 @@ def serving_policy(provider: ModelCopyProvider) -> iam.CfnManagedPolicy:
         "Throughput of a model, or moving one of this stack's to another model, names the model; only custom "
         "models of this account and Region, tagged with this stack's name on creation.",
     }
-    Validations.of(policy).acknowledge(
-        *(Acknowledgment(id=f"{NAG_IAM5}[Resource::{prefix}:{kind}/*]", reason=text) for kind, text in reasons.items())
+    ids = {f"{NAG_IAM5}[Resource::{prefix}:{kind}/*]": text for kind, text in reasons.items()}
+    ids[f"{NAG_IAM5}[Resource::*]"] = (
+        "Only bedrock:ListCustomModelDeployments and bedrock:ListProvisionedModelThroughputs, which have no "
+        "resource-level permissions (Service Authorization Reference): read after a create refused as a taken name, "
+        "to take back this resource's own by its ownership tags."
     )
+    Validations.of(policy).acknowledge(*(Acknowledgment(id=rule, reason=text) for rule, text in ids.items()))
     return policy
 
 

@@ -27,6 +27,14 @@ def _statements(region_arn: str, stack_name: str) -> list[dict[str, Any]]:
     models = f"{region_arn}:custom-model/*"
     return [
         {
+            # After a Create refused because the name is taken: this request's own, made by an earlier try?
+            # (List actions have no resource-level permissions: "*" only.)
+            "Sid": "FindDeploymentsByName",
+            "Effect": "Allow",
+            "Action": "bedrock:ListCustomModelDeployments",
+            "Resource": "*",
+        },
+        {
             "Sid": "DeployModels",
             "Effect": "Allow",
             "Action": "bedrock:CreateCustomModelDeployment",

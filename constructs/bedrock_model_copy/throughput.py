@@ -31,6 +31,14 @@ def _statements(region_arn: str, stack_name: str) -> list[dict[str, Any]]:
     models = f"{region_arn}:custom-model/*"
     return [
         {
+            # After a Create refused because the name is taken: this request's own, made by an earlier try?
+            # (List actions have no resource-level permissions: "*" only.)
+            "Sid": "FindProvisionedThroughputByName",
+            "Effect": "Allow",
+            "Action": "bedrock:ListProvisionedModelThroughputs",
+            "Resource": "*",
+        },
+        {
             "Sid": "ProvisionModels",
             "Effect": "Allow",
             "Action": "bedrock:CreateProvisionedModelThroughput",

@@ -61,6 +61,17 @@ def describe(arn: str) -> dict[str, Any]:
     return dict(client().get_custom_model_deployment(customModelDeploymentIdentifier=arn))
 
 
+def named(name: str) -> list[dict[str, Any]]:
+    """Deployments named exactly ``name`` (ARN, model, status), from ListCustomModelDeployments."""
+    pages = client().get_paginator("list_custom_model_deployments").paginate(nameContains=name)
+    return [
+        {"arn": item["customModelDeploymentArn"], "model": item.get("modelArn"), "status": item.get("status")}
+        for page in pages
+        for item in page.get("modelDeploymentSummaries", [])
+        if item.get("customModelDeploymentName") == name
+    ]
+
+
 def update(arn: str, props: Mapping[str, Any], old: Mapping[str, Any]) -> None:
     if props.get(PROP_MODEL_ARN) == old.get(PROP_MODEL_ARN):
         return
@@ -142,6 +153,7 @@ class _Kind:
     check = staticmethod(check)
     create = staticmethod(create)
     describe = staticmethod(describe)
+    named = staticmethod(named)
     update = staticmethod(update)
     state = staticmethod(state)
     attributes = staticmethod(attributes)

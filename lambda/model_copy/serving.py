@@ -33,7 +33,7 @@ from .contract import (
     OnEventResult,
 )
 from .ownership import Owner, stack_name
-from .serving_contract import PROP_NAME, PROP_RESOURCE_KIND, PROP_TAGS, REPLACING_PROPERTIES
+from .serving_contract import PROP_MODEL_ARN, PROP_NAME, PROP_RESOURCE_KIND, PROP_TAGS, REPLACING_PROPERTIES
 
 logger = logging.getLogger("model_copy")
 
@@ -52,6 +52,7 @@ class Kind(Protocol):
     def check(self, props: Mapping[str, Any]) -> None: ...
     def create(self, props: Mapping[str, Any], tags: list[dict[str, str]], token: str) -> str: ...
     def describe(self, arn: str) -> dict[str, Any]: ...
+    def named(self, name: str) -> list[dict[str, Any]]: ...
     def update(self, arn: str, props: Mapping[str, Any], old: Mapping[str, Any]) -> None: ...
     def state(self, resource: Mapping[str, Any], props: Mapping[str, Any]) -> str: ...
     def attributes(self, resource: Mapping[str, Any]) -> dict[str, str]: ...
@@ -164,9 +165,43 @@ def on_event(event: CustomResourceEvent) -> OnEventResult:
 
 
 def _create(kind: Kind, event: CustomResourceEvent, props: Mapping[str, Any]) -> str:
-    arn = kind.create(props, creation_tags(event, props), client_token(event))
+    try:
+        arn = kind.create(props, creation_tags(event, props), client_token(event))
+    except ModelCopyError as error:
+        cause = error.__cause__
+        taken = isinstance(cause, Exception) and error_code(cause) in NAME_TAKEN_CODES
+        own = _own_made_meanwhile(kind, event, props) if taken else None
+        if own is None:
+            raise
+        return own
     logger.info("resource=%s kind=%s decision=created", arn, kind.KIND)
     return arn
+
+
+# How Bedrock refuses a name that is taken is not documented (docs/aws-behaviour.md S8): either code.
+NAME_TAKEN_CODES = frozenset({"ConflictException", "ValidationException"})
+
+
+def _own_made_meanwhile(kind: Kind, event: CustomResourceEvent, props: Mapping[str, Any]) -> str | None:
+    """After a refused Create: this resource's own, made by an earlier try of this request, if any.
+
+    The clientRequestToken makes a retried Create return the first resource where Bedrock remembers
+    it; how long it does is not documented (docs/aws-behaviour.md M3), so a refusal is looked up by
+    name, model and ownership tags (this stack, this logical id) before it fails the request.
+    """
+    try:
+        candidates = kind.named(str(props[PROP_NAME]))
+    except AwsError as error:
+        logger.info("name=%s error=%s decision=cannot-look-for-own", props[PROP_NAME], error_code(error))
+        return None
+    for found in candidates:
+        if found.get("status") == "Failed" or found.get("model") != props.get(PROP_MODEL_ARN):
+            continue
+        tags = tags_of(kind, str(found["arn"]))
+        if tags is not None and owned(tags, event):
+            logger.info("resource=%s kind=%s decision=take-back-own-after-refusal", found["arn"], kind.KIND)
+            return str(found["arn"])
+    return None
 
 
 def _update(kind: Kind, event: CustomResourceEvent, props: Mapping[str, Any], old: Mapping[str, Any]) -> str:

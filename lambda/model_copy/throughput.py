@@ -67,6 +67,17 @@ def describe(arn: str) -> dict[str, Any]:
     return dict(client().get_provisioned_model_throughput(provisionedModelId=arn))
 
 
+def named(name: str) -> list[dict[str, Any]]:
+    """Provisioned Throughputs named exactly ``name`` (ARN, model, status), from ListProvisionedModelThroughputs."""
+    pages = client().get_paginator("list_provisioned_model_throughputs").paginate(nameContains=name)
+    return [
+        {"arn": item["provisionedModelArn"], "model": item.get("desiredModelArn"), "status": item.get("status")}
+        for page in pages
+        for item in page.get("provisionedModelSummaries", [])
+        if item.get("provisionedModelName") == name
+    ]
+
+
 def update(arn: str, props: Mapping[str, Any], old: Mapping[str, Any]) -> None:
     request: dict[str, Any] = {}
     if props.get(PROP_MODEL_ARN) != old.get(PROP_MODEL_ARN):
@@ -169,6 +180,7 @@ class _Kind:
     check = staticmethod(check)
     create = staticmethod(create)
     describe = staticmethod(describe)
+    named = staticmethod(named)
     update = staticmethod(update)
     state = staticmethod(state)
     attributes = staticmethod(attributes)

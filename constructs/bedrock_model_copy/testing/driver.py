@@ -404,12 +404,19 @@ class CloudFormationStack:
         return operation
 
     def update(
-        self, logical_id: str, properties: dict[str, Any], *, later_resource_fails: bool = False
+        self,
+        logical_id: str,
+        properties: dict[str, Any],
+        *,
+        later_resource_fails: bool = False,
+        cleanup_later: list[tuple[StackOperation, str, DeployedResource]] | None = None,
     ) -> StackOperation:
         """Update the resource; replacement deletes the old one after success, failure rolls back.
 
         ``later_resource_fails`` makes another resource of the stack fail after this
-        update succeeded, so CloudFormation rolls this one back too.
+        update succeeded, so CloudFormation rolls this one back too. With ``cleanup_later`` the
+        old resource of a replacement is not deleted here but queued, for the clean-up phase that
+        CloudFormation runs after every resource of the stack is updated.
         """
         current = self.resources[logical_id]
         self._enter("UPDATE_IN_PROGRESS")
@@ -436,6 +443,9 @@ class CloudFormationStack:
                 current.update_replace_policy,
             )
             if replaced and current.update_replace_policy != "Retain":
+                if cleanup_later is not None:
+                    cleanup_later.append((operation, logical_id, current))
+                    return operation
                 self._enter("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
                 operation.cleanup.append(self._delete_request(logical_id, current))
             self._enter("UPDATE_COMPLETE")
@@ -573,6 +583,7 @@ class CloudFormationStack:
         resolver = Resolver(template, values, pseudo, deployed_attribute, deployed_ref)
         resources = template.get("Resources", {})
         operations: dict[str, StackOperation] = {}
+        replaced: list[tuple[StackOperation, str, DeployedResource]] = []  # deleted in the clean-up phase
         self.template = template
         first_deploy = not self.resources  # a stack create, or an update of an existing stack
         self._operation_start = len(self.events)
@@ -640,14 +651,19 @@ class CloudFormationStack:
                 current.deletion_policy, current.update_replace_policy = deletion_policy, update_replace_policy
                 continue
             else:
-                operation = self.update(logical_id, properties)
+                operation = self.update(logical_id, properties, cleanup_later=replaced)
                 if operation.response.ok and logical_id in self.resources:
                     updated[logical_id] = current
                     self.resources[logical_id].deletion_policy = deletion_policy
                     self.resources[logical_id].update_replace_policy = update_replace_policy
             operations[logical_id] = operation
             if not operation.response.ok:
-                return fail(operation)
+                return fail(operation)  # the replaced resources' old ones stay: nothing to clean up
+        for operation, logical_id, old in reversed(replaced):  # after every update, newest first
+            self._enter("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+            operation.cleanup.append(self._delete_request(logical_id, old))
+        if replaced:
+            self._enter("UPDATE_COMPLETE")
         for logical_id in reversed([name for name in self.resources if name not in deployable]):
             if logical_id in self.resource_types:
                 self._delete_long_copy_resource(logical_id)

@@ -855,6 +855,11 @@ class FakeBedrock:
 
     def _delete_model(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         model = self._model(params["modelIdentifier"])
+        if self._serving is not None:  # a served model is refused (fake_serving.check_model_deletable)
+            try:
+                self._serving.check_model_deletable(model.model_arn)
+            except fake_serving.ServingError as error:
+                raise BedrockError(error.code, error.status, error.message) from error
         del self.models[model.model_arn]
         return 200, {}
 

@@ -10,8 +10,14 @@ fake takes the answer that is harder for the code under test:
   described and a second delete is refused (ConflictException);
 - a deployment that is still Creating cannot be deleted (ConflictException);
 - a Provisioned Throughput under an unexpired commitment refuses delete (ValidationException: the API
-  reference says it cannot be deleted, not with which code);
-- an idempotency token is remembered forever, and reused with other parameters is refused;
+  reference says it cannot be deleted, not with which code; docs/aws-behaviour.md S5);
+- an idempotency token is remembered only when ``FakeBedrock.remember_tokens`` is set (default: none,
+  as for copies, M3), and a name that is taken is refused with a ValidationException (S8);
+- a custom model that a deployment or Provisioned Throughput serves refuses ``DeleteCustomModel``
+  (ConflictException, ``refuse_model_delete_in_use``; S7);
+- ``InvokeModel`` (bedrock-runtime) answers through an Active deployment or an InService Provisioned
+  Throughput, and refuses a customized model's own ARN; it is authorized on the resource invoked and on
+  the model behind it (S9);
 - IAM: creation is authorized on the model with ``aws:RequestTag`` (and, as some services require,
   ``bedrock:TagResource`` on the new resource); everything else on the resource with ``aws:ResourceTag``.
 """
@@ -21,101 +27,23 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
+from .fake_served import (
+    COMMITMENT_SECONDS,
+    ON_DEMAND_REGIONS,
+    OPERATIONS,
+    TAG_OPERATIONS,
+    Script,
+    Served,
+    ServingError,
+    route,
+)
 from .iam import ContextValue, PolicySet
 
 if TYPE_CHECKING:
     from .fake_bedrock import FakeBedrock
 
-DEPLOYMENTS = "/model-customization/custom-model-deployments"
-THROUGHPUT = "/provisioned-model-throughput"
-THROUGHPUTS = "/provisioned-model-throughputs"
-DAY = 86400.0
-COMMITMENT_SECONDS = {"OneMonth": 30 * DAY, "SixMonths": 182 * DAY}
-ON_DEMAND_REGIONS = ("us-east-1", "us-west-2")
-OPERATIONS = frozenset(
-    {
-        "CreateCustomModelDeployment",
-        "GetCustomModelDeployment",
-        "UpdateCustomModelDeployment",
-        "DeleteCustomModelDeployment",
-        "ListCustomModelDeployments",
-        "CreateProvisionedModelThroughput",
-        "GetProvisionedModelThroughput",
-        "UpdateProvisionedModelThroughput",
-        "DeleteProvisionedModelThroughput",
-        "ListProvisionedModelThroughputs",
-    }
-)
-TAG_OPERATIONS = frozenset({"TagResource", "UntagResource", "ListTagsForResource"})
-
-
-def route(method: str, path: str, query: dict[str, str], payload: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """The operation and its parameters for a serving request; None for anything else."""
-    for base, single, name in (
-        (DEPLOYMENTS, DEPLOYMENTS, "CustomModelDeployment"),
-        (THROUGHPUTS, THROUGHPUT, "ProvisionedModelThroughput"),
-    ):
-        key = "customModelDeploymentIdentifier" if name == "CustomModelDeployment" else "provisionedModelId"
-        if path == base and method == "GET":
-            return f"List{name}s", query
-        if path == single and method == "POST":
-            return f"Create{name}", payload
-        if path.startswith(single + "/"):
-            verb = {"GET": "Get", "PATCH": "Update", "DELETE": "Delete"}.get(method)
-            if verb:
-                return f"{verb}{name}", {**payload, key: unquote(path[len(single) + 1 :])}
-    return None
-
-
-@dataclass
-class Script:
-    """How the next resource of a given name behaves."""
-
-    duration: float
-    outcome: str
-    failure_message: str = ""
-
-
-@dataclass
-class Served:
-    """A deployment or Provisioned Throughput as the fake keeps it."""
-
-    kind: str  # "deployment" | "throughput"
-    arn: str
-    name: str
-    model_arn: str
-    tags: dict[str, str]
-    created_at: float
-    script: Script
-    token: str = ""
-    fingerprint: str = ""
-    description: str = ""
-    model_units: int = 0
-    commitment: str = ""
-    pending: dict[str, Any] = field(default_factory=dict)  # update: model_arn, name, done_at, outcome
-    deleting_until: float | None = None
-    updated_at: float = 0.0
-
-    def status(self, now: float) -> str:
-        if now < self.created_at + self.script.duration:
-            return "Creating"
-        return self.script.outcome
-
-    def settle(self, now: float) -> None:
-        if self.pending and now >= self.pending["done_at"]:
-            if self.pending["outcome"] != "UpdateFailed":
-                self.model_arn = self.pending.get("model_arn") or self.model_arn
-                self.name = self.pending.get("name") or self.name
-            self.updated_at = self.pending["done_at"]
-            self.pending["settled"] = True
-
-
-class ServingError(Exception):
-    def __init__(self, code: str, status: int, message: str) -> None:
-        super().__init__(message)
-        self.code, self.status, self.message = code, status, message
+__all__ = ["OPERATIONS", "TAG_OPERATIONS", "FakeServing", "Script", "Served", "ServingError", "route"]
 
 
 @dataclass
@@ -129,8 +57,10 @@ class FakeServing:
     delete_duration: float = 60.0
     model_unit_quota: int | None = None
     on_demand_regions: tuple[str, ...] = ON_DEMAND_REGIONS
+    refuse_model_delete_in_use: bool = True
     resources: dict[str, Served] = field(default_factory=dict)
     scripts: dict[str, Script] = field(default_factory=dict)
+    invocations: list[tuple[str, Any]] = field(default_factory=list)
 
     # ------------------------------------------------------------------ scripting and reading
 
@@ -158,6 +88,11 @@ class FakeServing:
         base: dict[str, ContextValue] = {"aws:RequestedRegion": self.parent.region}
         if operation.startswith("List") and operation not in TAG_OPERATIONS:  # ListTagsForResource names its ARN
             checks.append((operation, "*", base))
+        elif operation == "InvokeModel":
+            found = self._find(params["modelId"])
+            checks.append((operation, found.arn if found else params["modelId"], base))
+            if found is not None:
+                checks.append((operation, found.model_arn, base))
         elif operation in ("CreateCustomModelDeployment", "CreateProvisionedModelThroughput"):
             model = params.get("modelArn") or params.get("modelId") or ""
             request = {f"aws:RequestTag/{t['key']}": t["value"] for t in params.get("tags", [])}
@@ -229,7 +164,7 @@ class FakeServing:
         token = params.get("clientRequestToken", "")
         fingerprint = json.dumps({key: value for key, value in sorted(params.items()) if key != "clientRequestToken"})
         for item in self.resources.values():
-            if token and item.token == token:
+            if token and self.parent.remember_tokens and item.token == token:
                 if item.fingerprint != fingerprint:
                     raise ServingError("ValidationException", 400, "The client request token was reused.")
                 return item.arn
@@ -246,6 +181,49 @@ class FakeServing:
         arn = self._new_arn(operation, f"{name}-{len(self.resources)}-{self.parent.clock.time()}")
         tags = {t["key"]: t["value"] for t in params.get("tags", [])}
         return Served(kind, arn, name, model, tags, self.parent.clock.time(), script, token, fingerprint)
+
+    def model_in_use(self, model_arn: str) -> Served | None:
+        """The deployment or Provisioned Throughput that serves ``model_arn`` (or is moving to it), if any."""
+        self._settle()
+        for item in self.resources.values():
+            if item.deleting_until is None and model_arn in (item.model_arn, item.pending.get("model_arn")):
+                return item
+        return None
+
+    def check_model_deletable(self, model_arn: str) -> None:
+        """DeleteCustomModel of a model that is served: refused (the harder answer, S7) unless told otherwise."""
+        user = self.model_in_use(model_arn) if self.refuse_model_delete_in_use else None
+        if user is not None:
+            raise ServingError(
+                "ConflictException", 409, f"The model {model_arn} is in use by {user.arn} and cannot be deleted."
+            )
+
+    def _invoke_model(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        identifier = params["modelId"]
+        found = self._find(identifier)
+        now = self.parent.clock.time()
+        if found is None:
+            if identifier in self.parent.models and ":custom-model/imported/" not in identifier:
+                raise ServingError(
+                    "ValidationException",
+                    400,
+                    f"Invocation of model ID {identifier} with on-demand throughput isn't supported. Use a custom "
+                    "model deployment or a Provisioned Throughput.",
+                )
+            if identifier not in self.parent.models:
+                raise ServingError("ResourceNotFoundException", 404, f"Could not find model {identifier}.")
+        else:
+            ready = "Active" if found.kind == "deployment" else "InService"
+            if found.status(now) != ready or found.deleting_until is not None:
+                raise ServingError("ValidationException", 400, f"{found.arn} is {found.status(now)}, not {ready}.")
+        self.invocations.append((identifier, params.get("body")))
+        served = found.model_arn if found else identifier
+        text = f"(fake answer of {served})"
+        return 200, {
+            "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 1, "outputTokens": 1},
+        }
 
     # deployments ---------------------------------------------------------------
 
@@ -329,7 +307,10 @@ class FakeServing:
         if (
             self.model_unit_quota is not None
             and in_use + units > self.model_unit_quota
-            and not any(i.token == params.get("clientRequestToken") for i in self.resources.values())
+            and not (
+                self.parent.remember_tokens
+                and any(i.token == params.get("clientRequestToken") for i in self.resources.values())
+            )
         ):
             raise ServingError(
                 "ServiceQuotaExceededException",

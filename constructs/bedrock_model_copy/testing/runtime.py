@@ -1,0 +1,73 @@
+"""Call the fake as one of your stack's roles: invoke a served model the way your function would.
+
+After :meth:`~bedrock_model_copy.testing.CloudFormationStack.deploy_template`, :func:`client_as`
+returns a real boto3 client (``bedrock-runtime`` by default) pointed at the fake, whose calls are
+authorized with the policies the template attaches to a role of yours, resolved with what the
+stack deployed (a deployment's ``Arn``, a copy's ``TargetModelArn``). So a test shows that the
+function's role may invoke the deployment, and that the deployment answers:
+
+>>> runtime = client_as(stack, "InvokerServiceRole1234")
+>>> runtime.invoke_model(modelId=deployment_arn, body=b'{"messages": []}')
+
+The fake answers ``InvokeModel`` through an Active deployment or an InService Provisioned
+Throughput, and refuses a customized model's own ARN, as Bedrock does (docs/aws-behaviour.md S1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from .driver import CloudFormationStack
+from .iam import PolicySet
+from .intrinsics import Resolver, TemplateValues, pseudo_parameters
+
+
+def role_policies_deployed(stack: CloudFormationStack, role_logical_id: str) -> PolicySet:
+    """The identity policies of ``role_logical_id`` in the stack's template, resolved as deployed."""
+    template = stack.template
+    resources: dict[str, Any] = template["Resources"]
+    if resources.get(role_logical_id, {}).get("Type") != "AWS::IAM::Role":
+        roles = sorted(name for name, resource in resources.items() if resource["Type"] == "AWS::IAM::Role")
+        raise ValueError(f"{role_logical_id!r} is not a role of the deployed template; its roles: {roles}")
+    pseudo = pseudo_parameters(
+        stack_name=stack.stack_name, stack_id=stack.stack_id, region=stack.region, account=stack.account
+    )
+
+    def attribute(logical_id: str, name: str) -> str | None:
+        deployed = stack.resources.get(logical_id)
+        return None if deployed is None else deployed.data.get(name)
+
+    def ref(logical_id: str) -> str | None:
+        deployed = stack.resources.get(logical_id)
+        return None if deployed is None else deployed.physical_resource_id
+
+    resolver = Resolver(template, TemplateValues(), pseudo, attribute, ref)
+    role = resources[role_logical_id]["Properties"]
+    documents = [policy["PolicyDocument"] for policy in role.get("Policies", [])]
+    attached = {str(item.get("Ref")) for item in role.get("ManagedPolicyArns", []) if isinstance(item, dict)}
+    for logical_id, resource in resources.items():
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            roles = resource["Properties"].get("Roles", [])
+            if {"Ref": role_logical_id} in roles or logical_id in attached:
+                documents.append(resource["Properties"]["PolicyDocument"])
+    where = f"{role_logical_id} policies"
+    return PolicySet([resolver.resolve(document, where) for document in documents])
+
+
+def client_as(stack: CloudFormationStack, role_logical_id: str, service: str = "bedrock-runtime") -> Any:
+    """A boto3 client for ``service`` on the fake, authorized as ``role_logical_id`` (see the module)."""
+    fake = stack.framework.fake
+    if fake is None or not stack.framework.endpoint:
+        raise ValueError("client_as needs a stack made inside simulated_environment(fake)")
+    access_key = f"AKIAROLE{role_logical_id[:12].upper()}"
+    fake.role_iam[access_key] = role_policies_deployed(stack, role_logical_id)
+    return boto3.client(
+        service,
+        endpoint_url=stack.framework.endpoint,
+        region_name=stack.region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key="testing",  # noqa: S106 - the fake's test credentials
+        aws_session_token="testing",  # noqa: S106
+    )
