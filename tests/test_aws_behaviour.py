@@ -349,6 +349,14 @@ def test_signal_resource_members() -> None:
     assert member(signal.input_shape, "Status").enum == ["SUCCESS", "FAILURE"]
 
 
+def test_describe_stack_resource_returns_type_and_metadata() -> None:
+    describe = op("DescribeStackResource", "cloudformation")
+    assert members(describe.input_shape) == {"StackName", "LogicalResourceId"}
+    detail = member(describe.output_shape, "StackResourceDetail")
+    assert {"ResourceType", "Metadata", "ResourceStatus", "LogicalResourceId"} <= members(detail)
+    assert member(detail, "Metadata").type_name == "string"
+
+
 def test_start_execution_names_and_errors() -> None:
     start = op("StartExecution", "stepfunctions")
     name = member(start.input_shape, "name").metadata

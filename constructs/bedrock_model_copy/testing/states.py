@@ -363,11 +363,16 @@ class StepFunctions:
         return arn
 
     def delete_state_machine(self, arn: str) -> None:
-        """Deleting a state machine stops its running executions."""
+        """Deleting a state machine ends its running executions at their next state transition, not at once.
+
+        DeleteStateMachine's API reference: "on the next state transition, the state machine's executions are
+        terminated" (docs/aws-behaviour.md W9, W10): an execution sleeping in a Wait state wakes first, so the
+        state it was in (a signal already under way) still completes. The harder of the two answers.
+        """
         self.state_machines.pop(arn, None)
         for execution in self.executions.values():
             if execution.state_machine.arn == arn and execution.status == "RUNNING":
-                self._finish(execution, "ABORTED", "", error_name="States.Runtime", cause="state machine deleted")
+                self.fail_at_next_transition(execution, f"State machine {arn} has been deleted")
 
     def stop_execution(self, arn: str, error: str = "", cause: str = "") -> None:
         """StopExecution: a running execution ends ABORTED; an unknown one is ExecutionDoesNotExist."""
