@@ -138,7 +138,8 @@ def _mutant_names(argv: list[str]) -> list[str]:
     """The mutant names or patterns on ``mutmut run``'s command line (none: every mutant)."""
     if "mutmut" not in Path(argv[0]).name or "run" not in argv:
         return []
-    names, skip = [], False
+    names: list[str] = []
+    skip = False
     for arg in argv[argv.index("run") + 1 :]:
         if skip:
             skip = False
@@ -223,7 +224,8 @@ def pytest_sessionstart() -> None:
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     """Keep only the test files of the modules this run mutates (HANDLER_TESTS, CONSTRUCT_TESTS)."""
-    kept, dropped = [], []
+    kept: list[Any] = []
+    dropped: list[Any] = []
     for item in items:
         (kept if item.nodeid.split("::")[0] in _TEST_FILES else dropped).append(item)
     if dropped:

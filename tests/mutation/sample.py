@@ -11,6 +11,7 @@ one a line, for ``mutmut run <names...>``.
 from __future__ import annotations
 
 import fnmatch
+import os
 import random
 import sys
 from pathlib import Path
@@ -23,9 +24,19 @@ from mutmut.utils.file_utils import copy_also_copy_files, copy_src_dir, walk_mut
 def names_by_module(patterns: list[str]) -> dict[Path, list[str]]:
     """Every generated mutant name per mutated file, kept when it matches a pattern."""
     Path("mutants").mkdir(exist_ok=True)
-    copy_src_dir()
-    copy_also_copy_files()
-    create_mutants(1)
+    # mutmut prints what it copies and mutates (also from its worker processes): to stderr, so
+    # that stdout holds only the names.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        copy_src_dir()
+        copy_also_copy_files()
+        create_mutants(1)
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
     names: dict[Path, list[str]] = {}
     for path in walk_mutatable_files():
         data = SourceFileMutationData(path=path)
