@@ -548,3 +548,34 @@ def test_a_construct_outside_any_stack_is_refused_naming_its_scope() -> None:
     assert str(not_a_construct.value) == (
         "scope must be a Construct (a Stack, or a construct inside one), not str 'stack'"
     )
+
+
+def test_a_waiter_outside_any_stack_or_with_a_wrong_job_arn_type_is_refused_by_name() -> None:
+    with pytest.raises(PropertyValidationError) as refused:
+        ModelCopyJobWaiter(cdk.App(), "Wait", job_arn=JOB_ARN)
+    assert str(refused.value) == (
+        "scope 'App at path <the App>' is not valid: ModelCopyJobWaiter 'Wait' must be created inside a Stack, and "
+        "this scope is in none: pass a Stack (or a construct inside one) as scope"
+    )
+    with pytest.raises(PropertyValidationError) as wrong_type:
+        _template(_waiter(job_arn=42))
+    assert str(wrong_type.value) == "job_arn must be a str (a model copy job ARN), not int 42"
+
+
+# ---------------------------------------------------------------- options reach every part
+
+
+def test_tracing_reaches_every_function_and_both_state_machines_also_from_a_waiter_alone() -> None:
+    tracing = ModelCopyProviderOptions(tracing=True)
+    for build in (
+        lambda stack: _long_copy_and_waiter(stack, provider_options=tracing),
+        _waiter(provider_options=tracing),
+    ):
+        template = _template(build)
+        for logical_id, function in _of_type(template, "AWS::Lambda::Function").items():
+            assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}, logical_id
+        machines = _of_type(template, "AWS::StepFunctions::StateMachine")
+        assert machines and all(m["Properties"]["TracingConfiguration"] == {"Enabled": True} for m in machines.values())
+    untraced = _template(_long_copy_and_waiter)
+    for machine in _of_type(untraced, "AWS::StepFunctions::StateMachine").values():
+        assert machine["Properties"].get("TracingConfiguration", {"Enabled": False}) == {"Enabled": False}

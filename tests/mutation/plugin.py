@@ -75,6 +75,7 @@ HANDLER_TESTS = (
 CONSTRUCT_TESTS = (
     "tests/test_construct.py",
     "tests/test_validation.py",
+    "tests/test_cdk_conventions.py",
     "tests/test_long_copy.py",
     "tests/test_template_pins.py",
 )
