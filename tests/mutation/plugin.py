@@ -71,6 +71,7 @@ HANDLER_TESTS = (
     "tests/test_handler_rules.py",
     "tests/test_handler_scenarios.py",
     "tests/test_long_copy.py",
+    "tests/test_watcher_start.py",
 )
 CONSTRUCT_TESTS = (
     "tests/test_construct.py",
