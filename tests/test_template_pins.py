@@ -489,6 +489,26 @@ MESSAGES: dict[str, tuple[Callable[[cdk.Stack], None], dict[str, Any], str]] = {
         {},
         "timeout must be a Duration (for example Duration.minutes(30)), not str '30m'",
     ),
+    "tags not a mapping": (
+        _copy(tags=["team"]),
+        {},
+        "tags must be a mapping of str to str, not list ['team']",
+    ),
+    "source not a str": (
+        _copy(source_model_arn=7),
+        {},
+        "source_model_arn must be a str (a model ARN), not int 7",
+    ),
+    "name not a str": (
+        _copy(target_model_name=7),
+        {},
+        "target_model_name must be a str or None, not int 7",
+    ),
+    "removal policy not a RemovalPolicy": (
+        _copy(removal_policy="RETAIN"),
+        {},
+        "removal_policy must be a RemovalPolicy (RemovalPolicy.RETAIN or DESTROY), not str 'RETAIN'",
+    ),
     "tag of the wrong type": (
         _copy(tags={"team": 42}),
         {},
@@ -579,3 +599,50 @@ def test_tracing_reaches_every_function_and_both_state_machines_also_from_a_wait
     untraced = _template(_long_copy_and_waiter)
     for machine in _of_type(untraced, "AWS::StepFunctions::StateMachine").values():
         assert machine["Properties"].get("TracingConfiguration", {"Enabled": False}) == {"Enabled": False}
+
+
+def test_a_prop_of_the_wrong_type_is_a_type_error_that_names_the_prop_and_the_type() -> None:
+    with pytest.raises(PropertyValidationError) as refused:
+        _template(_copy(poll_interval=30))
+    error = refused.value
+    assert isinstance(error, TypeError)
+    assert (error.prop, error.value, error.rule) == (
+        "poll_interval",
+        30,
+        "must be a Duration (for example Duration.minutes(30))",
+    )
+    assert str(error) == "poll_interval must be a Duration (for example Duration.minutes(30)), not int 30"
+
+
+def test_a_key_must_be_a_kms_key_not_any_construct() -> None:
+    def build(stack: cdk.Stack) -> None:
+        BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_kms_key=stack)  # type: ignore[arg-type]
+
+    with pytest.raises(PropertyValidationError) as refused:
+        _template(build)
+    assert isinstance(refused.value, TypeError) and refused.value.prop == "target_kms_key"
+    assert str(refused.value).startswith(
+        "target_kms_key must be an aws_kms.IKey (kms.Key, kms.Key.from_key_arn(...)), not Stack "
+    )
+
+
+def test_the_encryption_key_lets_cloudwatch_logs_use_it_only_for_log_groups_of_this_account_and_region() -> None:
+    def build(stack: cdk.Stack) -> None:
+        key = kms.Key(stack, "LogKey")
+        _long_copy_and_waiter(stack, provider_options=ModelCopyProviderOptions(encryption_key=key))
+
+    template = _template(build)
+    (key,) = _of_type(template, "AWS::KMS::Key").values()
+    (statement,) = (
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Sid") == "CloudWatchLogsEncryptsBedrockModelCopyLogs"
+    )
+    assert statement["Principal"] == {"Service": {"Fn::Join": ["", ["logs.us-west-2.", {"Ref": "AWS::URLSuffix"}]]}}
+    (operator,) = statement["Condition"]
+    assert operator == "ArnLike"
+    (context_key, arn) = next(iter(statement["Condition"]["ArnLike"].items()))
+    assert context_key == "kms:EncryptionContext:aws:logs:arn"
+    assert json.dumps(arn).startswith(
+        '{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:us-west-2:111122223333:log-group:'
+    )
