@@ -34,6 +34,7 @@ from bedrock_model_copy import (
     PropertyValidationError,
 )
 from conftest import ENV, JOB_ARN, SOURCE_ARN
+from constructs import Construct
 
 Template = dict[str, Any]
 
@@ -645,4 +646,40 @@ def test_the_encryption_key_lets_cloudwatch_logs_use_it_only_for_log_groups_of_t
     assert context_key == "kms:EncryptionContext:aws:logs:arn"
     assert json.dumps(arn).startswith(
         '{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:us-west-2:111122223333:log-group:'
+    )
+
+
+# ---------------------------------------------------------------- generated names never change
+
+
+def _generated_name(stack_id: str, *, stack_name: str | None = None, scopes: tuple[str, ...] = (), **props: Any) -> str:
+    stack = cdk.Stack(cdk.App(), stack_id, env=ENV, stack_name=stack_name)
+    scope: Construct = stack
+    for scope_id in scopes:
+        scope = Construct(scope, scope_id)
+    source = cdk.CfnParameter(stack, "Source").value_as_string if props.pop("token_source", False) else SOURCE_ARN
+    BedrockModelCopy(scope, props.pop("construct_id", "Copy"), source_model_arn=source, **props)
+    (copy,) = _of_type(assertions.Template.from_stack(stack).to_json(), "Custom::BedrockModelCopy").values()
+    name: str = copy["Properties"]["TargetModelName"]
+    return name
+
+
+def test_generated_target_model_names_are_the_ones_earlier_versions_generated() -> None:
+    """The name is the copied model's: a different one on upgrade would replace every such copy."""
+    assert _generated_name("Pins") == "Pins-Copy-5e1e6b77"
+    assert _generated_name("Pins", token_source=True) == "Pins-Copy-57fbff74"
+    # The stack's name, not its construct id.
+    assert _generated_name("PinsId", stack_name="prod-model-copies") == "prod-model-copies-Copy-871aeb2d"
+    # Shortened to 63 characters: the start of the stack name, the end of the path.
+    assert (
+        _generated_name(
+            "A-very-long-stack-name-for-the-production-model-copies-of-team-42",
+            scopes=("Regional_Replication__Layer", "x" * 40),
+            construct_id="Copy--3--of-the-support-bot-model",
+        )
+        == "A-very-long-stack-name-for-3-of-the-support-bot-model-94b60968"
+    )
+    assert (
+        _generated_name("Short", scopes=("Regional_Replication__Layer", "y" * 60))
+        == "Short-yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy-Copy-3cad2dab"
     )
