@@ -75,8 +75,10 @@ def _long_copy_and_waiter(stack: cdk.Stack, **options: Any) -> None:
     ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN, **options)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def long_template() -> Template:
+    """Synthesized for each test: mutmut runs a construct mutant only against the tests that ran the
+    construct's code, and a module-scoped fixture runs it in the first test only (docs/mutation.md)."""
     return _template(_long_copy_and_waiter)
 
 
