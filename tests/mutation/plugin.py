@@ -79,6 +79,7 @@ CONSTRUCT_TESTS = (
     "tests/test_cdk_conventions.py",
     "tests/test_long_copy.py",
     "tests/test_template_pins.py",
+    "tests/test_refusal_texts.py",
 )
 
 
