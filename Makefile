@@ -75,16 +75,28 @@ bench: venv
 bench-docs: venv
 	$(BIN)/python bench/run.py --output docs/benchmarks.md
 
-# Mutation testing of the Lambda handler with mutmut ([tool.mutmut] in pyproject.toml, docs/mutation.md).
-# Not part of `make test`: it takes a while (docs/mutation.md says how long). One child at a time: forked
-# children share one jsii kernel (tests/mutation/plugin.py). MUTANTS narrows a run, one module while iterating:
+# Mutation testing of the Lambda handler and the construct modules with mutmut ([tool.mutmut] in
+# pyproject.toml, docs/mutation.md). Not part of `make test`: it takes a while (docs/mutation.md says how
+# long). One child at a time: forked children share one jsii kernel (tests/mutation/plugin.py).
+# MUTANTS narrows a run (mutmut patterns), one module while iterating:
 #   make mutation MUTANTS='lambda.model_copy.delete.*'
+# SAMPLE (with SEED, default 1) runs a reproducible random sample of SAMPLE mutants of each module
+# that MUTANTS matches (tests/mutation/sample.py):
+#   make mutation MUTANTS='constructs.bedrock_model_copy._provider.*' SAMPLE=30 SEED=1
 # Every run starts from a clean mutants/ (mutmut would otherwise keep earlier verdicts).
 MUTANTS ?=
+SAMPLE ?=
+SEED ?= 1
 mutation: venv
-	rm -rf mutants
-	$(BIN)/mutmut run --max-children 1 $(MUTANTS) > mutants.log 2>&1 || { tail -c 4000 mutants.log; exit 1; }
+	rm -rf mutants mutants.sample
+	set -f; if [ -n "$(SAMPLE)" ]; then \
+		$(BIN)/python tests/mutation/sample.py $(SAMPLE) $(SEED) $(MUTANTS) > mutants.sample 2> mutants.log \
+			|| { tail -c 4000 mutants.log; exit 1; }; \
+		names=$$(cat mutants.sample); \
+	else names='$(MUTANTS)'; fi; \
+	nice -n 10 $(BIN)/mutmut run --max-children 1 $$names > mutants.log 2>&1 || { tail -c 4000 mutants.log; exit 1; }
 	mv mutants.log mutants/run.log
+	if [ -f mutants.sample ]; then mv mutants.sample mutants/sample.txt; fi
 	$(BIN)/python tests/mutation/summary.py
 
 dist: venv

@@ -500,3 +500,23 @@ def test_every_copy_in_the_stack_is_tagged_with_its_own_resource(fake: FakeBedro
     assert first is not None and second is not None
     assert owned_by(first.tags, cfn, "Copy") and owned_by(second.tags, cfn, "Other")
     assert first.tags[COPY_REQUEST] != second.tags[COPY_REQUEST] and user_tags(first.tags) == {}
+
+
+def test_a_replacement_that_takes_back_its_own_earlier_model_gives_it_the_templates_tags(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    """The copy-request fingerprint leaves tags out, so a name used before takes its old model back."""
+    cfn.create("Copy", copy_properties(TargetModelTags={"team": "a", "cost-center": "1", "project": "x"}))
+    renamed = cfn.update(
+        "Copy", copy_properties(TargetModelName="support-bot-v2", TargetModelTags={"team": "b", "project": "y"})
+    )
+    assert renamed.response.ok and renamed.cleanup == []  # RETAIN: the first model stays, still this resource's
+    first_job = next(job for job, copy in fake.jobs.items() if copy.target_model_name == NAME)
+    back = cfn.update("Copy", copy_properties(TargetModelTags={"team": "c"}))
+    assert back.response.ok and back.response.physical_resource_id == first_job  # taken back, not copied again
+    model = fake.model_named(NAME)
+    assert model is not None and owned_by(model.tags, cfn, "Copy")
+    # Exactly the template's tags, as a copy started now would carry: nothing left from the first deploy's
+    # template (cost-center) or from the one before this update (project).
+    assert user_tags(model.tags) == {"team": "c"}
+    assert writes(fake) == ["CreateModelCopyJob", "CreateModelCopyJob", "UntagResource", "TagResource"]

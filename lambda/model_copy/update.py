@@ -22,6 +22,7 @@ from .advice import describe_failure
 from .bedrock import AwsError, ModelCopyError, client, is_not_found
 from .contract import (
     MODE_COPY,
+    OWNERSHIP_TAG_KEYS,
     PROP_MODE,
     PROP_SOURCE_MODEL_ARN,
     PROP_TARGET_MODEL_KMS_KEY_ID,
@@ -84,6 +85,9 @@ def _current_job_was_made_from(physical_id: str, props: ResourceProperties) -> b
 def settle_ownership_and_tags(event: CustomResourceEvent, job: Mapping[str, Any]) -> None:
     """On a finished copy: record a 0.1.0 copy's ownership, and apply an in-place tag change.
 
+    After a replacement the model gets exactly the template's tags: the copy may be an earlier
+    one of this resource, taken back, that still carries the tags it was made with.
+
     Raises
     ------
     ModelCopyError
@@ -92,11 +96,14 @@ def settle_ownership_and_tags(event: CustomResourceEvent, job: Mapping[str, Any]
     props = event["ResourceProperties"]
     old: Mapping[str, Any] = event.get("OldResourceProperties") or {}
     in_place = event["RequestType"] == "Update" and not needs_new_copy(old, props)
+    # A replacement may have taken back an earlier copy of this resource (its fingerprint leaves the
+    # tags out): that model must end with the template's tags, as a copy started now would.
+    replaced = event["RequestType"] == "Update" and not in_place
     old_tags: Mapping[str, str] = (old.get(PROP_TARGET_MODEL_TAGS) or {}) if in_place else {}
     new_tags: Mapping[str, str] = props.get(PROP_TARGET_MODEL_TAGS) or {}
     retag = in_place and dict(old_tags) != dict(new_tags)
     upgraded = Owner.of_job(job).is_upgraded_copy
-    if not retag and not upgraded:
+    if not retag and not upgraded and not replaced:
         return
     model_arn = str(job["targetModelArn"])
     tags = model_tags(model_arn)
@@ -117,6 +124,9 @@ def settle_ownership_and_tags(event: CustomResourceEvent, job: Mapping[str, Any]
         logger.info("model=%s decision=leave-alone reason=not-owned", model_arn)
         return
     record_upgraded_ownership(model_arn, tags, event, props)
+    if replaced:
+        old_tags = {key: value for key, value in tags.items() if key not in OWNERSHIP_TAG_KEYS}
+        retag = old_tags != dict(new_tags)
     if retag:
         _sync_tags(model_arn, tags, old_tags, new_tags)
 

@@ -22,13 +22,31 @@ every mutant then looks killed (tried: 10 of 10 "killed", 5 of them logging-only
 mutants that survive when run alone). So the plugin refuses ``--max-children`` other
 than 1, and keeps the two synthesized IAM policy sets of ``conftest.py`` from the first
 session (mutmut's stats run, in the main process) for every later one: the scenario
-tests then need no synthesis in a child, which also saves seconds per mutant.
+tests then need no synthesis in a child, which also saves seconds per mutant (only in a
+run of handler mutants: a construct mutant must reach the policies the tests synthesize).
+
+The library's names. mutmut names the construct modules' mutants after their path too
+(``constructs.bedrock_model_copy._provider.xǁModelCopyProviderǁ__init____mutmut_1``), but
+``constructs`` is also the real jsii package that aws-cdk-lib imports, and the tests import
+the library as ``bedrock_model_copy``. ``import constructs.bedrock_model_copy`` would look
+inside the real package (a directory without ``__init__.py`` never shadows a regular
+package), so the plugin loads ``mutants/constructs/bedrock_model_copy`` under the name
+``constructs.bedrock_model_copy`` with ``spec_from_file_location`` (its submodules then
+resolve inside mutants/ through the package's ``__path__``), leaves the real ``constructs``
+alone, and registers every module of the package under ``bedrock_model_copy`` as well.
+
+The tests each mutant runs. mutmut runs a mutant against the tests that reached its
+function in the first pass, and every construct test synthesizes a stack that reaches
+most construct functions. So the plugin narrows the first pass to the test files that
+cover the modules a run mutates (``HANDLER_TESTS``, ``CONSTRUCT_TESTS``), read from the
+mutant names or patterns on mutmut's command line.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import importlib.util
 import pkgutil
 import sys
 from collections.abc import Callable
@@ -38,6 +56,31 @@ from typing import Any
 
 MUTMUT_NAME = "lambda.model_copy"  # from the path lambda/model_copy, as mutmut names it
 ALIASES = ("model_copy", "bedrock_model_copy._handler")
+LIBRARY_MUTMUT_NAME = "constructs.bedrock_model_copy"  # from the path constructs/bedrock_model_copy
+LIBRARY_NAME = "bedrock_model_copy"
+# The test files each kind of mutant runs against (docs/mutation.md). Paths as in
+# [tool.mutmut] pytest_add_cli_args_test_selection, which must list the union.
+HANDLER_TESTS = (
+    "tests/test_lifecycle.py",
+    "tests/test_ownership.py",
+    "tests/test_upgrade.py",
+    "tests/test_handler_stubber.py",
+    "tests/test_validation.py",
+    "tests/test_contract.py",
+    "tests/test_docs.py",
+    "tests/test_handler_rules.py",
+    "tests/test_handler_scenarios.py",
+    "tests/test_long_copy.py",
+    "tests/test_watcher_start.py",
+)
+CONSTRUCT_TESTS = (
+    "tests/test_construct.py",
+    "tests/test_validation.py",
+    "tests/test_cdk_conventions.py",
+    "tests/test_long_copy.py",
+    "tests/test_template_pins.py",
+    "tests/test_refusal_texts.py",
+)
 
 
 def _mutated_package() -> dict[str, ModuleType]:
@@ -60,6 +103,63 @@ def _alias(modules: dict[str, ModuleType]) -> None:
             sys.modules[alias + suffix] = module
 
 
+def _mutated_library(handler: ModuleType) -> dict[str, ModuleType]:
+    """Load mutants/constructs/bedrock_model_copy as ``constructs.bedrock_model_copy``, every module of it."""
+    mutants = Path(next(iter(handler.__path__))).resolve().parent.parent
+    root = mutants / "constructs" / "bedrock_model_copy"
+    spec = importlib.util.spec_from_file_location(
+        LIBRARY_MUTMUT_NAME, root / "__init__.py", submodule_search_locations=[str(root)]
+    )
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {LIBRARY_MUTMUT_NAME} from {root}")
+    package = importlib.util.module_from_spec(spec)
+    # Both names from the start: a module that imports ``bedrock_model_copy`` while the package
+    # loads must find this object, not the editable install's unmutated one.
+    for name in (LIBRARY_MUTMUT_NAME, LIBRARY_NAME):
+        present = sys.modules.get(name)
+        if present is not None:
+            raise RuntimeError(f"{name} was imported before the mutation plugin ran: {present!r}")
+        sys.modules[name] = package
+    spec.loader.exec_module(package)
+    modules = {"": package}
+    # walk_packages imports each subpackage (testing/) under the mutmut name to list its modules.
+    for info in pkgutil.walk_packages(package.__path__, prefix=LIBRARY_MUTMUT_NAME + "."):
+        suffix = info.name.removeprefix(LIBRARY_MUTMUT_NAME)
+        module = importlib.import_module(info.name)
+        modules[suffix] = module
+        present = sys.modules.get(LIBRARY_NAME + suffix)
+        if present is not None and present is not module:
+            raise RuntimeError(f"{LIBRARY_NAME + suffix} was imported under its own name: {present!r}")
+        sys.modules[LIBRARY_NAME + suffix] = module
+    for suffix, module in list(modules.items()):
+        if not module.__name__.startswith(LIBRARY_MUTMUT_NAME):
+            raise RuntimeError(f"{LIBRARY_NAME + suffix} is {module.__name__}, not a mutated module")
+    return modules
+
+
+def _mutant_names(argv: list[str]) -> list[str]:
+    """The mutant names or patterns on ``mutmut run``'s command line (none: every mutant)."""
+    if "mutmut" not in Path(argv[0]).name or "run" not in argv:
+        return []
+    names: list[str] = []
+    skip = False
+    for arg in argv[argv.index("run") + 1 :]:
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = "=" not in arg
+        else:
+            names.append(arg)
+    return names
+
+
+def _test_files(names: list[str]) -> set[str]:
+    """The test files for the modules these mutants belong to (every file when no names are given)."""
+    handler = not names or any(not name.startswith("constructs.") for name in names)
+    library = not names or any(not name.startswith("lambda.") for name in names)
+    return set(HANDLER_TESTS if handler else ()) | set(CONSTRUCT_TESTS if library else ())
+
+
 def _check_one_child(argv: list[str]) -> None:
     if "mutmut" not in Path(argv[0]).name:
         return
@@ -74,6 +174,11 @@ def _check_one_child(argv: list[str]) -> None:
 _check_one_child(sys.argv)
 _MODULES = _mutated_package()
 _alias(_MODULES)
+_LIBRARY = _mutated_library(_MODULES[""])
+_NAMES = _mutant_names(sys.argv)
+_TEST_FILES = _test_files(_NAMES)
+# A construct mutant must reach the policies the handler's scenario tests synthesize.
+_KEEP_POLICIES = bool(_NAMES) and all(name.startswith("lambda.") for name in _NAMES)
 _POLICIES: dict[str, list[dict[str, Any]]] = {}
 
 
@@ -109,5 +214,23 @@ def pytest_sessionstart() -> None:
             raise RuntimeError(f"{name} is {reached!r}, not the mutated {mutated.__name__}")
     if not hasattr(_MODULES[".handler"], "_mutmut_mutated"):
         raise RuntimeError(f"{_MODULES['.handler'].__file__} holds no mutmut trampolines")
-    if "conftest" in sys.modules:
+    import bedrock_model_copy.model_copy
+
+    if bedrock_model_copy.model_copy is not _LIBRARY[".model_copy"]:
+        raise RuntimeError(f"bedrock_model_copy.model_copy is {bedrock_model_copy.model_copy!r}, not the mutated one")
+    for suffix in (".model_copy", "._provider", "._long_copy", "._validation"):
+        if not hasattr(_LIBRARY[suffix], "_mutmut_mutated"):
+            raise RuntimeError(f"{_LIBRARY[suffix].__file__} holds no mutmut trampolines")
+    if _KEEP_POLICIES and "conftest" in sys.modules:
         _keep_policies(sys.modules["conftest"])
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Keep only the test files of the modules this run mutates (HANDLER_TESTS, CONSTRUCT_TESTS)."""
+    kept: list[Any] = []
+    dropped: list[Any] = []
+    for item in items:
+        (kept if item.nodeid.split("::")[0] in _TEST_FILES else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

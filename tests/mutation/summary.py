@@ -1,11 +1,14 @@
 """Per-module summary of the last ``mutmut run`` (``make mutation`` prints it; docs/mutation.md).
 
-Run from the repository root after ``mutmut run``. For each handler module it counts the
-mutants by verdict, and sorts the survivors into those that only change a logging call
-(the function's code, minus every ``logger.<level>(...)`` statement, is the same as the
-original's: nothing but the log changed) and the rest, which a person must judge
-(a missing test, or an equivalent mutant to list in docs/mutation.md). The diffs of the
-rest are written to ``mutants/survivors.txt``.
+Run from the repository root after ``mutmut run``. For each mutated module it counts the
+mutants that ran by verdict (a sampled run leaves the others "not checked": not counted),
+and sorts the survivors into those that only change what a logging call logs (the
+function's code, with every ``logger.<level>(...)`` statement reduced to what in its
+arguments can raise, is the same as the original's) and the rest, which a person must
+judge (a missing test, or an equivalent mutant to list in docs/mutation.md). A logging
+call whose arguments call a function or index a mapping can raise, so removing or changing
+that part is not "only logging". The diffs of the rest are written to
+``mutants/survivors.txt``.
 
 "Killed" counts mutmut's killed verdicts; a timeout (the mutant made the tests run past
 mutmut's CPU limit) is shown apart and counted as detected.
@@ -27,8 +30,29 @@ from mutmut.utils.file_utils import walk_mutatable_files
 DETECTED = ("killed", "timeout")
 
 
+# Expressions inside a logging call's arguments that can raise or act: calling something
+# (``job.get(...)``, ``advice_for(error)``), indexing (``event["LogicalResourceId"]``), awaiting,
+# assigning (``:=``), yielding. Removing or changing a call that holds one changes behaviour.
+_CAN_RAISE: tuple[type[ast.expr], ...] = (ast.Call, ast.Subscript, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom)
+
+
+def _can_raise(node: ast.AST) -> list[ast.expr]:
+    """The outermost sub-expressions of ``node`` that can raise (in source order)."""
+    if isinstance(node, _CAN_RAISE):
+        return [node]
+    found: list[ast.expr] = []
+    for child in ast.iter_child_nodes(node):
+        found.extend(_can_raise(child))
+    return found
+
+
 class _DropLogging(ast.NodeTransformer):
-    """Removes ``logger.<level>(...)`` statements (and the ``pass`` they would leave needed)."""
+    """Replaces each ``logger.<level>(...)`` statement by what in its arguments can raise.
+
+    A log line's text, its plain names and constants do not change behaviour; an argument
+    that calls a function or indexes a mapping does (it can raise), so it stays, and a
+    mutant that removes or changes it is not "logging-only".
+    """
 
     def visit_Expr(self, node: ast.Expr) -> ast.AST | None:
         call = node.value
@@ -38,13 +62,26 @@ class _DropLogging(ast.NodeTransformer):
             and isinstance(call.func.value, ast.Name)
             and call.func.value.id == "logger"
         ):
-            return ast.Pass()
+            kept = [expr for arg in [*call.args, *(k.value for k in call.keywords)] for expr in _can_raise(arg)]
+            if not kept:
+                return None  # compared as an AST dump only: an emptied body needs no ``pass``
+            return ast.Expr(value=ast.Tuple(elts=kept, ctx=ast.Load()))
         return node
 
 
 def _without_logging(function: cst.FunctionDef) -> str:
-    tree = ast.parse(cst.Module([function]).code)
+    return without_logging(cst.Module([function]).code)
+
+
+def without_logging(source: str) -> str:
+    """The AST of ``source`` with its logging calls reduced to what in them can raise (see ``_DropLogging``)."""
+    tree = ast.parse(source)
     return ast.dump(_DropLogging().visit(tree))
+
+
+def logging_only_change(original: str, mutated: str) -> bool:
+    """Two sources of one function differ only in what their logging calls log."""
+    return without_logging(original) == without_logging(mutated)
 
 
 def logging_only(module: cst.Module, mutant: str) -> bool:
@@ -66,6 +103,8 @@ def main() -> int:
         verdicts: Counter[str] = Counter()
         survivors: defaultdict[str, list[str]] = defaultdict(list)
         for mutant, exit_code in sorted(data.exit_code_by_key.items()):
+            if exit_code is None:  # not run: outside MUTANTS, or not drawn in a SAMPLE run
+                continue
             status = status_by_exit_code[exit_code]
             verdicts[status] += 1
             if status not in DETECTED:
@@ -74,6 +113,8 @@ def main() -> int:
                 if kind == "review":
                     review.append(f"# {mutant}: {status}\n{get_diff_for_mutant(mutant, path=path)}\n")
         total = sum(verdicts.values())
+        if not total:
+            continue
         detected = sum(verdicts[status] for status in DETECTED)
         counted = total - len(survivors["logging"])
         rows.append(
