@@ -144,7 +144,7 @@ def test_each_role_trusts_exactly_the_service_that_runs_as_it(long_template: Tem
         assert trusted(_role_of(long_template, function)) == service("lambda.amazonaws.com"), logical_id
 
 
-def test_the_watcher_role_may_poll_only_its_stacks_jobs_and_signal_only_its_stack(long_template: Template) -> None:
+def test_the_watcher_role_may_poll_this_regions_jobs_and_signal_only_its_stack(long_template: Template) -> None:
     watcher_role = _role_of(long_template, long_template["Resources"][WATCHER], "RoleArn")
     role_id = next(k for k, v in long_template["Resources"].items() if v is watcher_role)
     policies = [
@@ -153,11 +153,28 @@ def test_the_watcher_role_may_poll_only_its_stacks_jobs_and_signal_only_its_stac
         if r["Type"] == "AWS::IAM::ManagedPolicy" and {"Ref": role_id} in r["Properties"].get("Roles", [])
     ]
     statements = {s["Sid"]: s for statement_list in policies for s in statement_list if "Sid" in s}
-    assert statements["PollOwnCopyJobs"]["Action"] == "bedrock:GetModelCopyJob"
-    assert statements["PollOwnCopyJobs"]["Condition"] == {
-        "StringEquals": {"aws:ResourceTag/bedrock-model-copy:owner-stack": {"Ref": "AWS::StackName"}}
+    # No tag condition: a copy job carries no tags of its own that IAM could read (docs/aws-behaviour.md T1).
+    assert statements["PollCopyJobs"]["Action"] == "bedrock:GetModelCopyJob"
+    assert "Condition" not in statements["PollCopyJobs"]
+    assert statements["PollCopyJobs"]["Resource"] == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":bedrock:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":model-copy-job/*",
+            ],
+        ]
     }
-    assert statements["SignalOwnStackWaits"]["Action"] == "cloudformation:SignalResource"
+    # DescribeStackResource: the watcher checks that what it signals is this library's wait (aws-behaviour W14).
+    assert statements["SignalOwnStackWaits"]["Action"] == [
+        "cloudformation:SignalResource",
+        "cloudformation:DescribeStackResource",
+    ]
     assert statements["SignalOwnStackWaits"]["Resource"] == {
         "Fn::Join": [
             "",
@@ -377,11 +394,14 @@ def test_the_encryption_key_lets_cloudwatch_logs_use_it_only_for_log_groups_of_t
     )
     assert statement["Principal"] == {"Service": {"Fn::Join": ["", ["logs.us-west-2.", {"Ref": "AWS::URLSuffix"}]]}}
     (operator,) = statement["Condition"]
-    assert operator == "ArnLike"
-    (context_key, arn) = next(iter(statement["Condition"]["ArnLike"].items()))
+    assert operator == "ArnEquals"  # exactly this library's log groups, no wildcard
+    (context_key, arns) = next(iter(statement["Condition"]["ArnEquals"].items()))
     assert context_key == "kms:EncryptionContext:aws:logs:arn"
-    assert json.dumps(arn).startswith(
-        '{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:us-west-2:111122223333:log-group:'
+    assert len(arns) == 3 and all(
+        json.dumps(arn).startswith(
+            '{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:us-west-2:111122223333:log-group:'
+        )
+        for arn in arns
     )
 
 
