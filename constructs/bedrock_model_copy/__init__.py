@@ -11,6 +11,11 @@ from .model_copy import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, BedrockModelCopy
 
 __version__ = "0.1.0"
 
+# Tracebacks and help() name the public path, not the private module the classes live in.
+for _public_error in (PropertyValidationError, PropertyTypeError):
+    _public_error.__module__ = __name__
+del _public_error
+
 __all__ = [
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_TIMEOUT",
