@@ -67,7 +67,7 @@ def per_copy(count: int, pattern: str = "shared") -> dict[str, Any]:
     many = calls_for(count, pattern)
     names = sorted(set(one) | set(many))
     by_name = {name: (many.get(name, 0) - one.get(name, 0)) / (count - 1) for name in names}
-    by_kind: collections.Counter[str] = collections.Counter()
+    by_kind: dict[str, float] = collections.defaultdict(float)
     for name, value in by_name.items():
         by_kind[name.split(":")[0]] += value
     return {
