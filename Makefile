@@ -67,7 +67,7 @@ synth: $(SYNTH_STAMP)
 	cdk synth --quiet
 	@echo "synthesized: $$(ls cdk.out/*.template.json)"
 
-lint: venv
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -89,10 +89,12 @@ $(LOWER_STAMP): requirements-lower.txt
 test-lower: $(STAMP) $(LOWER_STAMP)
 	$(LOWER_VENV)/bin/python -m pytest -p no:cacheprovider $(PYTEST_PARALLEL) $(LOWER_BOUND_TESTS)
 
-# The three venvs are independent (pip's cache is safe to share), so they are built in parallel first.
+# The three venvs are independent (pip's cache is safe to share), so they are built in parallel, and lint
+# (ruff, mypy: it needs .venv only) runs while the other two are still being built. Then the suite, then
+# the lower-bound pass (each on two workers).
 test:
-	$(MAKE) --no-print-directory -j3 $(STAMP) $(SCANNERS_STAMP) $(LOWER_STAMP)
-	$(MAKE) --no-print-directory lint unit test-lower
+	$(MAKE) --no-print-directory -j3 lint $(SCANNERS_STAMP) $(LOWER_STAMP)
+	$(MAKE) --no-print-directory unit test-lower
 
 demo: venv
 	$(BIN)/python examples/demo.py
