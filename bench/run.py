@@ -52,7 +52,9 @@ IAM_MANAGED_POLICY_LIMIT = 6_144  # every policy the library writes is a custome
 # Targets: `make bench` exits non-zero when a figure misses one, so a regression cannot land unseen.
 SYNTH_RATIO_TARGET = 1.5  # synth of 100 copies / synth of 1 copy
 JSII_CALLS_PER_COPY_TARGET = 45  # jsii kernel requests per copy (72 before issue 18, 39 after)
-ASSET_ZIP_TARGET = 20 * 1024  # the handler asset, zipped
+# The handler asset, zipped: a ceiling that catches a bundled dependency or a runaway module. The first
+# release aimed at 20 KB; 13 modules are about 25 KB, and the README (Benchmarks) says why.
+ASSET_ZIP_TARGET = 32 * 1024
 
 SYNTH_SCRIPT = """
 import json, sys, time
@@ -410,7 +412,7 @@ def write_page(
         "",
         "## Handler asset",
         "",
-        f"- Zipped: {asset['zip_bytes']} bytes (target: under {ASSET_ZIP_TARGET // 1024} KB). Files: {', '.join(asset['files'])}.",
+        f"- Zipped: {asset['zip_bytes']} bytes (target: under {ASSET_ZIP_TARGET // 1024} KB; the first release aimed at 20 KB). Files: {', '.join(asset['files'])}.",
         f"- Cold import of `model_copy.handler` (imports boto3), fresh interpreter, no byte code: median "
         f"{asset['cold_import_ms_median']:.0f} ms, best {asset['cold_import_ms_min']:.0f} ms.",
         "",
