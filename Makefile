@@ -28,12 +28,16 @@ PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --di
 # The rule: requirements-lower.txt differs from requirements-dev.txt only in aws-cdk-lib, constructs and
 # jsii (boto3, botocore and pytest have equal pins), so a test is version-dependent when it runs
 # aws-cdk-lib code: it builds or synthesizes constructs, or its fixtures do (the fake Bedrock enforces
-# the handler role's policies as synthesized). A test that only drives the Lambda handler with botocore's
-# Stubber or checks constants runs the same code in both passes and is not repeated. Within those, the
-# files below cover the library itself; the tests of the example app, the integ app, the checkers (cfn-lint,
-# cdk-nag, checkov), packaging and the README run the pinned versions only, as users of the repo do.
+# the handler role's policies as synthesized). Those run again, except the few that need a tool pinned
+# only in requirements-dev.txt (cdk-nag and cfn-lint: test_checkers, test_regulated; integ-tests-alpha:
+# test_integ_app; build: test_packaging; mypy and pip: test_user_experience; the cdk CLI and app.py:
+# test_app). Not repeated, as version-independent: the tests that drive the Lambda handler with botocore's
+# Stubber or compare constants and text (test_handler_rules, test_handler_stubber, test_contract,
+# test_docs): they run the same code in both passes.
 LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test_scale.py \
-	tests/test_lifecycle.py tests/test_ownership.py tests/test_upgrade.py tests/test_cdk_conventions.py
+	tests/test_lifecycle.py tests/test_ownership.py tests/test_upgrade.py tests/test_cdk_conventions.py \
+	tests/test_handler_scenarios.py tests/test_long_copy.py tests/test_testing_kit.py tests/test_messages.py \
+	examples/test_user_app.py
 
 .PHONY: venv synth test lint unit test-lower demo bench bench-docs dist integ clean mutation
 
