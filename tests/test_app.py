@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -102,41 +103,86 @@ def test_cdk_cli_synthesizes_the_example_app(tmp_path: Path) -> None:
     assert (tmp_path / "BedrockModelConsumerExample.template.json").is_file()
 
 
-def test_make_demo_shows_progress_and_outputs() -> None:
+STACK_EVENT = re.compile(
+    r"(?P<time>\d\d:\d\d:\d\d)  (?P<id>\S+) +(?P<status>[A-Z_]+) +(?P<type>(AWS|Custom)::\S+)( +(?P<reason>.*))?"
+)
+# The resource and stack statuses CloudFormation reports (DescribeStackEvents' ResourceStatus).
+CFN_STATUSES = {
+    "CREATE_IN_PROGRESS",
+    "CREATE_COMPLETE",
+    "CREATE_FAILED",
+    "ROLLBACK_IN_PROGRESS",
+    "ROLLBACK_COMPLETE",
+    "DELETE_IN_PROGRESS",
+    "DELETE_COMPLETE",
+}
+
+
+def demo_events(*args: str) -> tuple[int, list[dict[str, str]], str]:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "demo.py"), "--copy-minutes", "12"],
+        [sys.executable, str(ROOT / "examples" / "demo.py"), *args],
         capture_output=True,
         text=True,
         check=False,
         timeout=300,
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
-    assert (
-        sum(
-            "CREATE_IN_PROGRESS  copy job arn:aws:bedrock:us-west-2:111122223333:model-copy-job/" in line
-            for line in lines
-        )
-        == 3
+    events = [match.groupdict() for line in result.stdout.splitlines() if (match := STACK_EVENT.fullmatch(line))]
+    return result.returncode, events, result.stdout + result.stderr
+
+
+def test_make_demo_shows_the_events_cloudformation_shows_and_the_outputs() -> None:
+    returncode, events, output = demo_events("--copy-minutes", "12")
+    assert returncode == 0, output[-3000:]
+    assert {event["status"] for event in events} <= CFN_STATUSES
+    first, last = events[0], events[-1]
+    assert (first["id"], first["status"], first["type"], first["reason"]) == (
+        "BedrockModelCopyExample",
+        "CREATE_IN_PROGRESS",
+        "AWS::CloudFormation::Stack",
+        "User Initiated",
     )
-    assert any(line.endswith("Copy1ED8A51E  CREATE_COMPLETE") for line in lines)
+    assert (last["id"], last["status"], last["type"]) == (
+        "BedrockModelCopyExample",
+        "CREATE_COMPLETE",
+        "AWS::CloudFormation::Stack",
+    )
+    copy = [event for event in events if event["type"] == "Custom::BedrockModelCopy"]
+    # CloudFormation shows a custom resource twice: when it starts and when it ends, nothing while it waits.
+    assert [(event["id"], event["status"]) for event in copy] == [
+        ("Copy1ED8A51E", "CREATE_IN_PROGRESS"),
+        ("Copy1ED8A51E", "CREATE_COMPLETE"),
+    ]
+    minutes = [int(event["time"][:2]) * 60 + int(event["time"][3:5]) for event in copy]
+    assert minutes[1] - minutes[0] == 12
+    # Every other resource is complete before the copy starts (the copy references the provider).
+    started = events.index(copy[0])
+    for event in events[1:started]:
+        assert (
+            event["status"] in ("CREATE_IN_PROGRESS", "CREATE_COMPLETE") and event["type"] != "Custom::BedrockModelCopy"
+        )
+    assert sum(event["status"] == "CREATE_COMPLETE" for event in events[1:started]) == (started - 1) / 2
+    assert "running (" not in output
     assert any(
         line.startswith("BedrockModelCopyExample.TargetModelArn = arn:aws:bedrock:us-west-2:111122223333:custom-model/")
-        for line in lines
+        for line in output.splitlines()
     )
 
 
 def test_make_demo_shows_a_failure_as_the_stack_events_would() -> None:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "demo.py"), "--fail", "Source model KMS key denied"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+    returncode, events, output = demo_events("--fail", "Source model KMS key denied")
+    assert returncode == 1
+    (failed,) = [event for event in events if event["status"] == "CREATE_FAILED"]
+    assert (failed["id"], failed["type"]) == ("Copy1ED8A51E", "Custom::BedrockModelCopy")
+    assert failed["reason"].startswith("Model copy job arn:aws:bedrock:us-west-2:111122223333:model-copy-job/")
+    assert "failed: Source model KMS key denied." in failed["reason"]
+    statuses = [(event["id"], event["status"]) for event in events]
+    rollback = statuses.index(("BedrockModelCopyExample", "ROLLBACK_IN_PROGRESS"))
+    assert events[rollback]["reason"] == (
+        "The following resource(s) failed to create: [Copy1ED8A51E]. Rollback requested by user."
     )
-    assert result.returncode == 1
-    assert "CREATE_FAILED  Model copy job arn:aws:bedrock:us-west-2:111122223333:model-copy-job/" in result.stdout
-    assert "failed: Source model KMS key denied." in result.stdout and "ROLLBACK_COMPLETE" in result.stdout
+    assert statuses[-1] == ("BedrockModelCopyExample", "ROLLBACK_COMPLETE")
+    assert {status for _, status in statuses[rollback + 1 : -1]} == {"DELETE_IN_PROGRESS", "DELETE_COMPLETE"}
+    assert "Outputs:" not in output
 
 
 def _example(name: str) -> object:

@@ -235,8 +235,8 @@ def test_refusals_found_once_the_tree_is_final_are_reported_at_synthesis() -> No
     with pytest.raises(RuntimeError) as snapshot:
         _template(_snapshot_later)
     assert (
-        "removal_policy 'RemovalPolicy.SNAPSHOT' is not valid (set by apply_removal_policy or a RemovalPolicies "
-        "aspect): must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY"
+        "removal_policy 'RemovalPolicy.SNAPSHOT' is not valid: must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY "
+        "(set by apply_removal_policy or a RemovalPolicies aspect)"
     ) in str(snapshot.value)
     with pytest.raises(RuntimeError) as tags:
         _template(_too_many_tags_later)

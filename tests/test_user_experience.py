@@ -88,9 +88,16 @@ cdk.RemovalPolicies.of(stack).apply("DESTROY")  # line 15: not a RemovalPolicy
 
 
 @pytest.mark.slow
+def readme_first_python_snippet() -> str:
+    return README.split("```python\n", 1)[1].split("```", 1)[0]
+
+
 def test_mypy_strict_accepts_the_user_example_and_catches_misuse(tmp_path: Path) -> None:
     bad = tmp_path / "bad_user_app.py"
     bad.write_text(BAD_USER_CODE)
+    # The README's first snippet is what a newcomer copies: it passes mypy --strict as it stands.
+    snippet = tmp_path / "readme_snippet.py"
+    snippet.write_text(readme_first_python_snippet())
     result = subprocess.run(
         [
             sys.executable,
@@ -101,6 +108,7 @@ def test_mypy_strict_accepts_the_user_example_and_catches_misuse(tmp_path: Path)
             str(ROOT / "pyproject.toml"),
             str(ROOT / "examples" / "user_app.py"),
             str(ROOT / "examples" / "test_user_app.py"),
+            str(snippet),
             str(bad),
         ],
         cwd=ROOT,
@@ -110,7 +118,8 @@ def test_mypy_strict_accepts_the_user_example_and_catches_misuse(tmp_path: Path)
         timeout=600,
     )
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
-    assert not [line for line in errors if "examples" in line], result.stdout
+    assert not [line for line in errors if "examples" in line or "readme_snippet.py" in line], result.stdout
+    assert "class CopyStack(Stack)" in snippet.read_text()
     assert sorted({int(line.split(":")[1]) for line in errors if "bad_user_app.py" in line}) == [11, 12, 13, 14, 15], (
         result.stdout
     )

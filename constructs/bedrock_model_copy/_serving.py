@@ -39,6 +39,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct, IValidation
 
 from . import _validation as validation
+from ._app_checks import report
 from ._contract import (
     MAX_TIMEOUT_SECONDS,
     OWNER_TAG_KEY,
@@ -318,7 +319,10 @@ class _FinalTags:
         self._construct = construct
 
     def validate(self) -> list[str]:
-        errors = validation.check_final_tags(dict(self._construct.cdk_tag_manager.render_tags() or {}))
+        errors: list[str] = []
+        tags_error = validation.final_tags_error(dict(self._construct.cdk_tag_manager.render_tags() or {}))
+        if tags_error is not None:  # app.synth() raises it as PropertyValidationError (_app_checks)
+            errors.append(report(tags_error, self._construct.node.path))
         if self._construct.cfn_resource.cfn_options.deletion_policy == CfnDeletionPolicy.SNAPSHOT:
             errors.append("removal_policy 'RemovalPolicy.SNAPSHOT' is not valid: must be RETAIN or DESTROY")
         return errors

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +61,13 @@ class PropertyTypeError(PropertyValidationError, TypeError):
         return str(self.args[0])
 
 
+# Tracebacks and help() name the public path, not the private module the classes live in (the package
+# imports its names lazily, so this is done where the classes are made, not in its __init__).
+for _public_error in (PropertyValidationError, PropertyTypeError):
+    _public_error.__module__ = "bedrock_model_copy"
+del _public_error
+
+
 def check_type(prop: str, value: object, expected_type: type | tuple[type, ...], expected: str) -> None:
     """Raise :class:`PropertyTypeError` unless ``value`` is an instance of ``expected_type``."""
     if not isinstance(value, expected_type):
@@ -103,8 +111,21 @@ def stack_of(construct_name: str, scope: object, id: object) -> Stack:
     return stack
 
 
+# How a token looks in a Python string: aws-cdk-lib encodes a string token as ``${Token[NAME.123]}`` and a
+# list token's elements as ``#{Token[NAME.123]}`` (core/lib/private/encoding.ts); jsii hands them to
+# Python as such strings. A string without either marker is concrete, and needs no jsii round trip.
+TOKEN_MARKERS = ("${Token[", "#{Token[")
+
+
+def may_be_token(value: object) -> bool:
+    """Whether ``value`` is (or contains) an unresolved token; asks the kernel only for a string with a marker."""
+    if isinstance(value, str) and not any(marker in value for marker in TOKEN_MARKERS):
+        return False
+    return bool(Token.is_unresolved(value))
+
+
 def _concrete(value: str) -> bool:
-    return not Token.is_unresolved(value)
+    return not may_be_token(value)
 
 
 def check_source_model_arn(value: str) -> None:
@@ -143,9 +164,13 @@ def check_tags(tags: Mapping[str, str]) -> None:
 
 def whole_seconds(prop: str, value: Duration) -> int:
     """Return a Duration as whole seconds, or raise naming the prop."""
-    if Token.is_unresolved(value.to_string()):
-        raise PropertyValidationError(prop, value.to_string(), "must be a concrete Duration, not a token")
-    millis = int(value.to_milliseconds())
+    try:
+        millis = int(value.to_milliseconds())
+    except RuntimeError as error:  # aws-cdk-lib cannot convert it: made from a token, or a fraction of a millisecond
+        rule = (
+            "must be a concrete Duration, not a token" if "token" in str(error) else "must be a whole number of seconds"
+        )
+        raise PropertyValidationError(prop, value.to_string(), rule) from None
     if millis % 1000:
         raise PropertyValidationError(prop, f"{millis / 1000:g} seconds", "must be a whole number of seconds")
     return millis // 1000
@@ -184,6 +209,19 @@ def check_timeout(seconds: int, poll_interval_seconds: int, *, long_copies: bool
         )
 
 
+_LOCATIONS: weakref.WeakKeyDictionary[Stack, tuple[str, str]] = weakref.WeakKeyDictionary()
+
+
+def stack_location(stack: Stack) -> tuple[str, str]:
+    """The stack's concrete Region and its partition (``""`` for a token), read once per stack."""
+    location = _LOCATIONS.get(stack)
+    if location is None:
+        region = stack.region
+        location = ("", "") if may_be_token(region) else (region, RegionInfo.get(region).partition or "")
+        _LOCATIONS[stack] = location
+    return location
+
+
 def _arn_field(arn: str, index: int) -> str:
     parts = arn.split(":")
     return parts[index] if len(parts) > index else ""
@@ -196,20 +234,22 @@ def check_arn_location(prop: str, arn: str, scope: Stack, *, same_region: bool) 
     copy job can only be read in the Region it runs in. Tokens and stacks without a
     concrete Region are left to deploy time.
     """
-    if not _concrete(arn) or not _concrete(scope.region):
+    if not _concrete(arn):
         return
-    partition = RegionInfo.get(scope.region).partition
+    region, partition = stack_location(scope)
+    if not region:
+        return
     arn_partition, arn_region = _arn_field(arn, 1), _arn_field(arn, 3)
     if partition and arn_partition != partition:
         raise PropertyValidationError(
             prop, arn, f"is in partition {arn_partition!r}; stack {scope.stack_name} deploys to partition {partition!r}"
         )
-    if same_region and arn_region != scope.region:
+    if same_region and arn_region != region:
         raise PropertyValidationError(
             prop,
             arn,
             f"is in Region {arn_region}; a model copy job can only be read in its own Region, and stack "
-            f"{scope.stack_name} deploys to {scope.region}: put the ModelCopyJobWaiter in a stack of {arn_region}",
+            f"{scope.stack_name} deploys to {region}: put the ModelCopyJobWaiter in a stack of {arn_region}",
         )
 
 
@@ -231,7 +271,7 @@ def _stable(stack: Stack, value: str) -> str:
     A token's own text (``${Token[...]}``) depends on the order tokens are created in; what it
     resolves to (``{"Ref": "Param"}``, ``{"Fn::GetAtt": [...]}``) depends only on logical ids.
     """
-    if not Token.is_unresolved(value):
+    if not may_be_token(value):
         return value
     try:
         return json.dumps(stack.resolve(value), sort_keys=True, separators=(",", ":"))
@@ -248,7 +288,7 @@ def generated_target_model_name(stack: Stack, path: str, source_model_arn: str, 
     replacement a new model). Tokens are hashed by what they resolve to, so the name is the
     same in every synthesis.
     """
-    stack_name = stack.stack_name if not Token.is_unresolved(stack.stack_name) else stack.node.id
+    stack_name = stack.stack_name if not may_be_token(stack.stack_name) else stack.node.id
     identity = [
         _stable(stack, stack.stack_name),
         path,
@@ -268,10 +308,11 @@ def generated_target_model_name(stack: Stack, path: str, source_model_arn: str, 
     return name
 
 
-def check_final_tags(tags: Mapping[str, Any]) -> list[str]:
-    """Errors for the tags a copy will carry (the ``tags`` prop merged with ``Tags.of``)."""
+def final_tags_error(tags: Mapping[str, Any]) -> PropertyValidationError | None:
+    """The error for the tags a copy will carry (the ``tags`` prop merged with ``Tags.of``), if any."""
     try:
         check_tags(tags)
-    except ValueError as error:
-        return [f"{error} (the tags prop and Tags.of(...) together)"]
-    return []
+    except PropertyValidationError as error:
+        rule = f"{error.rule} (the tags prop and Tags.of(...) together)"
+        return PropertyValidationError(error.prop, error.value, rule)
+    return None

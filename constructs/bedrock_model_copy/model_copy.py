@@ -13,6 +13,7 @@ from aws_cdk import (
     CustomResource,
     Duration,
     IAnyProducer,
+    ICfnResourceOptions,
     IResolveContext,
     IStringProducer,
     ITaggableV2,
@@ -28,6 +29,7 @@ from constructs import Construct, IValidation, Node
 
 from . import _long_copy
 from . import _validation as validation
+from ._app_checks import AppCopies, report
 from ._contract import (
     ATTRIBUTES,
     MAX_TIMEOUT_SECONDS,
@@ -46,9 +48,11 @@ from ._contract import (
 )
 from ._options import ModelCopyProviderOptions
 from ._provider import ModelCopyProvider, check_kms_key_location
+from ._validation import PropertyValidationError
 
+DEFAULT_POLL_INTERVAL_SECONDS = 30
 DEFAULT_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS)
-DEFAULT_POLL_INTERVAL = Duration.seconds(30)
+DEFAULT_POLL_INTERVAL = Duration.seconds(DEFAULT_POLL_INTERVAL_SECONDS)
 # CloudFormation's ceiling for a custom resource; the handler's timeout stays below it.
 SERVICE_TIMEOUT = Duration.hours(1)
 
@@ -65,7 +69,7 @@ class _DeletesModelProducer:
         self._construct = construct
 
     def produce(self, context: IResolveContext) -> str:
-        policy = self._construct.cfn_resource.cfn_options.deletion_policy
+        policy = self._construct._resource_options().deletion_policy
         return "true" if policy == CfnDeletionPolicy.DELETE else "false"
 
 
@@ -84,18 +88,27 @@ class _TagsProducer:
 class _FinalStateValidation:
     """Synth-time checks of what aspects can change after construction: tags and the DeletionPolicy."""
 
-    def __init__(self, construct: BedrockModelCopy) -> None:
+    def __init__(self, construct: BedrockModelCopy, path: str) -> None:
         self._construct = construct
+        self._path = path
 
     def validate(self) -> list[str]:
-        errors = validation.check_final_tags(dict(self._construct.cdk_tag_manager.render_tags() or {}))
-        policy = self._construct.cfn_resource.cfn_options.deletion_policy
+        errors = []
+        tags_error = validation.final_tags_error(dict(self._construct.cdk_tag_manager.render_tags() or {}))
+        if tags_error is not None:
+            errors.append(tags_error)
+        policy = self._construct._resource_options().deletion_policy
         if policy == CfnDeletionPolicy.SNAPSHOT:
             errors.append(
-                "removal_policy 'RemovalPolicy.SNAPSHOT' is not valid (set by apply_removal_policy or a "
-                "RemovalPolicies aspect): must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY"
+                PropertyValidationError(
+                    "removal_policy",
+                    "RemovalPolicy.SNAPSHOT",
+                    "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY (set by apply_removal_policy or a "
+                    "RemovalPolicies aspect)",
+                )
             )
-        return errors
+        # app.synth() raises the first of them as PropertyValidationError (_app_checks).
+        return [report(error, self._path) for error in errors]
 
 
 @runtime_checkable
@@ -182,13 +195,20 @@ class _ModelCopyJobResource(Construct):
         long_copies: bool = False,
     ) -> None:
         # Everything that can refuse the props runs before this construct joins the tree.
-        poll_seconds = validation.whole_seconds("poll_interval", poll_interval or DEFAULT_POLL_INTERVAL)
+        # The defaults are known in Python: no jsii round trip to convert them.
+        poll_seconds = (
+            DEFAULT_POLL_INTERVAL_SECONDS
+            if poll_interval is None
+            else validation.whole_seconds("poll_interval", poll_interval)
+        )
         validation.check_poll_interval(poll_seconds)
-        timeout_seconds = validation.whole_seconds("timeout", timeout or DEFAULT_TIMEOUT)
+        timeout_seconds = MAX_TIMEOUT_SECONDS if timeout is None else validation.whole_seconds("timeout", timeout)
         validation.check_timeout(timeout_seconds, poll_seconds, long_copies=long_copies)
         provider = ModelCopyProvider.of(scope, poll_interval_seconds=poll_seconds, options=provider_options)
 
         super().__init__(scope, id)
+        self._cfn_resource: CfnResource | None = None
+        self._cfn_options: ICfnResourceOptions | None = None
         self.provider = provider
         self.resource = CustomResource(
             self,
@@ -212,9 +232,16 @@ class _ModelCopyJobResource(Construct):
                 timeout_seconds=timeout_seconds,
                 poll_seconds=poll_seconds,
             )
-        self._attributes = {
-            python_name: attributes_from.get_att_string(cfn_name) for python_name, cfn_name in ATTRIBUTES.items()
-        }
+        # Attribute tokens are made when first read (one jsii round trip each), not nine per copy up front.
+        self._attributes_from = attributes_from
+        self._attributes: dict[str, str] = {}
+
+    def _attribute(self, python_name: str) -> str:
+        """The ``Fn::GetAtt`` token of one attribute, created on first use and kept."""
+        token = self._attributes.get(python_name)
+        if token is None:
+            token = self._attributes[python_name] = self._attributes_from.get_att_string(ATTRIBUTES[python_name])
+        return token
 
     # ------------------------------------------------------------------ escape hatches
 
@@ -226,9 +253,17 @@ class _ModelCopyJobResource(Construct):
         ``copy.cfn_resource.cfn_options``. ``copy.resource`` is the ``CustomResource`` around
         it, and ``copy.provider.handler_role`` the role the handler runs as.
         """
-        child = self.resource.node.default_child
-        assert isinstance(child, CfnResource)
-        return child
+        if self._cfn_resource is None:
+            child = self.resource.node.default_child
+            assert isinstance(child, CfnResource)
+            self._cfn_resource = child
+        return self._cfn_resource
+
+    def _resource_options(self) -> ICfnResourceOptions:
+        """``cfn_resource.cfn_options`` (the same object on every read, so kept after the first)."""
+        if self._cfn_options is None:
+            self._cfn_options = self.cfn_resource.cfn_options
+        return self._cfn_options
 
     def apply_removal_policy(self, policy: RemovalPolicy) -> None:
         """Set what happens to the copied model when the resource is deleted or replaced.
@@ -257,52 +292,52 @@ class _ModelCopyJobResource(Construct):
     @property
     def model_arn(self) -> str:
         """ARN of the copied model (``aws_bedrock.IModel``); the same as ``target_model_arn``."""
-        return self._attributes["target_model_arn"]
+        return self._attribute("target_model_arn")
 
     @property
     def target_model_arn(self) -> str:
         """ARN of the copied model (``TargetModelArn``)."""
-        return self._attributes["target_model_arn"]
+        return self._attribute("target_model_arn")
 
     @property
     def target_model_name(self) -> str:
         """Name of the copied model (``TargetModelName``)."""
-        return self._attributes["target_model_name"]
+        return self._attribute("target_model_name")
 
     @property
     def job_arn(self) -> str:
         """ARN of the model copy job, also the resource's physical id (``JobArn``)."""
-        return self._attributes["job_arn"]
+        return self._attribute("job_arn")
 
     @property
     def source_model_arn(self) -> str:
         """ARN of the model that was copied (``SourceModelArn``)."""
-        return self._attributes["source_model_arn"]
+        return self._attribute("source_model_arn")
 
     @property
     def source_model_name(self) -> str:
         """Name of the source model, ``""`` if Bedrock omits it (``SourceModelName``)."""
-        return self._attributes["source_model_name"]
+        return self._attribute("source_model_name")
 
     @property
     def source_account_id(self) -> str:
         """Account that owns the source model (``SourceAccountId``)."""
-        return self._attributes["source_account_id"]
+        return self._attribute("source_account_id")
 
     @property
     def target_model_kms_key_arn(self) -> str:
         """Key that encrypts the copy, ``""`` for an AWS owned key (``TargetModelKmsKeyArn``)."""
-        return self._attributes["target_model_kms_key_arn"]
+        return self._attribute("target_model_kms_key_arn")
 
     @property
     def status(self) -> str:
         """The job's status when the resource completed: ``Completed`` (``Status``)."""
-        return self._attributes["status"]
+        return self._attribute("status")
 
     @property
     def creation_time(self) -> str:
         """When the job started, ISO 8601 (``CreationTime``)."""
-        return self._attributes["creation_time"]
+        return self._attribute("creation_time")
 
 
 _ATTRIBUTES_DOC = """
@@ -399,10 +434,17 @@ class BedrockModelCopy(_ModelCopyJobResource):
 
     Raises
     ------
+    PropertyTypeError
+        A prop of the wrong type (a ``PropertyValidationError`` that is also a
+        ``TypeError``); the message names the prop and the type it must have.
     PropertyValidationError
         (a ``ValueError``) A concrete prop that Bedrock or CloudFormation would
-        refuse, a prop of the wrong type (also a ``TypeError``), or a scope in no
-        Stack; the message names the prop, the value and the rule.
+        refuse, or a scope in no Stack; the message names the prop, the value and
+        the rule. From ``app.synth()``: the final tags (the ``tags`` prop with
+        ``Tags.of``) or a DeletionPolicy that cannot work. (Two copies in
+        different stacks of one app with the same concrete target model name,
+        account and Region get a synth warning,
+        ``bedrock-model-copy:duplicateTargetModelName``.)
     """
 
     def __init__(
@@ -460,12 +502,13 @@ class BedrockModelCopy(_ModelCopyJobResource):
             removal_policy=removal_policy,
             long_copies=True,
         )
-        self.provider.register_copy(
-            source_model_arn=source_model_arn, target_model_name=target_model_name, path=self.node.path
-        )
+        node = self.node
+        path = node.path
+        self.provider.register_copy(source_model_arn=source_model_arn, target_model_name=target_model_name, path=path)
+        AppCopies.register(stack, self, target_model_name=target_model_name, path=path)
         if target_kms_key is not None:
             self.provider.grant_kms_key(target_kms_key)
-        self.node.add_validation(_FinalStateValidation(self))
+        node.add_validation(_FinalStateValidation(self, path))
         self.requested_source_model_arn = source_model_arn  # what the serving constructs check at synth time
 
     # ------------------------------------------------------------------ serving the copy (deployment.py, throughput.py)
@@ -554,10 +597,12 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
 
     Raises
     ------
+    PropertyTypeError
+        A prop of the wrong type (a ``PropertyValidationError`` that is also a
+        ``TypeError``); the message names the prop and the type it must have.
     PropertyValidationError
         (a ``ValueError``) A concrete ``job_arn`` that is not a model copy job
-        ARN, a bad ``timeout``/``poll_interval``, a prop of the wrong type (also a
-        ``TypeError``), or a scope in no Stack.
+        ARN, a bad ``timeout``/``poll_interval``, or a scope in no Stack.
     """
 
     def __init__(

@@ -130,7 +130,7 @@ def check_tag_key(key: str) -> None:
         raise PropertyValidationError("tags", key, "this key is reserved for the construct's ownership tags")
     if not TAG_KEY_PATTERN.fullmatch(key):
         raise PropertyValidationError(
-            "tags", key, "tag keys are 1 to 128 characters of letters, digits, spaces and _.:/=+-@"
+            "tags", key, "tag keys are 1 to 128 characters of letters, digits, spaces and _.:/=+-@" + _length(key, 128)
         )
 
 
@@ -139,8 +139,13 @@ def check_tag_value(key: str, value: str) -> None:
         raise PropertyValidationError(
             "tags",
             f"{key}={value}",
-            "tag values are 0 to 256 characters of letters, digits, spaces and _.:/=+-@",
+            "tag values are 0 to 256 characters of letters, digits, spaces and _.:/=+-@" + _length(value, 256),
         )
+
+
+def _length(value: str, most: int) -> str:
+    """What a length error adds to the rule: the length found, when it is over."""
+    return f": this one is {len(value)} characters; at most {most}" if len(value) > most else ""
 
 
 def check_job_arn(value: str) -> None:
