@@ -50,6 +50,7 @@ from ._keys import (
     let_cloudwatch_logs_use,
     state_machine_arn_pattern,
 )
+from ._log_groups import HANDLER_LOG_GROUP_NAME, WAITER_LOG_GROUP_NAME, WATCHER_LOG_GROUP_NAME
 from ._network import allow_network_interfaces
 from ._network import security_groups as _security_groups
 from ._options import DEFAULT_PROVIDER_OPTIONS, LOG_RETENTION_DAYS_ALLOWED, ModelCopyProviderOptions
@@ -73,15 +74,19 @@ KMS_USE_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 KMS_CREATE_GRANT = "kms:CreateGrant"
 KMS_ACTIONS = (*KMS_USE_ACTIONS, KMS_CREATE_GRANT)
 
-
-# The names of the log groups (the handler's only with encryption_key: the key policy names them all).
-HANDLER_LOG_GROUP_NAME = f"/aws/lambda/{Aws.STACK_NAME}-bedrock-model-copy-handler"
-WAITER_LOG_GROUP_NAME = f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-waiter"
-WATCHER_LOG_GROUP_NAME = f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-watcher"
 # Kept importable from here (the long-copy module and older code use these names).
 _acknowledge = acknowledge
 _ManagedPolicyRole = ManagedPolicyRole
-__all__ = ["NAG_IAM5", "NAG_SF2", "OWN_STACK_NAG_ARN", "ModelCopyProvider", "check_kms_key_location"]
+__all__ = [
+    "HANDLER_LOG_GROUP_NAME",
+    "NAG_IAM5",
+    "NAG_SF2",
+    "OWN_STACK_NAG_ARN",
+    "WAITER_LOG_GROUP_NAME",
+    "WATCHER_LOG_GROUP_NAME",
+    "ModelCopyProvider",
+    "check_kms_key_location",
+]
 
 
 def _widen_to_account(arn: str) -> str:

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import delete, phase, poll, rules, serving, start, update, watcher
+from . import deployment as _deployment  # noqa: F401 - the serving kinds register themselves with serving
+from . import throughput as _throughput  # noqa: F401
 from .bedrock import AwsError, ModelCopyError, client
 from .contract import (
     ATTR_JOB_ARN,
