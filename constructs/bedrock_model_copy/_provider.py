@@ -39,6 +39,7 @@ from ._checkers import (
 from ._compliance import acknowledge_provider_findings
 from ._contract import (
     IS_COMPLETE_HANDLER,
+    LOG_GROUP_ENV,
     ON_EVENT_HANDLER,
     provider_total_timeout,
 )
@@ -221,6 +222,8 @@ class ModelCopyProvider(Construct):
                 environment_encryption=key,
                 tracing=lambda_.Tracing.ACTIVE if options.tracing else None,
                 reserved_concurrent_executions=options.reserved_concurrent_executions,
+                # Failures name this group: the framework's "Logs: /aws/lambda/<function>" names one that is unused.
+                environment={LOG_GROUP_ENV: self.log_group.log_group_name},
             )
             function.node.add_dependency(bedrock_policy)
             functions.append(function)

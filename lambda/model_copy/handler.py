@@ -46,11 +46,13 @@ from .contract import (
     OnEventResult,
     ResourceProperties,
 )
+from .logs import name_log_group
 
 logger = logging.getLogger("model_copy")
 logger.setLevel(logging.INFO)
 
 
+@name_log_group
 def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResult:
     """Start, take back or keep the copy job; its ARN is the PhysicalResourceId.
 
@@ -112,6 +114,7 @@ def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResul
     return {"PhysicalResourceId": job_arn, **started}
 
 
+@name_log_group
 def is_complete(event: CustomResourceEvent, context: object = None) -> IsCompleteResult:
     """Poll the copy job once.
 
