@@ -521,6 +521,7 @@ def test_asset_excludes_bytecode_and_its_hash_is_stable(tmp_path: Path) -> None:
         "model_copy/delete.py",
         "model_copy/deployment.py",
         "model_copy/handler.py",
+        "model_copy/logs.py",
         "model_copy/ownership.py",
         "model_copy/phase.py",
         "model_copy/poll.py",

@@ -45,6 +45,7 @@ def test_modes_tag_type_and_limits_agree() -> None:
         "MAX_POLL_INTERVAL_SECONDS",
         "MAX_USER_TAGS",
         "ATTR_WATCHER_EXECUTION_ARN",
+        "LOG_GROUP_ENV",
     ):
         assert getattr(construct_contract, name) == getattr(handler_contract, name), name
     assert set(typing.get_args(handler_contract.Mode)) == {

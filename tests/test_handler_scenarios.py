@@ -14,7 +14,7 @@ import pytest
 from scenario import COPY_REQUEST, NAME, OWNER, OWNER_RESOURCE, writes
 
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock
-from bedrock_model_copy.testing.driver import HANDLER_LOG_GROUP, DeployedResource
+from bedrock_model_copy.testing.driver import HANDLER_LOG_GROUP, IS_COMPLETE_FUNCTION_NAME, DeployedResource
 from conftest import OTHER_SOURCE_ARN, SOURCE_ARN, STACK_NAME, copy_properties
 from model_copy import handler
 from model_copy.ownership import copy_request_id
@@ -22,7 +22,9 @@ from model_copy.ownership import copy_request_id
 KEY_A = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY_B = "arn:aws:kms:us-west-2:111122223333:key/9876fedc-12ab-34cd-56ef-1234567890ab"
 DESTROY = {"DeleteModelOnDelete": "true"}
+# What the provider framework appends to an error of the on_event and of the is_complete function.
 LOGS = f"\n\nLogs: {HANDLER_LOG_GROUP}\n"
+IS_COMPLETE_LOGS = f"\n\nLogs: /aws/lambda/{IS_COMPLETE_FUNCTION_NAME}\n"
 
 
 def own_tags(logical_id: str = "Copy", **props: Any) -> dict[str, str]:
@@ -94,7 +96,7 @@ def test_a_delete_custom_model_error_that_outlasts_the_delete_fails_the_stack_de
     assert operation.response.reason == (
         f"DeleteCustomModel failed for model {model_arn_of(fake, job_arn)} (job {job_arn}): ThrottlingException: "
         "Rate exceeded. Bedrock is throttling or unavailable and boto3's retries ran out: deploy again in a few "
-        f"minutes.{LOGS}"
+        f"minutes.{IS_COMPLETE_LOGS}"
     )
     # The last poll that fits the budget: 57 minutes after the request, less one poll interval.
     assert 3300 <= fake.calls_to("DeleteCustomModel")[-1].at - fake.calls_to("DeleteCustomModel")[0].at <= 3420
@@ -354,7 +356,10 @@ def test_an_unmodelled_client_error_while_polling_fails_at_once(fake: FakeBedroc
     response = cfn.create("Copy", copy_properties()).response
     assert response.status == "FAILED" and response.polls == 0  # the first poll raised
     job_arn = response.physical_resource_id
-    assert response.reason == f"GetModelCopyJob failed for job {job_arn}: SomethingNewException: conflict.{LOGS}"
+    assert (
+        response.reason
+        == f"GetModelCopyJob failed for job {job_arn}: SomethingNewException: conflict.{IS_COMPLETE_LOGS}"
+    )
 
 
 def test_a_bedrock_message_over_600_characters_is_cut_so_the_reason_fits_4_kb(
@@ -447,7 +452,7 @@ def test_a_stack_delete_that_never_reads_its_job_names_what_it_could_not_delete(
         f"Delete the stack again after the copy ends (aws bedrock get-model-copy-job --job-arn {job_arn} --region "
         "us-west-2) and the model is deleted; or finish now with --retain-resources Copy and, after the copy ends, "
         "run: aws bedrock delete-custom-model --model-identifier the copied model --region us-west-2 (or: "
-        f"bedrock-model-copy clean --region us-west-2 --stack {STACK_NAME} --yes){LOGS}"
+        f"bedrock-model-copy clean --region us-west-2 --stack {STACK_NAME} --yes){IS_COMPLETE_LOGS}"
     )
 
 
@@ -515,7 +520,7 @@ def test_a_retag_of_a_model_deleted_by_hand_says_exactly_what_to_do(
     operation = cfn.update("Copy", copy_properties(TargetModelTags={"team": "ai"}))
     assert operation.response.reason == (
         f"Model {model.model_arn} (job {job_arn}) no longer exists: it was deleted outside CloudFormation, so its "
-        f"tags cannot change. To copy the model again, give the resource a new target_model_name.{LOGS}"
+        f"tags cannot change. To copy the model again, give the resource a new target_model_name.{IS_COMPLETE_LOGS}"
     )
 
 
@@ -530,7 +535,7 @@ def test_a_retag_of_a_model_another_owner_holds_says_exactly_what_to_do(
     assert operation.response.reason == (
         f"Model {model.model_arn} is owned by stack SomeoneElse, resource Copy, not by this resource (stack "
         f"{STACK_NAME}, resource Copy), so its tags were left unchanged. Restore its ownership tags, or give the "
-        f"resource a new target_model_name.{LOGS}"
+        f"resource a new target_model_name.{IS_COMPLETE_LOGS}"
     )
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .model_copy import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, BedrockModelCopy, IModelCopy, ModelCopyJobWaiter
     from .throughput import Commitment, ProvisionedThroughput
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {

@@ -77,5 +77,7 @@ def provider_total_timeout(poll_interval_seconds: int) -> int:
 
 
 # Handler entry points inside the asset (the asset root holds the package model_copy).
+# The environment variable that gives the handler functions the name of the log group they write to.
+LOG_GROUP_ENV = "BEDROCK_MODEL_COPY_LOG_GROUP"
 ON_EVENT_HANDLER = "model_copy.handler.on_event"
 IS_COMPLETE_HANDLER = "model_copy.handler.is_complete"

@@ -48,6 +48,8 @@ from aws_cdk import aws_stepfunctions as sfn
 
 from constructs import Construct
 
+from ._checkers import NAG_IAM5, NAG_SF2, OWN_STACK_NAG_ARN
+from ._checkers import acknowledge as _acknowledge
 from ._contract import (
     ATTR_WATCHER_EXECUTION_ARN,
     MAX_LONG_TIMEOUT_SECONDS,
@@ -68,6 +70,8 @@ from ._contract import (
     PROP_WATCHER_EXECUTION_ARN,
     RESOURCE_TYPE,
 )
+from ._log_groups import WATCHER_LOG_GROUP_NAME
+from ._roles import ManagedPolicyRole as _ManagedPolicyRole
 
 WAIT_CONDITION_TYPE = "AWS::CloudFormation::WaitCondition"
 WATCHER_ID = "CopyWatcher"
@@ -341,14 +345,6 @@ class CopyWatcher(Construct):
 
     def __init__(self, scope: Construct, id: str, *, log_retention_days: int, options: Any) -> None:
         from ._keys import STATE_MACHINE_DATA_KEY_REUSE_SECONDS
-        from ._provider import (
-            NAG_IAM5,
-            NAG_SF2,
-            OWN_STACK_NAG_ARN,
-            WATCHER_LOG_GROUP_NAME,
-            _acknowledge,
-            _ManagedPolicyRole,
-        )
 
         super().__init__(scope, id)
         key = options.encryption_key
@@ -454,7 +450,6 @@ class CopyWatcher(Construct):
 
     def handler_acknowledgements(self) -> dict[str, str]:
         """The checker finding :meth:`handler_statements` draws on the handler's policy, with its reason."""
-        from ._provider import NAG_IAM5
 
         machine = self.state_machine.node.default_child
         assert isinstance(machine, CfnResource)

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 
+from constructs import Node
+
 from ._validation import PropertyValidationError
+
+LOG_RETENTION_CONTEXT_KEY = "bedrock-model-copy:logRetentionDays"
+DEFAULT_LOG_RETENTION_DAYS = 365
 
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS_ALLOWED = (
@@ -118,3 +123,25 @@ class ModelCopyProviderOptions:
 
 
 DEFAULT_PROVIDER_OPTIONS = ModelCopyProviderOptions()
+
+
+def log_retention_days(options: ModelCopyProviderOptions, node: Node) -> int:
+    """The option, else the context key, else 365 days; the option and the key must not disagree."""
+    option = options.log_retention_days
+    days = node.try_get_context(LOG_RETENTION_CONTEXT_KEY)
+    if days is None:
+        return DEFAULT_LOG_RETENTION_DAYS if option is None else option
+    if not (str(days).isdigit() and int(days) in LOG_RETENTION_DAYS_ALLOWED):
+        raise PropertyValidationError(
+            f"context {LOG_RETENTION_CONTEXT_KEY}",
+            days,
+            f"must be one of CloudWatch Logs' retention periods: {list(LOG_RETENTION_DAYS_ALLOWED)} (days)",
+        )
+    if option is not None and option != int(days):
+        raise PropertyValidationError(
+            "provider_options.log_retention_days",
+            option,
+            f"disagrees with the context key {LOG_RETENTION_CONTEXT_KEY} ({days} days); set one of them, "
+            "or both to the same value",
+        )
+    return int(days)

@@ -5,12 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, cast
 
-import jsii
 from aws_cdk import (
-    Aws,
     Duration,
-    IAnyProducer,
-    IResolveContext,
     Lazy,
     RemovalPolicy,
     Stack,
@@ -26,6 +22,14 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ._asset import ASSET_EXCLUDES, handler_asset_dir
+from ._bedrock_policy import (
+    KMS_ACTIONS,
+    SOURCE_ARNS_BUDGET_CHARS,
+    PolicyProducer,
+    grant_kms_key,
+    render,
+    widen_to_account,
+)
 from ._checkers import (
     NAG_IAM5,
     NAG_SF2,
@@ -34,12 +38,9 @@ from ._checkers import (
 )
 from ._compliance import acknowledge_provider_findings
 from ._contract import (
-    COPY_REQUEST_TAG_KEY,
     IS_COMPLETE_HANDLER,
+    LOG_GROUP_ENV,
     ON_EVENT_HANDLER,
-    OWNER_RESOURCE_TAG_KEY,
-    OWNER_TAG_KEY,
-    OWNERSHIP_TAG_KEYS,
     provider_total_timeout,
 )
 from ._keys import (
@@ -50,55 +51,32 @@ from ._keys import (
     let_cloudwatch_logs_use,
     state_machine_arn_pattern,
 )
+from ._log_groups import HANDLER_LOG_GROUP_NAME, WAITER_LOG_GROUP_NAME, WATCHER_LOG_GROUP_NAME
 from ._network import allow_network_interfaces
 from ._network import security_groups as _security_groups
-from ._options import DEFAULT_PROVIDER_OPTIONS, LOG_RETENTION_DAYS_ALLOWED, ModelCopyProviderOptions
+from ._options import DEFAULT_PROVIDER_OPTIONS, LOG_RETENTION_CONTEXT_KEY, ModelCopyProviderOptions, log_retention_days
 from ._roles import ManagedPolicyRole, move_waiter_policy_to_managed
 from ._validation import PropertyValidationError
 
 PROVIDER_ID = "BedrockModelCopyProvider"
-LOG_RETENTION_CONTEXT_KEY = "bedrock-model-copy:logRetentionDays"
-DEFAULT_LOG_RETENTION_DAYS = 365
 HANDLER_TIMEOUT = Duration.minutes(2)
 HANDLER_MEMORY_MB = 256
 # The provider framework's Node.js functions only relay events: Lambda's default, written out.
 FRAMEWORK_MEMORY_MB = 128
 
-# Source model ARNs are listed one by one in the CreateModelCopyJob statement until
-# they take this many characters; past it each is widened to its account and
-# Region (custom-model/*), so the policy stays bounded however many copies a stack has.
-SOURCE_ARNS_BUDGET_CHARS = 2500
-
-KMS_USE_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey")
-KMS_CREATE_GRANT = "kms:CreateGrant"
-KMS_ACTIONS = (*KMS_USE_ACTIONS, KMS_CREATE_GRANT)
-
-
-# The names of the log groups (the handler's only with encryption_key: the key policy names them all).
-HANDLER_LOG_GROUP_NAME = f"/aws/lambda/{Aws.STACK_NAME}-bedrock-model-copy-handler"
-WAITER_LOG_GROUP_NAME = f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-waiter"
-WATCHER_LOG_GROUP_NAME = f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-watcher"
-# Kept importable from here (the long-copy module and older code use these names).
-_acknowledge = acknowledge
-_ManagedPolicyRole = ManagedPolicyRole
-__all__ = ["NAG_IAM5", "NAG_SF2", "OWN_STACK_NAG_ARN", "ModelCopyProvider", "check_kms_key_location"]
-
-
-def _widen_to_account(arn: str) -> str:
-    """``arn:p:bedrock:r:a:custom-model/x/y`` -> ``arn:p:bedrock:r:a:custom-model/*``."""
-    prefix, _, _ = arn.partition("/")
-    return f"{prefix}/*"
-
-
-@jsii.implements(IAnyProducer)
-class _PolicyProducer:
-    """Renders the Bedrock policy when the template is resolved, after every instance has registered."""
-
-    def __init__(self, provider: ModelCopyProvider) -> None:
-        self._provider = provider
-
-    def produce(self, context: IResolveContext) -> Any:
-        return self._provider._render_bedrock_policy()
+__all__ = [
+    "HANDLER_LOG_GROUP_NAME",
+    "KMS_ACTIONS",
+    "LOG_RETENTION_CONTEXT_KEY",
+    "NAG_IAM5",
+    "NAG_SF2",
+    "OWN_STACK_NAG_ARN",
+    "SOURCE_ARNS_BUDGET_CHARS",
+    "WAITER_LOG_GROUP_NAME",
+    "WATCHER_LOG_GROUP_NAME",
+    "ModelCopyProvider",
+    "check_kms_key_location",
+]
 
 
 class ModelCopyProvider(Construct):
@@ -170,7 +148,7 @@ class ModelCopyProvider(Construct):
         self._names: dict[str, str] = {}
         self._watcher: Any = None  # the copy watcher, created with the first long copy
 
-        retention_days = self._log_retention_days()
+        retention_days = log_retention_days(self.options, self.node)
         key = options.encryption_key
         if key is not None:
             let_cloudwatch_logs_use(self, key, [HANDLER_LOG_GROUP_NAME, WAITER_LOG_GROUP_NAME, WATCHER_LOG_GROUP_NAME])
@@ -214,7 +192,7 @@ class ModelCopyProvider(Construct):
             "BedrockPolicy",
             description="bedrock-model-copy: Bedrock permissions of the model copy handler",
             roles=[self.handler_role.role_name],
-            policy_document=Lazy.uncached_any(_PolicyProducer(self)),
+            policy_document=Lazy.uncached_any(PolicyProducer(self._render_bedrock_policy)),
         )
 
         security_groups = _security_groups(
@@ -244,6 +222,8 @@ class ModelCopyProvider(Construct):
                 environment_encryption=key,
                 tracing=lambda_.Tracing.ACTIVE if options.tracing else None,
                 reserved_concurrent_executions=options.reserved_concurrent_executions,
+                # Failures name this group: the framework's "Logs: /aws/lambda/<function>" names one that is unused.
+                environment={LOG_GROUP_ENV: self.log_group.log_group_name},
             )
             function.node.add_dependency(bedrock_policy)
             functions.append(function)
@@ -355,8 +335,8 @@ class ModelCopyProvider(Construct):
             self._token_sources = True
         else:
             self._source_arns.add(source_model_arn)
-            widened = _widen_to_account(source_model_arn)
-            _acknowledge(
+            widened = widen_to_account(source_model_arn)
+            acknowledge(
                 self._bedrock_policy,
                 {
                     f"{NAG_IAM5}[Resource::{widened}]": (
@@ -377,7 +357,7 @@ class ModelCopyProvider(Construct):
             from ._long_copy import WATCHER_ID, CopyWatcher
 
             self._watcher = CopyWatcher(
-                self, WATCHER_ID, log_retention_days=self._log_retention_days(), options=self.options
+                self, WATCHER_ID, log_retention_days=log_retention_days(self.options, self.node), options=self.options
             )
             key = self.options.encryption_key
             if key is not None:
@@ -386,160 +366,20 @@ class ModelCopyProvider(Construct):
                 # condition with the state machine's physical name, which is empty for a generated name
                 # ("...:stateMachine:"), so that statement alone would let the watcher use nothing.
                 grant_state_machine_use(key, [self.handler_role, self._watcher.role], state_machine_arn_pattern(self))
-            _acknowledge(self._bedrock_policy, self._watcher.handler_acknowledgements())
+            acknowledge(self._bedrock_policy, self._watcher.handler_acknowledgements())
         return self._watcher
 
     def grant_kms_key(self, key: kms.IKey) -> None:
-        """Let the handler use ``key`` for the copy, only through Bedrock in this Region.
-
-        The key's own ``grant`` decides where statements go (the role's policy; the key
-        policy too where the key's account does not delegate to IAM), and every
-        statement it makes is then limited with ``kms:ViaService``; ``kms:CreateGrant``
-        also with ``kms:GrantIsForAWSResource`` (only grants that Bedrock makes for
-        itself). Check the key with :func:`check_kms_key_location` first.
-        """
-        stack = Stack.of(self)
-        use = key.grant(self.handler_role, *KMS_USE_ACTIONS)
-        create_grant = key.grant(self.handler_role, KMS_CREATE_GRANT)
-        via_bedrock = f"bedrock.{stack.region}.{stack.url_suffix}"
-        for grant in (use, create_grant):
-            for statement in [*grant.principal_statements, *grant.resource_statements]:
-                statement.add_condition("StringEquals", {"kms:ViaService": via_bedrock})
-        for statement in [*create_grant.principal_statements, *create_grant.resource_statements]:
-            statement.add_condition("Bool", {"kms:GrantIsForAWSResource": "true"})
+        """Let the handler use ``key`` for the copy, only through Bedrock in this Region (see ``_bedrock_policy``)."""
+        grant_kms_key(self, self.handler_role, key)
 
     # ------------------------------------------------------------------ policy
 
-    def _log_retention_days(self) -> int:
-        """The option, else the context key, else 365 days; the option and the key must not disagree."""
-        option = self.options.log_retention_days
-        days = self.node.try_get_context(LOG_RETENTION_CONTEXT_KEY)
-        if days is None:
-            return DEFAULT_LOG_RETENTION_DAYS if option is None else option
-        if not (str(days).isdigit() and int(days) in LOG_RETENTION_DAYS_ALLOWED):
-            raise PropertyValidationError(
-                f"context {LOG_RETENTION_CONTEXT_KEY}",
-                days,
-                f"must be one of CloudWatch Logs' retention periods: {list(LOG_RETENTION_DAYS_ALLOWED)} (days)",
-            )
-        if option is not None and option != int(days):
-            raise PropertyValidationError(
-                "provider_options.log_retention_days",
-                option,
-                f"disagrees with the context key {LOG_RETENTION_CONTEXT_KEY} ({days} days); set one of them, "
-                "or both to the same value",
-            )
-        return int(days)
-
-    def _source_resources(self) -> list[str]:
-        arns = sorted(self._source_arns)
-        if sum(len(arn) for arn in arns) > SOURCE_ARNS_BUDGET_CHARS:
-            arns = sorted({_widen_to_account(arn) for arn in arns})
-        if self._token_sources:
-            arns.append(f"arn:{Aws.PARTITION}:bedrock:*:{Aws.ACCOUNT_ID}:custom-model/*")
-        return arns
-
     def _render_bedrock_policy(self) -> dict[str, Any]:
-        """The handler role's Bedrock and CloudFormation permissions.
-
-        Everything that reads, deletes or retags models is granted whether or not the
-        template holds a copy today: CloudFormation updates this policy before the
-        clean-up phase deletes removed resources, and rolls it back before the clean-up
-        of a failed update, so a permission granted only "while a DESTROY copy exists"
-        would be gone exactly when that copy's Delete runs. The ownership conditions
-        keep those statements to models this stack made.
-        """
-        region_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        models = f"{region_arn}:custom-model/*"
-        stack_arn_prefix = f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:stack"
-        owned = {f"aws:ResourceTag/{OWNER_TAG_KEY}": Aws.STACK_NAME}
-        statements: list[dict[str, Any]] = [
-            {
-                "Sid": "PollCopyJobs",
-                "Effect": "Allow",
-                "Action": "bedrock:GetModelCopyJob",
-                "Resource": f"{region_arn}:model-copy-job/*",
-            },
-            {
-                "Sid": "ReadModels",
-                "Effect": "Allow",
-                "Action": "bedrock:GetCustomModel",
-                "Resource": models,
-            },
-            {
-                # Who owns a model, read before it is changed or deleted (ListTagsForResource takes custom-model
-                # resources in the Service Authorization Reference; the handler reads only models' tags).
-                "Sid": "ReadOwnershipTags",
-                "Effect": "Allow",
-                "Action": "bedrock:ListTagsForResource",
-                "Resource": models,
-            },
-            {
-                # Which phase a request comes in (rollback, clean-up, stack delete) decides whether it may fail.
-                "Sid": "ReadOwnStackPhase",
-                "Effect": "Allow",
-                "Action": "cloudformation:DescribeStacks",
-                "Resource": f"{stack_arn_prefix}/{Aws.STACK_NAME}/*",
-            },
-            {
-                "Sid": "DeleteOwnCopies",
-                "Effect": "Allow",
-                "Action": "bedrock:DeleteCustomModel",
-                "Resource": models,
-                "Condition": {"StringEquals": owned},
-            },
-            {
-                "Sid": "RetagOwnCopies",
-                "Effect": "Allow",
-                "Action": ["bedrock:TagResource", "bedrock:UntagResource"],
-                "Resource": models,
-                "Condition": {
-                    "StringEquals": owned,
-                    # IAM matches tag keys in aws:ResourceTag/<key> without regard to case: refuse them in any case.
-                    "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": list(OWNERSHIP_TAG_KEYS)},
-                },
-            },
-            {
-                # A copy made by 0.1.0 carries only the owner-stack tag: record which resource owns it, once.
-                "Sid": "RecordOwnershipOfUpgradedCopies",
-                "Effect": "Allow",
-                "Action": "bedrock:TagResource",
-                "Resource": models,
-                "Condition": {
-                    "StringEquals": owned,
-                    "Null": {f"aws:ResourceTag/{OWNER_RESOURCE_TAG_KEY}": "true"},
-                    "ForAllValues:StringEquals": {"aws:TagKeys": [OWNER_RESOURCE_TAG_KEY, COPY_REQUEST_TAG_KEY]},
-                },
-            },
-        ]
-        if self._copies:
-            statements += [
-                {
-                    # Tag on create: a copy can only be started with this stack's ownership tags.
-                    "Sid": "StartCopies",
-                    "Effect": "Allow",
-                    "Action": "bedrock:CreateModelCopyJob",
-                    "Resource": self._source_resources(),
-                    "Condition": {
-                        "StringEquals": {
-                            "aws:RequestedRegion": Aws.REGION,
-                            f"aws:RequestTag/{OWNER_TAG_KEY}": Aws.STACK_NAME,
-                        },
-                        "Null": {
-                            f"aws:RequestTag/{OWNER_RESOURCE_TAG_KEY}": "false",
-                            f"aws:RequestTag/{COPY_REQUEST_TAG_KEY}": "false",
-                        },
-                    },
-                },
-                {
-                    # ListModelCopyJobs has no resource-level permission: "*" is the only resource.
-                    "Sid": "FindJobsToResume",
-                    "Effect": "Allow",
-                    "Action": "bedrock:ListModelCopyJobs",
-                    "Resource": "*",
-                },
-            ]
-        if self._watcher is not None:
-            # Long copies: the copy resource hands its job to the stack's copy watcher (see _long_copy).
-            statements += self._watcher.handler_statements()
-        return {"Version": "2012-10-17", "Statement": statements}
+        """The handler role's Bedrock and CloudFormation permissions (see ``_bedrock_policy.render``)."""
+        return render(
+            source_arns=self._source_arns,
+            token_sources=self._token_sources,
+            copies=self._copies,
+            watcher_statements=self._watcher.handler_statements() if self._watcher is not None else None,
+        )

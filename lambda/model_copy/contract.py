@@ -94,6 +94,8 @@ ATTRIBUTE_NAMES = tuple(ATTRIBUTE_SOURCE_FIELDS)
 # it makes). IAM lets the handler role delete, tag and untag only models whose
 # owner-stack tag is its stack's name; the handler itself also requires the
 # owner-resource tag to be the resource's logical id.
+# The environment variable that gives the handler functions the name of the log group they write to.
+LOG_GROUP_ENV: Final = "BEDROCK_MODEL_COPY_LOG_GROUP"
 OWNER_TAG_KEY: Final = "bedrock-model-copy:owner-stack"  # the stack's name (the only tag 0.1.0 wrote)
 OWNER_RESOURCE_TAG_KEY: Final = "bedrock-model-copy:owner-resource"  # the resource's logical id
 COPY_REQUEST_TAG_KEY: Final = "bedrock-model-copy:copy-request"  # fingerprint of source, name and key as requested

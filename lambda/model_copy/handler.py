@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import delete, phase, poll, rules, serving, start, update, watcher
+from . import deployment as _deployment  # noqa: F401 - the serving kinds register themselves with serving
+from . import throughput as _throughput  # noqa: F401
 from .bedrock import AwsError, ModelCopyError, client
 from .contract import (
     ATTR_JOB_ARN,
@@ -44,11 +46,13 @@ from .contract import (
     OnEventResult,
     ResourceProperties,
 )
+from .logs import name_log_group
 
 logger = logging.getLogger("model_copy")
 logger.setLevel(logging.INFO)
 
 
+@name_log_group
 def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResult:
     """Start, take back or keep the copy job; its ARN is the PhysicalResourceId.
 
@@ -110,6 +114,7 @@ def on_event(event: CustomResourceEvent, context: object = None) -> OnEventResul
     return {"PhysicalResourceId": job_arn, **started}
 
 
+@name_log_group
 def is_complete(event: CustomResourceEvent, context: object = None) -> IsCompleteResult:
     """Poll the copy job once.
 

@@ -352,7 +352,3 @@ def quote(resource: Mapping[str, Any], key: str) -> str:
 
 def error_text(error: Exception) -> str:
     return f"{error_code(error)}: {error_message(error)}"
-
-
-# The kinds register themselves on import; a new kind is one more module here.
-from . import deployment, throughput  # noqa: E402, F401

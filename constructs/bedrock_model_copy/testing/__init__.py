@@ -29,6 +29,7 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
         'pip install "bedrock-model-copy[testing]" (from a clone: pip install ".[testing]")'
     ) from error
 
+from . import fake_fleet  # noqa: F401 - registers the operator's read calls with every FakeBedrock
 from .driver import (
     CREATE_FAILED_MARKER,
     CfnResponse,

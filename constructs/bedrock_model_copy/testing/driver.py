@@ -39,8 +39,9 @@ from unittest import mock
 import botocore.endpoint
 
 from .._asset import load_handler_module
-from .._contract import provider_total_timeout
+from .._contract import IS_COMPLETE_HANDLER, ON_EVENT_HANDLER, provider_total_timeout
 from .._serving_contract import RESOURCE_TYPES as SERVING_RESOURCE_TYPES
+from ._shared import short_id
 from .fake_bedrock import Clock, FakeBedrock, WaitConditionState
 from .iam import pseudo_parameters as policy_parameters
 from .iam import resolve, role_policies
@@ -54,8 +55,14 @@ SERVICE_TIMEOUT_SECONDS = 3600
 SERVICE_TIMEOUT_REASON = (
     "CloudFormation did not receive a response from your Custom Resource within the ServiceTimeout."
 )
-HANDLER_LOG_GROUP = "/aws/lambda/BedrockModelCopyOnEventHandler"
+# The handler functions' names where no template names them (deploy_template takes them from the template).
+ON_EVENT_FUNCTION_NAME = "BedrockModelCopyOnEventHandler"
+IS_COMPLETE_FUNCTION_NAME = "BedrockModelCopyIsCompleteHandler"
+# What the framework appends to an error of the on_event function (framework.js, invokeUserFunction:
+# "Logs: /aws/lambda/" + the last field of the user function's ARN).
+HANDLER_LOG_GROUP = f"/aws/lambda/{ON_EVENT_FUNCTION_NAME}"
 # The custom resource types the stack's provider serves: copies and the serving types.
+LAMBDA_TYPE = "AWS::Lambda::Function"
 PROVIDER_RESOURCE_TYPES = ("Custom::BedrockModelCopy", *SERVING_RESOURCE_TYPES.values())
 
 
@@ -133,13 +140,21 @@ class ProviderFramework:
         self.lambda_timeout = lambda_timeout
         self.progress = progress  # called after every poll that is not complete: (event, poll, waited seconds)
         self.responses: list[CfnResponse] = []
+        # The handler functions' names (the framework's error pointer names /aws/lambda/<name>) and environment
+        # variables; deploy_template sets both from the template.
+        self.function_names = {"on_event": ON_EVENT_FUNCTION_NAME, "is_complete": IS_COMPLETE_FUNCTION_NAME}
+        self.environment: dict[str, str] = {}
 
-    def _invoke(self, function: Callable[..., Any], payload: dict[str, Any]) -> dict[str, Any]:
+    def _invoke(self, entry_point: str, payload: dict[str, Any]) -> dict[str, Any]:
         started = self.clock.time()
+        function: Callable[..., Any] = getattr(self.handler, entry_point)
+        name = self.function_names[entry_point]
         try:
-            result = function(_roundtrip(payload), None)
+            with mock.patch.dict(os.environ, self.environment):  # the function's environment variables
+                result = function(_roundtrip(payload), None)
         except Exception as error:  # the Lambda runtime turns any exception into a function error
-            raise _UserHandlerError(f"{error}\n\nLogs: {HANDLER_LOG_GROUP}\n") from error
+            # framework.js: [errorMessage, "", `Logs: /aws/lambda/${functionName}`, ""].join("\n")
+            raise _UserHandlerError(f"{error}\n\nLogs: /aws/lambda/{name}\n") from error
         if self.clock.time() - started > self.lambda_timeout:
             raise _UserHandlerError(f"Task timed out after {self.lambda_timeout}.00 seconds")
         result = _roundtrip(result)
@@ -157,7 +172,7 @@ class ProviderFramework:
         event = request
         polls = 0
         try:
-            on_event_result = self._invoke(self.handler.on_event, request)
+            on_event_result = self._invoke("on_event", request)
             physical_id = on_event_result.get("PhysicalResourceId") or self._default_physical_id(request)
             if request["RequestType"] == "Delete" and physical_id != request["PhysicalResourceId"]:
                 raise _UserHandlerError(
@@ -174,7 +189,7 @@ class ProviderFramework:
                         polls=polls,
                         reason=SERVICE_TIMEOUT_REASON,
                     )
-                result = self._invoke(self.handler.is_complete, event)
+                result = self._invoke("is_complete", event)
                 polls += 1
                 if not result.get("IsComplete"):
                     if result.get("Data"):
@@ -582,6 +597,7 @@ class CloudFormationStack:
 
         resolver = Resolver(template, values, pseudo, deployed_attribute, deployed_ref)
         resources = template.get("Resources", {})
+        self._configure_handler_functions(resources, values, pseudo)
         operations: dict[str, StackOperation] = {}
         replaced: list[tuple[StackOperation, str, DeployedResource]] = []  # deleted in the clean-up phase
         self.template = template
@@ -679,6 +695,38 @@ class CloudFormationStack:
                 continue  # an output of some other resource
             outputs[name] = value if isinstance(value, str) else json.dumps(value)
         return operations, outputs
+
+    def generated_name(self, logical_id: str) -> str:
+        """The physical name CloudFormation gives a resource without one: stack name, logical id, a suffix."""
+        return f"{self.stack_name[:30]}-{logical_id[:20]}-{short_id(self.stack_id, logical_id).upper()}"
+
+    def _configure_handler_functions(
+        self, resources: dict[str, Any], values: TemplateValues, pseudo: dict[str, Any]
+    ) -> None:
+        """The handler functions' names and environment, as Lambda gives them to the deployed functions."""
+
+        def physical_name(logical_id: str) -> str | None:
+            resource = resources.get(logical_id, {})
+            if resource.get("Type") != "AWS::Logs::LogGroup":
+                return None
+            named = resource.get("Properties", {}).get("LogGroupName")
+            return str(resolver.resolve(named, logical_id)) if named else self.generated_name(logical_id)
+
+        resolver = Resolver({"Resources": resources}, values, pseudo, None, physical_name)
+        entry_points = {ON_EVENT_HANDLER: "on_event", IS_COMPLETE_HANDLER: "is_complete"}
+        for logical_id, resource in resources.items():
+            properties = resource.get("Properties", {})
+            entry_point = entry_points.get(properties.get("Handler", "")) if resource["Type"] == LAMBDA_TYPE else None
+            if entry_point is None:
+                continue
+            named = properties.get("FunctionName")
+            self.framework.function_names[entry_point] = (
+                str(resolver.resolve(named, logical_id)) if named else self.generated_name(logical_id)
+            )
+            variables = properties.get("Environment", {}).get("Variables", {})
+            self.framework.environment = {
+                key: str(value) for key, value in resolver.resolve(variables, f"{logical_id}.Environment").items()
+            }
 
     def delete(self, logical_id: str, *, during: str = "stack-delete") -> StackOperation | None:
         """Delete the resource; with DeletionPolicy Retain CloudFormation sends nothing (returns None).

@@ -24,13 +24,11 @@ authorized first, with the action, resource ARN and condition keys IAM would use
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 import re
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,32 +37,20 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from xml.sax.saxutils import escape
 
 from . import fake_serving
+from ._shared import Clock as Clock  # kept importable from here
+from ._shared import iso, short_id
 from .iam import ContextValue, PolicySet
 
 if TYPE_CHECKING:
     from .states import StepFunctions
 
+# More calls answered before the fake's own (fake_fleet registers its own on import; the testing package imports
+# it, so every fake answers them): (fake, method, URL split, body, lower-cased headers, policies) -> answer or None.
+EXTENSIONS: list[Callable[..., tuple[int, bytes | None, str, str] | None]] = []
+
+_iso, _short_id = iso, short_id  # the names fake_fleet imports from here
 DEFAULT_REGION = "us-west-2"
 DEFAULT_ACCOUNT = "111122223333"
-
-
-class Clock:
-    """Simulated wall clock (seconds since the epoch) shared by the fake, the handler and the driver."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def time(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += max(0.0, seconds)
-
-    # botocore's retry back-off calls sleep(); in simulation it moves the clock instead.
-    sleep = advance
 
 
 @dataclass
@@ -189,14 +175,6 @@ class BedrockError(Exception):
         self.code = code
         self.status = status
         self.message = message
-
-
-def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _short_id(*parts: object) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:12]
 
 
 @dataclass
@@ -370,9 +348,10 @@ class FakeBedrock:
         found = _CREDENTIAL.search(headers.get("authorization", ""))
         policies = self.role_iam.get(found.group(1), self.iam) if found else self.iam
         split = urlsplit(raw_path)
-        extra = _fleet_call(self, method, split, body, headers, policies)  # the operator's read calls (fake_fleet)
-        if extra is not None:
-            return extra
+        for extension in EXTENSIONS:  # the operator's read calls (fake_fleet)
+            extra = extension(self, method, split, body, headers, policies)
+            if extra is not None:
+                return extra
         if split.path == "/" and method == "POST" and body.startswith(b"Action="):
             return self._handle_cloudformation(body, policies)
         if headers.get("x-amz-target", "").startswith("AWSStepFunctions."):
@@ -877,17 +856,6 @@ class FakeBedrock:
     def _list_tags(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         model = self._model(params["resourceARN"])
         return 200, {"tags": [{"key": key, "value": value} for key, value in model.tags.items()]}
-
-
-def _fleet_call(
-    fake: FakeBedrock, method: str, split: Any, body: bytes, headers: dict[str, str], policies: PolicySet | None
-) -> tuple[int, bytes | None, str, str] | None:
-    from . import fake_fleet  # it builds on this module
-
-    if headers.get("x-amz-target", "").startswith("AWSStepFunctions."):
-        return None  # FakeBedrock._handle_states answers every Step Functions call
-    query = {key: values[0] for key, values in parse_qs(split.query).items()}
-    return fake_fleet.answer(fake, method, split.path, query, body, policies)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -25,9 +25,13 @@ fake takes the answer that is harder for the code under test:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from ._shared import Clock
+from ._shared import iso as _iso
+from ._shared import short_id as _short_id
 from .fake_served import (
     COMMITMENT_SECONDS,
     ON_DEMAND_REGIONS,
@@ -40,8 +44,19 @@ from .fake_served import (
 )
 from .iam import ContextValue, PolicySet
 
-if TYPE_CHECKING:
-    from .fake_bedrock import FakeBedrock
+
+class _Parent(Protocol):
+    """What the serving operations read of the :class:`~.fake_bedrock.FakeBedrock` they are part of."""
+
+    region: str
+    account: str
+    clock: Clock
+    page_size: int
+    remember_tokens: bool
+
+    @property
+    def models(self) -> Mapping[str, Any]: ...
+
 
 __all__ = ["OPERATIONS", "TAG_OPERATIONS", "FakeServing", "Script", "Served", "ServingError", "route"]
 
@@ -50,7 +65,7 @@ __all__ = ["OPERATIONS", "TAG_OPERATIONS", "FakeServing", "Script", "Served", "S
 class FakeServing:
     """State and behaviour of the serving operations; reach it as ``FakeBedrock.serving``."""
 
-    parent: FakeBedrock
+    parent: _Parent
     deployment_duration: float = 600.0
     throughput_duration: float = 900.0
     update_duration: float = 300.0
@@ -141,8 +156,6 @@ class FakeServing:
 
     def _new_arn(self, operation: str, seed: str) -> str:
         kind = "custom-model-deployment" if "Deployment" in operation else "provisioned-model"
-        from .fake_bedrock import _short_id
-
         return f"arn:aws:bedrock:{self.parent.region}:{self.parent.account}:{kind}/{_short_id(kind, seed)}"
 
     def _identifier_arn(self, params: dict[str, Any]) -> str:
@@ -243,8 +256,6 @@ class FakeServing:
         return 202, {"customModelDeploymentArn": item if isinstance(item, str) else item.arn}
 
     def _deployment_body(self, item: Served, summary: bool = False) -> dict[str, Any]:
-        from .fake_bedrock import _iso
-
         now = self.parent.clock.time()
         status = item.status(now)
         body: dict[str, Any] = {
@@ -324,8 +335,6 @@ class FakeServing:
         return 201, {"provisionedModelArn": item if isinstance(item, str) else item.arn}
 
     def _throughput_body(self, item: Served, summary: bool = False) -> dict[str, Any]:
-        from .fake_bedrock import _iso
-
         now = self.parent.clock.time()
         status = item.status(now)
         if status == "InService" and item.pending and not item.pending.get("settled"):

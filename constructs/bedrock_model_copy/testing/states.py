@@ -45,7 +45,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from .fake_bedrock import Clock
+from ._shared import Clock
 
 NAME_REUSE_SECONDS = 90 * 86400  # an execution name may be used again 90 days after its execution closed
 MAX_TRANSITIONS = 200_000  # per execution: a definition that loops without waiting fails instead of hanging
