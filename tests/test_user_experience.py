@@ -145,6 +145,8 @@ def test_the_readme_snippet_synthesizes() -> None:
     namespace: dict[str, object] = {}
     exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - the README's own code
     app = cdk.App()
-    stack = namespace["CopyStack"](app, "CopyStack", env=ENV)  # type: ignore[operator]
+    stack = namespace["build_app"](app)  # type: ignore[operator]  # the quickstart's app.py: copy stack first
     template = cdk.assertions.Template.from_stack(stack)
-    template.resource_count_is("Custom::BedrockModelCopy", 2)
+    template.resource_count_is("Custom::BedrockModelCopy", 1)
+    template.resource_count_is("Custom::BedrockCustomModelDeployment", 1)
+    assert stack.account == ENV.account and stack.region == ENV.region
