@@ -20,7 +20,7 @@ from bedrock_model_copy import (
     ModelCopyProviderOptions,
     ProvisionedThroughput,
 )
-from conftest import ROOT
+from conftest import ENV, ROOT
 
 README = (ROOT / "README.md").read_text()
 MAX_LINES = 320
@@ -129,7 +129,10 @@ def test_the_provider_options_table_lists_every_option_with_its_default() -> Non
     fields = {field.name: field.default for field in dataclasses.fields(ModelCopyProviderOptions)}
     assert sorted(table) == sorted(fields)
     assert table["tracing"][2] == f"`{fields['tracing']}`"
-    assert "365" in table["log_retention_days"][2] and "bedrock-model-copy:logRetentionDays" in table["log_retention_days"][2]
+    assert (
+        "365" in table["log_retention_days"][2]
+        and "bedrock-model-copy:logRetentionDays" in table["log_retention_days"][2]
+    )
 
 
 def test_the_duration_defaults_in_the_tables_are_the_code_s() -> None:
@@ -179,3 +182,13 @@ def test_the_quickstart_offline_test_passes(readme_app: types.ModuleType) -> Non
     exec(compile(python_blocks(README)[1], "README.md (test_app.py)", "exec"), namespace)  # noqa: S102
     (test,) = [value for name, value in namespace.items() if name.startswith("test_") and callable(value)]
     test()
+
+
+def test_the_every_prop_example_on_the_design_page_synthesizes() -> None:
+    """The example that was the README's first snippet, now on docs/design.md: still a stack that synthesizes."""
+    namespace: dict[str, object] = {}
+    design = (ROOT / "docs" / "design.md").read_text()
+    exec(compile(python_blocks(design)[0], "docs/design.md", "exec"), namespace)  # noqa: S102
+    stack = namespace["CopyStack"](cdk.App(), "CopyStack", env=ENV)  # type: ignore[operator]
+    template = cdk.assertions.Template.from_stack(stack)
+    template.resource_count_is("Custom::BedrockModelCopy", 2)
