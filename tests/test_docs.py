@@ -7,7 +7,9 @@ from pathlib import Path
 
 from model_copy.advice import TABLE, markdown_table
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+LIFECYCLE = (ROOT / "docs" / "lifecycle.md").read_text()  # the lifecycle rules, each with the scenario that proves it
 
 
 def test_the_troubleshooting_section_is_the_advice_table() -> None:
@@ -26,8 +28,8 @@ def test_every_advice_row_is_unique_per_call_code_and_condition() -> None:
     assert all(row.text.endswith(".") and ".." not in row.text for row in TABLE)
 
 
-def test_every_scenario_the_lifecycle_section_names_exists() -> None:
-    lifecycle = README.split("## Lifecycle", 1)[1].split("\n## ", 1)[0]
+def test_every_scenario_the_lifecycle_page_names_exists() -> None:
+    lifecycle = LIFECYCLE
     named = set(re.findall(r"`(test_[a-z0-9_]+)`", lifecycle))
     named |= {name.split("::")[-1] for name in re.findall(r"`tests/[a-z_]+\.py::(test_[a-z0-9_]+)`", lifecycle)}
     assert len(named) >= 25

@@ -94,7 +94,7 @@ def test_tracebacks_name_the_public_module() -> None:
 
 
 def test_help_and_the_readme_name_the_same_error_for_a_wrong_type() -> None:
-    (readme_error,) = re.findall(r"A value of the wrong type raises `(\w+)`", README)
+    (readme_error,) = re.findall(r"[Aa] (?:value of the )?wrong type raises `(\w+)`", README)
     for construct in ("BedrockModelCopy", "ModelCopyJobWaiter"):
         text = pydoc.render_doc(getattr(__import__("bedrock_model_copy"), construct), renderer=pydoc.plaintext)
         raises = text.split("Raises\n", 1)[1].split("Attributes\n", 1)[0]

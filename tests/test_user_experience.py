@@ -119,7 +119,7 @@ def test_mypy_strict_accepts_the_user_example_and_catches_misuse(tmp_path: Path)
     )
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
     assert not [line for line in errors if "examples" in line or "readme_snippet.py" in line], result.stdout
-    assert "class CopyStack(Stack)" in snippet.read_text()
+    assert "BedrockModelCopy(" in snippet.read_text() and "deploy_on_demand(" in snippet.read_text()
     assert sorted({int(line.split(":")[1]) for line in errors if "bad_user_app.py" in line}) == [11, 12, 13, 14, 15], (
         result.stdout
     )
@@ -154,6 +154,8 @@ def test_the_readme_snippet_synthesizes() -> None:
     namespace: dict[str, object] = {}
     exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - the README's own code
     app = cdk.App()
-    stack = namespace["CopyStack"](app, "CopyStack", env=ENV)  # type: ignore[operator]
+    stack = namespace["build_app"](app)  # type: ignore[operator]  # the quickstart's app.py: copy stack first
     template = cdk.assertions.Template.from_stack(stack)
-    template.resource_count_is("Custom::BedrockModelCopy", 2)
+    template.resource_count_is("Custom::BedrockModelCopy", 1)
+    template.resource_count_is("Custom::BedrockCustomModelDeployment", 1)
+    assert stack.account == ENV.account and stack.region == ENV.region

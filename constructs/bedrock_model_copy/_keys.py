@@ -49,7 +49,7 @@ def check_kms_key_location(scope: Construct, key: kms.IKey) -> None:
             "target_kms_key",
             key.node.path,
             f"is a kms.Key of account {key_account}; import it with Key.from_key_arn and add the key policy "
-            "statement from the README's KMS section in that account",
+            "statement of docs/iam.md (KMS) in that account",
         )
 
 

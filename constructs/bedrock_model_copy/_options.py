@@ -55,8 +55,8 @@ class ModelCopyProviderOptions:
     ----------
     vpc : aws_ec2.IVpc, optional
         Run the five functions in this VPC. The subnets need a route to Bedrock, CloudWatch Logs
-        and CloudFormation in the stack's Region (interface VPC endpoints or a NAT gateway; see the
-        README). Default: none (the functions run outside any VPC).
+        and CloudFormation in the stack's Region (interface VPC endpoints or a NAT gateway; see
+        docs/compliance.md, Network). Default: none (the functions run outside any VPC).
     vpc_subnets : aws_ec2.SubnetSelection, optional
         Subnets of ``vpc`` for the functions. Only with ``vpc``. Default: CDK's choice for Lambda
         (the private subnets of ``vpc``).
@@ -66,7 +66,7 @@ class ModelCopyProviderOptions:
     encryption_key : aws_kms.IKey, optional
         Customer-managed key that encrypts both log groups and the five functions' environment
         variables. A ``kms.Key`` of the stack's app gets the key-policy statement that lets
-        CloudWatch Logs use it; an imported key needs that statement in its policy (README).
+        CloudWatch Logs use it; an imported key needs that statement in its policy (docs/compliance.md).
         Default: none (AWS owned keys).
     tracing : bool, optional
         Active X-Ray tracing on the five functions and the waiter state machine.
