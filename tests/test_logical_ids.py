@@ -87,12 +87,6 @@ def test_the_pin_sees_a_renamed_construct_id() -> None:
     assert "BedrockModelCopyProviderframeworkonEvent57F79E67" not in ids.values()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open bug found while rewriting the README: BedrockModelCopyProviderBedrockPolicy7D1A5280 was an "
-    "AWS::IAM::Policy in 0.1.0 and is an AWS::IAM::ManagedPolicy now; CloudFormation refuses such a change set "
-    "('Update of resource type is not permitted', aws/aws-sam-cli#6786). Give the managed policy a new construct id.",
-)
 def test_no_resource_that_0_1_0_deployed_changes_its_type_under_the_same_logical_id() -> None:
     """CloudFormation cannot change a resource's Type in place: an upgrade would fail before it starts."""
     import json

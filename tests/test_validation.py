@@ -37,7 +37,9 @@ def handler_statements(stack: cdk.Stack) -> list[dict[str, Any]]:
         statement
         for logical_id, r in resources.items()
         if r["Type"] == "AWS::IAM::ManagedPolicy"
-        and logical_id.startswith(("BedrockModelCopyProviderHandlerRole", "BedrockModelCopyProviderBedrockPolicy"))
+        and logical_id.startswith(
+            ("BedrockModelCopyProviderHandlerRole", "BedrockModelCopyProviderBedrockManagedPolicy")
+        )
         for statement in r["Properties"]["PolicyDocument"]["Statement"]
     ]
 

@@ -187,9 +187,12 @@ class ModelCopyProvider(Construct):
             if key is not None:
                 # The functions' environment variables, decrypted by Lambda only.
                 grant_through(key, role, ["kms:Decrypt"], "lambda")
+        # Not "BedrockPolicy": 0.1.0 had an AWS::IAM::Policy under that id, and CloudFormation refuses to change a
+        # resource's type in place (an upgrade would fail before it starts): a new id creates this policy and
+        # deletes the old one in the update's clean-up phase, after every copy's update ran.
         bedrock_policy = iam.CfnManagedPolicy(
             self,
-            "BedrockPolicy",
+            "BedrockManagedPolicy",
             description="bedrock-model-copy: Bedrock permissions of the model copy handler",
             roles=[self.handler_role.role_name],
             policy_document=Lazy.uncached_any(PolicyProducer(self._render_bedrock_policy)),
