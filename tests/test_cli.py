@@ -8,7 +8,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
@@ -35,6 +35,13 @@ def owner(stack: str, resource: str = "Copy") -> dict[str, str]:
 
 @pytest.fixture
 def fleet() -> Iterator[FakeFleet]:
+    with fleet_environment() as made:
+        yield made
+
+
+@contextmanager
+def fleet_environment() -> Iterator[FakeFleet]:
+    """Fakes in two Regions on one loopback endpoint, and the command's environment pointed at it."""
     fleet = FakeFleet.of(WEST, EU)
     with fleet.serve() as endpoint:
         env = {

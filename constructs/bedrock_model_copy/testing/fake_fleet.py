@@ -220,7 +220,7 @@ class FakeFleet:
                 self.service = fake
                 super()._serve()
 
-            do_GET = do_POST = do_DELETE = _serve  # noqa: N815 - names http.server looks up
+            do_GET = do_POST = do_DELETE = do_PATCH = _serve  # noqa: N815 - names http.server looks up
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
