@@ -419,6 +419,7 @@ def main() -> int:
     print("  ", served, flush=True)
     write_page(args.output, synth, asset, polling, limit, args.runs, long_run)
     append_served(args.output, served)
+    __import__("cli_list").append_section(args.output)  # the CLI's figure (issue 17; bench/ is on sys.path)
     print(f"wrote {args.output}")
     return 0
 
