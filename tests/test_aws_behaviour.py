@@ -458,3 +458,37 @@ def test_tagging_api_get_resources_shape() -> None:
     get = op("GetResources", "resourcegroupstaggingapi")
     assert {"TagFilters", "ResourceTypeFilters", "PaginationToken"} <= members(get.input_shape)
     assert {"ResourceTagMappingList", "PaginationToken"} <= members(get.output_shape)
+
+
+def test_execution_history_is_paged_newest_first_with_sequential_ids() -> None:
+    history = op("GetExecutionHistory", "stepfunctions")
+    assert {"executionArn", "maxResults", "reverseOrder", "nextToken", "includeExecutionData"} == members(
+        history.input_shape
+    )
+    assert member(history.input_shape, "maxResults").metadata["max"] == 1000
+    paginator = botocore.session.get_session().get_paginator_model("stepfunctions").get_paginator("GetExecutionHistory")
+    assert (paginator["input_token"], paginator["output_token"], paginator["result_key"]) == (
+        "nextToken",
+        "nextToken",
+        "events",
+    )
+    event = history.service_model.shape_for("HistoryEvent")
+    assert isinstance(event, StructureShape)
+    assert "numbered sequentially, starting at one" in member(event, "id").documentation
+    assert {"taskSucceededEventDetails", "taskFailedEventDetails", "taskScheduledEventDetails"} <= members(event)
+    for details in ("TaskSucceededEventDetails", "TaskFailedEventDetails", "TaskScheduledEventDetails"):
+        shape = history.service_model.shape_for(details)
+        assert isinstance(shape, StructureShape) and {"resourceType", "resource"} <= set(shape.required_members)
+        assert "action of the resource" in member(shape, "resource").documentation, details
+        assert "service name" in member(shape, "resourceType").documentation, details
+
+
+def test_serving_list_summaries_carry_status_and_commitment() -> None:
+    bedrock = op("ListProvisionedModelThroughputs").service_model
+    throughput = bedrock.shape_for("ProvisionedModelSummary")
+    deployment = bedrock.shape_for("CustomModelDeploymentSummary")
+    assert isinstance(throughput, StructureShape) and isinstance(deployment, StructureShape)
+    assert {"status", "modelArn", "commitmentExpirationTime", "creationTime"} <= members(throughput)
+    assert {"status", "modelArn", "createdAt"} <= members(deployment)
+    assert member(throughput, "status").enum == ["Creating", "InService", "Updating", "Failed"]
+    assert member(deployment, "status").enum == ["Creating", "Active", "Failed"]  # an update shows only in Get

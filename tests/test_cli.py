@@ -8,7 +8,7 @@ import io
 import json
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
@@ -35,6 +35,13 @@ def owner(stack: str, resource: str = "Copy") -> dict[str, str]:
 
 @pytest.fixture
 def fleet() -> Iterator[FakeFleet]:
+    with fleet_environment() as made:
+        yield made
+
+
+@contextmanager
+def fleet_environment() -> Iterator[FakeFleet]:
+    """Fakes in two Regions on one loopback endpoint, and the command's environment pointed at it."""
     fleet = FakeFleet.of(WEST, EU)
     with fleet.serve() as endpoint:
         env = {
@@ -307,10 +314,13 @@ def test_status_shows_a_long_copy_its_watcher_execution_and_the_wait(fleet: Fake
         "startedAt": row["watcher"]["startedAt"],
         "deadline": "2027-01-15T20:00:00Z",
         "signalsNeeded": 2,
+        "signalsSent": 0,
+        "polls": 0,  # a Wait state only: no Task has run
+        "maxPolls": None,  # not in this input
     }
     assert report["waitConditions"] == [{"logicalId": "CopyWait", "status": "CREATE_IN_PROGRESS"}]
     code, text = run(fleet, "status", "Long", "--region", WEST)
-    assert "RUNNING, deadline 2027-01-15T20:00:00Z, wait needs 2 signal(s)" in text and "10 min" in text
+    assert "RUNNING: polls 0, signals 0/2 sent, deadline 2027-01-15T20:00:00Z" in text and "10 min" in text
 
     def sleep(seconds: float) -> None:  # meanwhile the copy ends, the watcher signals, the stack completes
         fleet.clock.advance(5400)

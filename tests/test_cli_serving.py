@@ -1,149 +1,239 @@
-"""The command's custom model deployments and Provisioned Throughputs, against botocore's model (Stubber).
+"""The command on custom model deployments and Provisioned Throughputs, over HTTP against the fake (issue 17).
 
-The fake Bedrock gains these APIs in testing/fake_serving.py (issue 16); then tests/test_cli.py drives
-them over HTTP too. Until then, every request and response here is validated by botocore's Stubber.
+Every resource is made by the real handler through the driver, as CloudFormation would: a live stack
+that declares a copy, a deployment and a Provisioned Throughput; one that no longer declares a
+deployment (removed with Retain); stacks deleted with what they retained, and with a Provisioned
+Throughput under commitment, which the handler leaves. The fake serves two Regions (on-demand
+deployments only in us-west-2), pages every list call, refuses to delete a model while something
+serves it, also while that server is still being deleted (docs/aws-behaviour.md S7, the harder answer;
+the other answer is tested too), and refuses a Provisioned Throughput's delete under commitment (S5).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from test_cli import DELETES, EU, WEST, deploy, fleet_environment, run, run_json, states
 
-from bedrock_model_copy._contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
-from bedrock_model_copy.cli._aws import Aws
-from bedrock_model_copy.cli.clean import execute, plan
-from bedrock_model_copy.cli.inventory import DEPLOYMENT, MODEL, THROUGHPUT, Inventory, Item
+from bedrock_model_copy._contract import OWNER_TAG_KEY
+from bedrock_model_copy.cli import IAM
+from bedrock_model_copy.testing import CloudFormationStack
+from bedrock_model_copy.testing.fake_fleet import FakeFleet
+from bedrock_model_copy.testing.fake_served import COMMITMENT_SECONDS
+from bedrock_model_copy.testing.iam import PolicySet
+from conftest import copy_properties
 
-REGION = "us-west-2"
-NOW = dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.UTC)
-ACCOUNT = "111122223333"
-DEPLOY_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model-deployment/abcdef123456"
-PT_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/pt0000000001"
-MODEL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-lite-v1:0:300k/m00000000001"
-STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Serve/1"
-
-
-def tags(stack: str, resource: str) -> dict[str, Any]:
-    return {"tags": [{"key": OWNER_TAG_KEY, "value": stack}, {"key": OWNER_RESOURCE_TAG_KEY, "value": resource}]}
+HOUR, DAY = 3600.0, 86400.0
 
 
 @pytest.fixture
-def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Aws, Stubber, Stubber]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    aws = Aws()
-    session = boto3.session.Session(region_name=REGION)
-    bedrock, cloudformation = session.client("bedrock"), session.client("cloudformation")
-    aws._clients[("bedrock", REGION)] = bedrock
-    aws._clients[("cloudformation", REGION)] = cloudformation
-    with Stubber(bedrock) as bedrock_stub, Stubber(cloudformation) as cfn_stub:
-        yield aws, bedrock_stub, cfn_stub
-        bedrock_stub.assert_no_pending_responses()
-        cfn_stub.assert_no_pending_responses()
+def fleet() -> Iterator[FakeFleet]:
+    with fleet_environment() as made:
+        yield made
 
 
-def test_a_deployment_a_live_stack_declares_and_a_throughput_whose_stack_is_gone(
-    stubbed: tuple[Aws, Stubber, Stubber],
+def deployment(model_arn: str, name: str, **extra: str) -> dict[str, Any]:
+    props = {"ResourceKind": "CustomModelDeployment", "ModelArn": model_arn, "Name": name}
+    return {**props, "TimeoutSeconds": "3420", "PollIntervalSeconds": "30", **extra}
+
+
+def throughput(model_arn: str, name: str, **extra: str) -> dict[str, Any]:
+    props = {"ResourceKind": "ProvisionedThroughput", "ModelArn": model_arn, "Name": name, "ModelUnits": "1"}
+    return {**props, "TimeoutSeconds": "3420", "PollIntervalSeconds": "30", **extra}
+
+
+def copied(stack: CloudFormationStack, fleet: FakeFleet, region: str, name: str) -> str:
+    assert stack.create("Copy", copy_properties(TargetModelName=name)).response.ok
+    model = fleet[region].model_named(name)
+    assert model is not None
+    return model.model_arn
+
+
+@pytest.fixture
+def estate(fleet: FakeFleet, caplog: pytest.LogCaptureFixture) -> dict[str, str]:
+    """Names -> ARNs. Live declares live-*; old-endpoint was removed from Live; Gone and Euro were deleted."""
+    fleet[WEST].page_size = fleet[EU].page_size = 1  # every list call takes several pages
+    live, context = deploy(fleet, WEST, "Live")
+    model = copied(live, fleet, WEST, "live-model")
+    assert live.create("Endpoint", deployment(model, "live-endpoint"), deletion_policy="Delete").response.ok
+    assert live.create("Provisioned", throughput(model, "live-pt"), deletion_policy="Delete").response.ok
+    assert live.create("OldEndpoint", deployment(model, "old-endpoint")).response.ok
+    live.delete("OldEndpoint", during="update-cleanup")  # removed from the template; DeletionPolicy Retain
+    gone = CloudFormationStack(live.framework, stack_name="Gone", region=WEST)
+    gone_model = copied(gone, fleet, WEST, "gone-model")
+    assert gone.create("Endpoint", deployment(gone_model, "gone-endpoint")).response.ok  # Retain
+    committed = throughput(gone_model, "gone-committed", Commitment="OneMonth")
+    assert gone.create("Committed", committed, deletion_policy="Delete").response.ok
+    with caplog.at_level(logging.WARNING, logger="model_copy"):
+        assert all(operation.response.ok for operation in gone.delete_stack().values())
+    context.__exit__(None, None, None)
+    euro, context = deploy(fleet, EU, "Euro")
+    euro_model = copied(euro, fleet, EU, "euro-model")
+    assert euro.create("Provisioned", throughput(euro_model, "euro-pt")).response.ok  # Retain
+    euro.delete_stack()
+    context.__exit__(None, None, None)
+    found = {item.name: item.arn for fake in fleet.fakes.values() for item in fake.serving.resources.values()}
+    models = {model.model_name: arn for fake in fleet.fakes.values() for arn, model in fake.models.items()}
+    return {**found, **models, "left-message": caplog.text}
+
+
+def commitment_end(fleet: FakeFleet, name: str) -> dt.datetime:
+    item = fleet[WEST].serving.named(name)
+    assert item is not None
+    return dt.datetime.fromtimestamp(item.created_at + COMMITMENT_SECONDS[item.commitment], tz=dt.UTC)
+
+
+def test_list_tells_declared_and_kept_serving_resources_apart_in_two_regions_through_every_page(
+    fleet: FakeFleet, estate: dict[str, str]
 ) -> None:
-    aws, bedrock, cfn = stubbed
-    bedrock.add_response("list_model_copy_jobs", {"modelCopyJobSummaries": []}, {})
-    bedrock.add_response("list_custom_models", {"modelSummaries": []}, {"isOwned": True})
-    deployment = {
-        "customModelDeploymentArn": DEPLOY_ARN,
-        "customModelDeploymentName": "serve-endpoint",
-        "modelArn": MODEL_ARN,
-        "createdAt": NOW,
-        "status": "Active",
+    code, listing = run_json(fleet, "list", "--region", WEST, "--region", EU)
+    assert code == 0
+    assert states(listing) == {
+        "live-model": (WEST, "declared"),
+        "live-endpoint": (WEST, "declared"),  # its physical id is its ARN (serving.on_event)
+        "live-pt": (WEST, "declared"),
+        "old-endpoint": (WEST, "kept"),  # Live no longer declares it
+        "gone-model": (WEST, "kept"),
+        "gone-endpoint": (WEST, "kept"),
+        "gone-committed": (WEST, "kept"),  # left by the stack delete: under commitment
+        "euro-model": (EU, "kept"),
+        "euro-pt": (EU, "kept"),
     }
-    bedrock.add_response(
-        "list_custom_model_deployments", {"modelDeploymentSummaries": [deployment], "nextToken": "t"}, {}
+    rows = {row["name"]: row for row in listing["resources"]}
+    assert rows["live-endpoint"]["kind"] == "custom-model-deployment"
+    assert (
+        rows["live-endpoint"]["modelArn"] == estate["live-model"] and rows["live-pt"]["ownerResource"] == "Provisioned"
     )
-    bedrock.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, {"nextToken": "t"})
-    bedrock.add_response("list_tags_for_resource", tags("Serve", "Endpoint"), {"resourceARN": DEPLOY_ARN})
-    throughput = {
-        "provisionedModelName": "serve-pt",
-        "provisionedModelArn": PT_ARN,
-        "modelArn": MODEL_ARN,
-        "desiredModelArn": MODEL_ARN,
-        "foundationModelArn": "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0",
-        "modelUnits": 1,
-        "desiredModelUnits": 1,
-        "status": "InService",
-        "commitmentDuration": "OneMonth",
-        "commitmentExpirationTime": NOW + dt.timedelta(days=3),
-        "creationTime": NOW,
-        "lastModifiedTime": NOW,
-    }
-    bedrock.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput]}, {})
-    bedrock.add_response("list_tags_for_resource", tags("OldServe", "Throughput"), {"resourceARN": PT_ARN})
-    stack = {"StackName": "Serve", "StackId": STACK_ID, "CreationTime": NOW, "StackStatus": "UPDATE_COMPLETE"}
-    cfn.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": "Serve"})
-    summary = {"LastUpdatedTimestamp": NOW, "ResourceStatus": "CREATE_COMPLETE"}
-    resources = [
-        {"LogicalResourceId": "Endpoint", "PhysicalResourceId": DEPLOY_ARN, "ResourceType": "Custom::X", **summary}
-    ]
-    cfn.add_response("list_stack_resources", {"StackResourceSummaries": resources}, {"StackName": "Serve"})
-    cfn.add_client_error(
-        "describe_stacks",
-        "ValidationError",
-        "Stack with id OldServe does not exist",
-        expected_params={"StackName": "OldServe"},
-    )
-    items = Inventory(aws).collect([REGION])
-    by_kind = {item.kind: item for item in items}
-    assert by_kind[DEPLOYMENT].state == "declared" and by_kind[DEPLOYMENT].model_arn == MODEL_ARN
-    assert by_kind[THROUGHPUT].state == "kept" and by_kind[THROUGHPUT].commitment_expires == NOW + dt.timedelta(days=3)
-    result = plan(items, NOW)
-    assert result.delete == [] and "under commitment until 2027-01-18 12:00 UTC" in result.later[0][1]
-
-
-def item(kind: str, arn: str, name: str, *, status: str = "Active", model: str = "", **extra: Any) -> Item:
-    made = Item(REGION, kind, arn, name, status, "Gone", "R", model_arn=model, **extra)
-    made.state = "kept"
-    return made
-
-
-def test_clean_deletes_servers_before_the_model_they_serve_and_waits_for_busy_ones(
-    stubbed: tuple[Aws, Stubber, Stubber],
-) -> None:
-    aws, bedrock, _ = stubbed
-    model = item(MODEL, MODEL_ARN, "m")
-    pt = item(THROUGHPUT, PT_ARN, "pt", status="InService", model=MODEL_ARN, commitment_expires=NOW - dt.timedelta(1))
-    deployment = item(DEPLOYMENT, DEPLOY_ARN, "d", model=MODEL_ARN)
-    busy = item(DEPLOYMENT, DEPLOY_ARN + "b", "busy", status="Creating", model=MODEL_ARN + "x")
-    result = plan([model, pt, deployment, busy], NOW)
-    assert [i.name for i in result.delete] == ["d", "pt", "m"] and [i.name for i, _ in result.later] == ["busy"]
-    for arn, operation, parameter in (
-        (DEPLOY_ARN, "delete_custom_model_deployment", "customModelDeploymentIdentifier"),
-        (PT_ARN, "delete_provisioned_model_throughput", "provisionedModelId"),
-        (MODEL_ARN, "delete_custom_model", "modelIdentifier"),
+    assert rows["gone-committed"]["commitmentExpiresAt"] == commitment_end(fleet, "gone-committed").isoformat()
+    assert "stack Live has no resource OldEndpoint" in rows["old-endpoint"]["reason"]
+    for region, operation, pages in (
+        (WEST, "ListCustomModelDeployments", 3),
+        (WEST, "ListProvisionedModelThroughputs", 2),
+        (EU, "ListProvisionedModelThroughputs", 1),
     ):
-        bedrock.add_response("list_tags_for_resource", tags("Gone", "R"), {"resourceARN": arn})
-        bedrock.add_response(operation, {}, {parameter: arn})
-    execute(aws, result)
-    assert [i.name for i in result.deleted] == ["d", "pt", "m"] and result.failed == []
+        calls = fleet[region].calls_to(operation)[-pages:]
+        assert [call.params.get("nextToken") for call in calls] == [None, *[str(n) for n in range(1, pages)]]
+    assert "3 resources: 3 declared" not in run(fleet, "list", "--region", WEST, "--stack", "Live")[1]
 
 
-def test_a_model_a_declared_server_still_serves_is_not_deleted() -> None:
-    model = item(MODEL, MODEL_ARN, "m")
-    deployment = item(DEPLOYMENT, DEPLOY_ARN, "d", model=MODEL_ARN)
-    deployment.state = "declared"
-    result = plan([model, deployment], NOW)
-    assert result.delete == [] and result.later == [(model, "still served by d")]
+def test_the_handler_names_the_clean_command_for_the_throughput_it_left_under_commitment(
+    estate: dict[str, str],
+) -> None:
+    message = estate["left-message"]
+    assert estate["gone-committed"] in message and "commitment" in message
+    assert f"bedrock-model-copy clean --region {WEST} --stack Gone --yes" in message
 
 
-def test_access_denied_on_a_delete_names_the_action_and_sets_exit_4(stubbed: tuple[Aws, Stubber, Stubber]) -> None:
-    aws, bedrock, _ = stubbed
-    result = plan([item(THROUGHPUT, PT_ARN, "pt", status="InService")], NOW)
-    bedrock.add_response("list_tags_for_resource", tags("Gone", "R"), {"resourceARN": PT_ARN})
-    bedrock.add_client_error(
-        "delete_provisioned_model_throughput", "AccessDeniedException", "not authorized", 403,
-        expected_params={"provisionedModelId": PT_ARN},
-    )  # fmt: skip
-    execute(aws, result)
-    assert result.exit_code() == 4 and "bedrock:DeleteProvisionedModelThroughput" in result.failed[0][1]
+@pytest.mark.parametrize("deleting_still_serves", [True, False], ids=["bedrock-refuses", "bedrock-allows"])
+def test_clean_deletes_servers_then_models_and_never_a_live_stacks_or_a_committed_one(
+    fleet: FakeFleet, estate: dict[str, str], deleting_still_serves: bool
+) -> None:
+    for fake in fleet.fakes.values():
+        fake.serving.deleting_still_serves = deleting_still_serves  # S7: unconfirmed; both answers
+    until = commitment_end(fleet, "gone-committed")
+    code, plan = run_json(fleet, "clean", "--region", WEST, "--region", EU)
+    assert code == 1 and plan["dryRun"] is True
+    assert [row["name"] for row in plan["wouldDelete"]] == ["gone-endpoint", "old-endpoint", "euro-pt", "euro-model"]
+    later = {row["name"]: row["why"] for row in plan["notNow"]}
+    assert set(later) == {"gone-committed", "gone-model"}
+    assert f"under commitment until {until:%Y-%m-%d %H:%M} UTC" in later["gone-committed"]
+    assert f"come back after {until:%Y-%m-%d %H:%M} UTC" in later["gone-committed"]
+    assert "still served by gone-committed" in later["gone-model"]
+    assert not [op for fake in fleet.fakes.values() for op in fake.operations() if op in DELETES]
+
+    code, result = run_json(fleet, "clean", "--region", WEST, "--region", EU, "--yes")
+    calls = [(c.operation, c.params) for fake in fleet.fakes.values() for c in fake.calls if c.operation in DELETES]
+    order = [params.get("customModelDeploymentIdentifier") or params.get("provisionedModelId") or params.get(
+        "modelIdentifier") for _, params in calls]  # fmt: skip
+    assert order == [estate[name] for name in ("gone-endpoint", "old-endpoint", "euro-pt", "euro-model")]
+    deleted = [row["name"] for row in result["deleted"]]
+    later = {row["name"]: row["why"] for row in result["notNow"]}
+    if deleting_still_serves:  # euro-pt is still being deleted: the model is refused, and left for the next run
+        assert code == 1 and deleted == ["gone-endpoint", "old-endpoint", "euro-pt"] and result["failed"] == []
+        assert "euro-pt (deleted just now) still being deleted" in later["euro-model"]
+        assert f"bedrock-model-copy clean --region {EU} --stack Euro --yes" in later["euro-model"]
+        fleet.clock.advance(120)
+        code, result = run_json(fleet, "clean", "--region", EU, "--yes")
+        assert code == 0 and [row["name"] for row in result["deleted"]] == ["euro-model"]
+    else:
+        assert code == 1 and deleted == ["gone-endpoint", "old-endpoint", "euro-pt", "euro-model"]
+    assert {"gone-committed", "gone-model"} <= set(later)
+    live = {estate[name] for name in ("live-model", "live-endpoint", "live-pt")}
+    assert live <= set(fleet[WEST].models) | set(fleet[WEST].serving.resources)
+    assert estate["gone-committed"] in fleet[WEST].serving.resources
+
+    # After the commitment ends, the Provisioned Throughput goes, and then (next run) the model it served.
+    fleet.clock.advance(until.timestamp() - fleet.clock.time() + 60)
+    code, result = run_json(fleet, "clean", "--region", WEST, "--yes")
+    assert [row["name"] for row in result["deleted"]][:1] == ["gone-committed"]
+    if deleting_still_serves:
+        assert code == 1 and [row["name"] for row in result["notNow"]] == ["gone-model"]
+        fleet.clock.advance(120)
+        code, result = run_json(fleet, "clean", "--region", WEST, "--yes")
+    assert code == 0 and result["deleted"][-1]["name"] == "gone-model"
+    fleet.clock.advance(120)  # a Provisioned Throughput being deleted is still listed for a while
+    code, listing = run_json(fleet, "list", "--region", WEST, "--region", EU, "--check")
+    assert code == 0 and {state for _, state in states(listing).values()} == {"declared"}
+
+
+def test_clean_waits_for_a_deployment_a_rollback_left_creating_and_a_throughput_updating(
+    fleet: FakeFleet,
+) -> None:
+    west = fleet[WEST]
+    west.serving.script("slow-endpoint", duration=3 * HOUR, outcome="Active")
+    busy, context = deploy(fleet, WEST, "Busy")
+    model = copied(busy, fleet, WEST, "busy-model")
+    made = busy.create("Endpoint", deployment(model, "slow-endpoint", TimeoutSeconds="600"), deletion_policy="Delete")
+    assert not made.response.ok  # timed out; the rollback cannot delete it while Creating and never fails
+    assert busy.create("Provisioned", throughput(model, "moving-pt")).response.ok
+    busy.delete_stack()
+    context.__exit__(None, None, None)
+    other = west.add_model("busy-model-v2")
+    boto3.client("bedrock", region_name=WEST).update_provisioned_model_throughput(
+        provisionedModelId=west.serving.named("moving-pt").arn,
+        desiredModelId=other,  # type: ignore[union-attr]
+    )  # someone moves it by hand: Updating for a while
+    before = len(west.calls)  # the rollback's refused deletes are the handler's
+    code, plan = run_json(fleet, "clean", "--region", WEST, "--yes")
+    later = {row["name"]: row["why"] for row in plan["notNow"]}
+    assert code == 1 and plan["deleted"] == []
+    assert later["slow-endpoint"].startswith("Creating: come back when it has finished")
+    assert later["moving-pt"].startswith("Updating: come back when it has finished")
+    assert "bedrock-model-copy status Busy --region us-west-2" in later["moving-pt"]
+    assert "still served by" in later["busy-model"]
+    assert not [call for call in west.calls[before:] if call.operation in DELETES]
+    fleet.clock.advance(3 * HOUR)
+    code, result = run_json(fleet, "clean", "--region", WEST, "--yes")
+    assert [row["name"] for row in result["deleted"]][:2] == ["slow-endpoint", "moving-pt"]
+
+
+def test_access_denied_names_the_serving_action_and_deletes_can_be_limited_by_owner_tag(
+    fleet: FakeFleet, estate: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    reads = [action for action in IAM["list"] if action != "bedrock:ListProvisionedModelThroughputs"]
+    fleet[WEST].iam = PolicySet([{"Statement": [{"Effect": "Allow", "Action": reads, "Resource": "*"}]}])
+    assert run(fleet, "list", "--region", WEST)[0] == 4
+    assert "Access denied: bedrock:ListProvisionedModelThroughputs in us-west-2" in capsys.readouterr().err
+    # README: the three deletes can be limited with aws:ResourceTag/<owner-stack key>.
+    deletes = [action for action in IAM["clean"] if action.startswith("bedrock:Delete")]
+    only_gone = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": "Gone"}}
+    fleet[WEST].iam = PolicySet(
+        [
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Action": IAM["list"], "Resource": "*"},
+                    {"Effect": "Allow", "Action": deletes, "Resource": "*", "Condition": only_gone},
+                ]
+            }
+        ]
+    )
+    code, result = run_json(fleet, "clean", "--region", WEST, "--yes")
+    assert code == 4 and [row["name"] for row in result["deleted"]] == ["gone-endpoint"]
+    (failed,) = result["failed"]
+    assert failed["name"] == "old-endpoint" and "Access denied: bedrock:DeleteCustomModelDeployment" in failed["why"]
+    assert estate["old-endpoint"] in fleet[WEST].serving.resources

@@ -145,3 +145,47 @@ def test_the_version_is_the_changelogs_newest_release() -> None:
     version, date = headings[1]
     assert version == bedrock_model_copy.__version__ == "0.2.0"
     assert date, "a released version carries its date"
+
+
+@pytest.mark.slow
+def test_the_installed_command_runs_against_the_fake_endpoint(dist: Path, tmp_path: Path) -> None:
+    """`pip install` the wheel, then `bedrock-model-copy --help`, `python -m bedrock_model_copy --help` and
+    `bedrock-model-copy list --region us-west-2` against a fake served on loopback, as a user would."""
+    from bedrock_model_copy._contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
+    from bedrock_model_copy.testing.fake_fleet import FakeFleet
+
+    (wheel,) = dist.glob("bedrock_model_copy-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python, command = env_dir / "bin" / "python", env_dir / "bin" / "bedrock-model-copy"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], check=True)
+    purelib = subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+    (Path(purelib.decode().strip()) / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    fleet = FakeFleet.of("us-west-2")
+    fleet["us-west-2"].add_model("left-behind", tags={OWNER_TAG_KEY: "Gone", OWNER_RESOURCE_TAG_KEY: "Copy"})
+    fleet["us-west-2"].add_model("someone-elses")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env = {key: value for key, value in env.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    missing = str(tmp_path / "none")
+    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_CONFIG_FILE=missing)
+    env.update(AWS_SHARED_CREDENTIALS_FILE=missing, AWS_EC2_METADATA_DISABLED="true")
+
+    def run(*argv: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=120)
+
+    with fleet.serve() as endpoint:
+        env["AWS_ENDPOINT_URL"] = endpoint
+        helped, as_module = run(command, "--help"), run(python, "-m", "bedrock_model_copy", "--help")
+        listed = run(command, "list", "--region", "us-west-2")
+        where = run(python, "-c", "import bedrock_model_copy.cli as c; print(c.__file__)")
+    assert (
+        helped.returncode == 0
+        and "usage: bedrock-model-copy" in helped.stdout
+        and "{list,status,clean}" in helped.stdout
+    )
+    assert as_module.returncode == 0 and as_module.stdout == helped.stdout
+    assert listed.returncode == 0, listed.stderr[-2000:]
+    assert "left-behind" in listed.stdout and "someone-elses" not in listed.stdout
+    assert "1 resources: 0 declared, 1 kept, 0 running" in listed.stdout
+    assert where.stdout.strip().startswith(str(env_dir))  # the installed copy, not the source tree
+    assert {call.operation for call in fleet["us-west-2"].calls} >= {"ListCustomModels", "ListTagsForResource"}

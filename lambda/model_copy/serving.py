@@ -300,7 +300,12 @@ def _complete_delete(kind: Kind, event: CustomResourceEvent) -> IsCompleteResult
             return DONE
         kept = kind.keep_on_delete(resource)
         if kept:
-            logger.warning("resource=%s decision=leave-under-commitment: %s", arn, kept)
+            logger.warning(
+                "resource=%s decision=leave-under-commitment: %s (or, once the term has ended: %s)",
+                arn,
+                kept,
+                clean_command(event, arn),
+            )
             return DONE
         try:
             kind.delete(arn)
@@ -316,8 +321,15 @@ def _complete_delete(kind: Kind, event: CustomResourceEvent) -> IsCompleteResult
         f"{kind.NOUN} {arn} is still {resource.get('status')}; this delete waited "
         f"{poll.minutes(poll.now() - poll.started_at(event))} and CloudFormation allows a custom resource one hour. "
         "Delete the stack again later, or finish now with --retain-resources "
-        f"{event['LogicalResourceId']} and delete it yourself."
+        f"{event['LogicalResourceId']} and, once Bedrock has finished with it, run: {clean_command(event, arn)}"
     )
+
+
+def clean_command(event: CustomResourceEvent, arn: str) -> str:
+    """This library's command that deletes what the stack left, once no stack declares it (README, Day 2)."""
+    parts = arn.split(":")
+    region = parts[3] if len(parts) > 3 else ""
+    return f"bedrock-model-copy clean --region {region} --stack {stack_name(event)} --yes"
 
 
 def _attributes_if_readable(kind: Kind, arn: str) -> dict[str, str]:

@@ -14,18 +14,21 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from ._aws import EXIT_CODES, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Aws, CliError
+from ._aws import EXIT_CODES, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Aws, CliError
 from .inventory import KEPT
 
 PROG = "bedrock-model-copy"
+DEFAULT_INTERVAL, MIN_INTERVAL = 30, 5  # status --watch: seconds between refreshes
+CLEAR = "\033[2J\033[H"  # ANSI: clear the screen, cursor home (a terminal only; never with --json)
 SUMMARY = {
     "list": "Every copied model, running copy job, custom model deployment and Provisioned Throughput that "
     "carries this library's ownership tags, with its owner stack and logical id, its status, and what its "
     "owner says about it now: declared (the stack exists and still has that resource), kept (the owner is "
     "gone or no longer declares it) or running (a copy job still in progress). Read-only.",
     "status": "What each copy, deployment and Provisioned Throughput of one stack is doing: status, elapsed "
-    "time, and for a long copy the copy watcher's execution (status, deadline, signals the wait needs) and "
-    "the WaitCondition's status. --watch refreshes until everything has ended. Read-only.",
+    "time, and for a long copy the copy watcher's execution (status, polls made of its budget, signals sent of "
+    "those the wait needs, deadline) and the WaitCondition's status. --watch refreshes every --interval seconds "
+    "until everything has ended. Read-only.",
     "clean": "Delete what this library made and no stack declares any more (kept models, deployments, "
     "Provisioned Throughputs past their commitment). Never anything without this library's ownership tags, "
     "never what a live stack declares, never a copy still running (it says when to come back). Without "
@@ -43,7 +46,7 @@ _READ = [
 ]
 IAM: dict[str, list[str]] = {
     "list": _READ,
-    "status": [*_READ, "states:ListExecutions", "states:DescribeExecution"],
+    "status": [*_READ, "states:ListExecutions", "states:DescribeExecution", "states:GetExecutionHistory"],
     "clean": [
         *_READ,
         "bedrock:DeleteCustomModel",
@@ -103,8 +106,15 @@ def parser() -> argparse.ArgumentParser:
         if name == "status":
             sub.add_argument("stack", metavar="STACK", help="the stack's name")
             sub.add_argument("--region", metavar="R", help="the stack's Region (default: the configured Region)")
-            sub.add_argument("--watch", action="store_true", help="refresh until everything has ended")
-            sub.add_argument("--interval", type=int, default=30, help="seconds between refreshes (default 30)")
+            sub.add_argument(
+                "--watch", action="store_true",
+                help="redraw until everything has ended (a terminal: in place; otherwise or with --json: one "
+                "report per refresh); Ctrl-C stops (exit 130)",
+            )  # fmt: skip
+            sub.add_argument(
+                "--interval", type=int, default=DEFAULT_INTERVAL, metavar="SECONDS",
+                help=f"seconds between refreshes with --watch (default {DEFAULT_INTERVAL}, at least {MIN_INTERVAL})",
+            )  # fmt: skip
         else:
             sub.add_argument(
                 "--region", action="append", dest="regions", metavar="R", help="a Region (repeat for several; "
@@ -151,6 +161,9 @@ def main(
     except CliError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return error.exit_code
+    except KeyboardInterrupt:  # Ctrl-C (status --watch, or a long list): stop quietly, as shells expect
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _list(aws: Aws, args: argparse.Namespace, regions: list[str], out: TextIO) -> int:
@@ -193,15 +206,18 @@ def _status(
         raise CliError(EXIT_USAGE, "No Region: give --region R or configure a default Region.")
     aws.check_region(region)
     live = out.isatty() and not args.json
+    interval = max(MIN_INTERVAL, args.interval)
+    counted: dict[str, Any] = {}  # watcher executions' progress, carried from one refresh to the next
     while True:
-        result = report(aws, region, args.stack, now())
+        result = report(aws, region, args.stack, now(), counted)
         if args.json:
             _dump(result.as_json(), out, indent=None if args.watch else 2)
         else:
-            print(("\033[2J\033[H" if live else "") + status_text(result), file=out, flush=True)
+            footer = f"\nRefreshing every {interval} s; Ctrl-C stops." if args.watch and not result.finished else ""
+            print((CLEAR if live else "") + status_text(result) + footer, file=out, flush=True)
         if not args.watch or result.finished:
             return EXIT_OK
-        sleep(max(1, args.interval))
+        sleep(interval)
 
 
 def _dump(value: Any, out: TextIO, indent: int | None = 2) -> None:

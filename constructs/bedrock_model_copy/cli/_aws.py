@@ -16,6 +16,7 @@ EXIT_ACCESS_DENIED = 4
 EXIT_REGION_UNAVAILABLE = 5
 EXIT_AWS_ERROR = 6
 EXIT_MISSING_DEPENDENCY = 7
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (128 + 2)
 
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "done (list, status: read; clean: deleted what it said, or printed what it would delete)"),
@@ -26,6 +27,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_REGION_UNAVAILABLE, "Amazon Bedrock cannot be reached in a Region"),
     (EXIT_AWS_ERROR, "another AWS error (after boto3's retries)"),
     (EXIT_MISSING_DEPENDENCY, "boto3 is not installed"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C)"),
 )
 
 IAM_PREFIX = {"bedrock": "bedrock", "cloudformation": "cloudformation", "stepfunctions": "states"}

@@ -2,11 +2,15 @@
 
 Rules: only resources with this library's ownership tags (found by :mod:`.inventory`);
 only those in state **kept**; never a copy still running (it says when to come back);
-never a Provisioned Throughput under commitment or one still being created or updated;
-never a model that something not deleted in this run still serves. Deployments and
-Provisioned Throughputs go first, then models. Each resource's tags are read again just
-before it is deleted: a resource whose owner changed meanwhile is left. Without ``--yes``
-nothing is deleted: the plan is printed.
+never a Provisioned Throughput under commitment (Bedrock refuses it: docs/aws-behaviour.md S5;
+it says from when it can go) or a deployment or Provisioned Throughput still being created or
+updated; never a model that something not deleted in this run still serves. Deployments and
+Provisioned Throughputs go first, then models. A deployment's or Provisioned Throughput's delete
+takes a while, and whether Bedrock deletes a model while a server of it is still being deleted
+is not documented (S7): a model whose delete is refused then is left for the next run, with
+that message, not counted as a failure. Each resource's tags are read again just before it is
+deleted: a resource whose owner changed meanwhile is left. Without ``--yes`` nothing is deleted:
+the plan is printed.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._contract import OWNER_TAG_KEY
-from ._aws import EXIT_FINDINGS, EXIT_OK, Aws, CliError
+from ._aws import EXIT_AWS_ERROR, EXIT_FINDINGS, EXIT_OK, Aws, CliError
 from .inventory import DEPLOYMENT, JOB, KEPT, MODEL, THROUGHPUT, Item, tag_map
 
 BUSY = ("Creating", "Updating")
@@ -35,6 +39,7 @@ class Plan:
     deleted: list[Item] = field(default_factory=list)
     failed: list[tuple[Item, str]] = field(default_factory=list)
     exit_codes: list[int] = field(default_factory=list)  # of the failed calls
+    servers: dict[str, list[str]] = field(default_factory=dict)  # model ARN -> its servers deleted in this run
 
     def exit_code(self) -> int:
         """The first failed call's code; 1 when something must wait; else 0."""
@@ -63,18 +68,28 @@ def plan(items: list[Item], now: dt.datetime) -> Plan:
         if item.state != KEPT:
             continue
         if item.kind == THROUGHPUT and item.commitment_expires and item.commitment_expires > now:
-            result.later.append((item, f"under commitment until {item.commitment_expires:%Y-%m-%d %H:%M} UTC"))
+            until = f"{item.commitment_expires.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+            result.later.append(
+                (item, f"under commitment until {until} (Bedrock refuses to delete it before): come back after "
+                 f"{until} ({_again(item)})")
+            )  # fmt: skip
         elif item.kind in (DEPLOYMENT, THROUGHPUT) and item.status in BUSY:
-            result.later.append((item, f"{item.status}: come back when it is done"))
+            result.later.append(
+                (item, f"{item.status}: come back when it has finished "
+                 f"(bedrock-model-copy status {item.owner_stack} --region {item.region})")
+            )  # fmt: skip
         else:
             result.delete.append(item)
     leaving = {item.arn for item in result.delete}
-    servers = [item for item in items if item.kind in (DEPLOYMENT, THROUGHPUT) and item.arn not in leaving]
-    for item in list(result.delete):
-        users = [server.name for server in servers if item.kind == MODEL and server.model_arn == item.arn]
-        if users:
+    servers = [item for item in items if item.kind in (DEPLOYMENT, THROUGHPUT)]
+    for item in [item for item in result.delete if item.kind == MODEL]:
+        staying = [s.name for s in servers if s.model_arn == item.arn and s.arn not in leaving]
+        if staying:
             result.delete.remove(item)
-            result.later.append((item, f"still served by {', '.join(users)}"))
+            result.later.append((item, f"still served by {', '.join(staying)}: clean deletes it once they are gone"))
+        going = [s.name for s in servers if s.model_arn == item.arn and s.arn in leaving]
+        if going:
+            result.servers[item.arn] = going
     result.delete.sort(key=lambda item: (ORDER[item.kind], item.region, item.name))
     return result
 
@@ -85,6 +100,10 @@ def _running(item: Item, now: dt.datetime) -> str:
         f"copy still running{elapsed}: a copy cannot be stopped; come back after it ends "
         f"(bedrock-model-copy status {item.owner_stack} --region {item.region})"
     )
+
+
+def _again(item: Item) -> str:
+    return f"bedrock-model-copy clean --region {item.region} --stack {item.owner_stack} --yes"
 
 
 def _minutes(delta: dt.timedelta) -> str:
@@ -109,6 +128,13 @@ def execute(aws: Aws, result: Plan) -> None:
         try:
             aws.call("bedrock", item.region, operation, **{parameter: item.arn})
         except CliError as error:
+            if item.arn in result.servers and error.exit_code == EXIT_AWS_ERROR:
+                # S7: Bedrock may refuse while what served the model is still being deleted.
+                servers = ", ".join(result.servers[item.arn])
+                why = f"{servers} (deleted just now) still being deleted, and Bedrock refused the model's delete "
+                why += f"meanwhile ({error}): run again in a few minutes ({_again(item)})"
+                result.later.append((item, why))
+                continue
             result.failed.append((item, str(error)))
             result.exit_codes.append(error.exit_code)
             continue

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .clean import Plan
 from .inventory import DECLARED, KEPT, RUNNING, Item
-from .status import Report
+from .status import Report, Watch
 
 
 def table(rows: Sequence[Sequence[str]]) -> str:
@@ -53,6 +53,22 @@ def _elapsed(report: Report, item: Item) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
+def _of(done: int | None, budget: int | None) -> str:
+    return "?" if done is None else f"{done}/{budget}" if budget is not None else str(done)
+
+
+def watcher_text(watch: Watch) -> str:
+    """``RUNNING: polls 12/360, signals 1/8 sent, deadline ...`` (what the execution did of its budget)."""
+    progress = watch.progress
+    parts = [
+        f"polls {_of(progress.polls if progress else None, watch.max_polls)}",
+        f"signals {_of(progress.signals_sent if progress else None, watch.signals_needed)} sent",
+    ]
+    if watch.deadline:
+        parts.append(f"deadline {watch.deadline}")
+    return f"{watch.status}: " + ", ".join(parts)
+
+
 def status_text(report: Report) -> str:
     stack = report.stack
     head = f"Stack {stack.name} in {report.region}: " + (stack.status if stack.exists else "does not exist")
@@ -61,12 +77,7 @@ def status_text(report: Report) -> str:
         header = ("KIND", "NAME", "RESOURCE", "STATUS", "AGE", "STATE", "WATCHER")
         rows = [header]
         for item in report.items:
-            watch = report.watches.get(item.job_arn)
-            watcher = ""
-            if watch:
-                watcher = watch.status + (f", deadline {watch.deadline}" if watch.deadline else "")
-                if watch.signals_needed is not None:
-                    watcher += f", wait needs {watch.signals_needed} signal(s)"
+            watch = report.watch_of(item)
             rows.append(
                 (
                     item.kind,
@@ -75,7 +86,7 @@ def status_text(report: Report) -> str:
                     item.status,
                     _elapsed(report, item),
                     item.state,
-                    watcher,
+                    watcher_text(watch) if watch else "",
                 )
             )
         lines.append(table(rows))

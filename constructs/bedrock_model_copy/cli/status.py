@@ -2,11 +2,16 @@
 
 For each resource the stack's ownership tags name (in one Region): its status and, for a copy
 job, how long it has run. For a long copy, the execution of the stack's copy watcher that
-watches its job: the watcher is any ``AWS::StepFunctions::StateMachine`` of the stack;
-its executions are read with ``ListExecutions`` (every page) and ``DescribeExecution``, and an
-execution watches a job when the job's ARN is a value in its input (its name is not relied on).
-The input's ``Deadline`` and ``SignalCount``, when present, are shown. The stack's
-WaitConditions are shown with their status (the wait's progress).
+watches it: the watcher is any ``AWS::StepFunctions::StateMachine`` of the stack; its executions
+are read with ``ListExecutions`` (every page) and ``DescribeExecution``, and an execution watches
+a job (or a deployment or Provisioned Throughput) when that ARN is a value in its input (its name
+and the input's other keys are not relied on). The input's budget, when present, is shown:
+``MaxPolls``, ``SignalCount`` (the signals the wait needs) and ``Deadline``. What the execution has
+done so far comes from ``GetExecutionHistory`` (docs/aws-behaviour.md F4, F5): polls made are its
+Task attempts that are not CloudFormation calls, signals sent its ``TaskSucceeded`` events of
+CloudFormation's ``signalResource``. ``--watch`` reads only the events that are new since its last
+refresh (newest first, down to the last event id it counted), and nothing more for an execution
+that had ended. The stack's WaitConditions are shown with their status (the wait's progress).
 """
 
 from __future__ import annotations
@@ -24,6 +29,18 @@ STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 WAIT_CONDITION = "AWS::CloudFormation::WaitCondition"
 MAX_EXECUTIONS = 50  # newest executions read per watcher
 BUSY_STATUSES = ("InProgress", "Creating", "Updating")
+HISTORY_PAGE = 1000  # GetExecutionHistory's largest page
+TASK_ENDS = ("TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed")
+
+
+@dataclass
+class Progress:
+    """What one watcher execution has done, counted from its history (``last_id``: the newest event counted)."""
+
+    last_id: int = 0
+    polls: int = 0
+    signals_sent: int = 0
+    final: bool = False  # the execution had ended: its history will not grow
 
 
 @dataclass
@@ -33,6 +50,8 @@ class Watch:
     started: dt.datetime | None
     deadline: str = ""
     signals_needed: int | None = None
+    max_polls: int | None = None
+    progress: Progress | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -41,6 +60,9 @@ class Watch:
             "startedAt": self.started.astimezone(dt.UTC).isoformat() if self.started else None,
             "deadline": self.deadline or None,
             "signalsNeeded": self.signals_needed,
+            "signalsSent": self.progress.signals_sent if self.progress else None,
+            "polls": self.progress.polls if self.progress else None,
+            "maxPolls": self.max_polls,
         }
 
 
@@ -51,8 +73,11 @@ class Report:
     now: dt.datetime
     items: list[Item] = field(default_factory=list)
     job_status: dict[str, str] = field(default_factory=dict)  # job ARN -> status
-    watches: dict[str, Watch] = field(default_factory=dict)  # job ARN -> its watcher execution
+    watches: dict[str, Watch] = field(default_factory=dict)  # job (or resource) ARN -> its watcher execution
     waits: list[tuple[str, str]] = field(default_factory=list)  # WaitCondition logical id, status
+
+    def watch_of(self, item: Item) -> Watch | None:
+        return self.watches.get(item.job_arn) or self.watches.get(item.arn)
 
     @property
     def finished(self) -> bool:
@@ -66,12 +91,13 @@ class Report:
             row = item.as_json()
             row["jobStatus"] = self.job_status.get(item.job_arn)
             row["elapsedSeconds"] = int((self.now - item.created).total_seconds()) if item.created else None
-            watch = self.watches.get(item.job_arn)
+            watch = self.watch_of(item)
             row["watcher"] = watch.as_json() if watch else None
             rows.append(row)
         return {
             "stack": self.stack.name,
             "region": self.region,
+            "asOf": self.now.astimezone(dt.UTC).isoformat(),
             "stackExists": self.stack.exists,
             "stackStatus": self.stack.status or None,
             "resources": rows,
@@ -80,7 +106,9 @@ class Report:
         }
 
 
-def report(aws: Aws, region: str, stack: str, now: dt.datetime) -> Report:
+def report(aws: Aws, region: str, stack: str, now: dt.datetime, counted: dict[str, Progress] | None = None) -> Report:
+    """One look at the stack; ``counted`` carries the watcher executions' progress from one refresh to the next."""
+    counted = {} if counted is None else counted
     inventory = Inventory(aws)
     items = inventory.collect([region], stack)
     view = inventory.stack(region, stack)
@@ -88,17 +116,21 @@ def report(aws: Aws, region: str, stack: str, now: dt.datetime) -> Report:
     for item in items:
         if item.kind in (JOB, MODEL) and item.job_arn:
             result.job_status[item.job_arn] = "InProgress" if item.kind == JOB else "Completed"
-    jobs = {item.job_arn for item in items if item.job_arn}
+    watched = {arn for item in items for arn in (item.job_arn, item.arn) if arn}
     for resource in view.resources:
         if resource.type == WAIT_CONDITION:
             result.waits.append((resource.logical_id, resource.status))
-        elif resource.type == STATE_MACHINE and jobs:
-            for job_arn, watch in _watches(aws, region, resource.physical_id, jobs):
-                result.watches.setdefault(job_arn, watch)  # newest first
+        elif resource.type == STATE_MACHINE and watched:
+            for arn, watch in _watches(aws, region, resource.physical_id, watched):
+                result.watches.setdefault(arn, watch)  # newest first
+    for watch in {id(w): w for w in result.watches.values()}.values():
+        known = counted.get(watch.execution_arn)
+        watch.progress = progress(aws, region, watch.execution_arn, known, ended=watch.status != "RUNNING")
+        counted[watch.execution_arn] = watch.progress
     return result
 
 
-def _watches(aws: Aws, region: str, machine: str, jobs: set[str]) -> Iterator[tuple[str, Watch]]:
+def _watches(aws: Aws, region: str, machine: str, watched: set[str]) -> Iterator[tuple[str, Watch]]:
     executions = aws.pages("stepfunctions", region, "list_executions", "executions", stateMachineArn=machine)
     for count, summary in enumerate(executions):
         if count >= MAX_EXECUTIONS:
@@ -108,17 +140,47 @@ def _watches(aws: Aws, region: str, machine: str, jobs: set[str]) -> Iterator[tu
             data = json.loads(described.get("input") or "{}")
         except ValueError:
             continue
-        for job_arn in jobs & set(_strings(data)):
-            yield (
-                job_arn,
-                Watch(
-                    summary["executionArn"],
-                    described.get("status", summary.get("status", "")),
-                    described.get("startDate"),
-                    str(data.get("Deadline", "")) if isinstance(data, dict) else "",
-                    _int(data.get("SignalCount")) if isinstance(data, dict) else None,
-                ),
-            )
+        budget = data if isinstance(data, dict) else {}
+        watch = Watch(
+            summary["executionArn"],
+            described.get("status", summary.get("status", "")),
+            described.get("startDate"),
+            str(budget.get("Deadline", "")),
+            _int(budget.get("SignalCount")),
+            _int(budget.get("MaxPolls")),
+        )
+        for arn in sorted(watched & set(_strings(data))):
+            yield arn, watch
+
+
+def progress(aws: Aws, region: str, execution_arn: str, known: Progress | None, *, ended: bool) -> Progress:
+    """Polls made and signals sent by one watcher execution, adding the events newer than ``known``."""
+    if known is not None and known.final:
+        return known
+    counted = Progress(known.last_id, known.polls, known.signals_sent) if known else Progress()
+    newest = counted.last_id
+    events = aws.pages(
+        "stepfunctions", region, "get_execution_history", "events",
+        executionArn=execution_arn, reverseOrder=True, includeExecutionData=False,
+        PaginationConfig={"PageSize": HISTORY_PAGE},
+    )  # fmt: skip
+    for event in events:
+        if int(event.get("id", 0)) <= counted.last_id:
+            break  # newest first: everything from here on was counted at the last refresh
+        newest = max(newest, int(event.get("id", 0)))
+        kind = str(event.get("type", ""))
+        if kind not in TASK_ENDS:
+            continue
+        found = [value for key, value in event.items() if key.endswith("EventDetails") and isinstance(value, dict)]
+        details: dict[str, Any] = found[0] if found else {}
+        # resourceType "aws-sdk:cloudformation" and resource "signalResource" (or the whole ARN in either: F5)
+        called = f"{details.get('resourceType', '')}:{details.get('resource', '')}".lower()
+        if "cloudformation" not in called:
+            counted.polls += 1
+        elif kind == "TaskSucceeded" and called.endswith("signalresource"):
+            counted.signals_sent += 1
+    counted.last_id, counted.final = newest, ended
+    return counted
 
 
 def _strings(value: Any) -> Iterator[str]:

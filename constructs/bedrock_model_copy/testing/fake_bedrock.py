@@ -379,9 +379,10 @@ class FakeBedrock:
     def _handle_states(
         self, operation: str, body: bytes, policies: PolicySet | None
     ) -> tuple[int, bytes | None, str, str]:
-        """Step Functions (JSON 1.0 protocol): StartExecution, ListExecutions, StopExecution and
-        DescribeExecution, answered by :attr:`step_functions` after IAM (``states:<operation>`` on the
-        state machine, or on the execution for Stop and Describe)."""
+        """Step Functions (JSON 1.0 protocol): StartExecution, ListExecutions, StopExecution,
+        DescribeExecution and GetExecutionHistory (:mod:`.execution_history`), answered by
+        :attr:`step_functions` after IAM (``states:<operation>`` on the state machine, or on the
+        execution for Stop, Describe and GetExecutionHistory)."""
         from .states import StatesError
 
         params = json.loads(body or b"{}")
@@ -395,6 +396,7 @@ class FakeBedrock:
                 "ListExecutions": self._list_executions,
                 "StopExecution": self._stop_execution,
                 "DescribeExecution": self._describe_execution,
+                "GetExecutionHistory": self._get_execution_history,
             }
             if fault is not None:
                 status, result = fault.status, {"__type": fault.code, "message": fault.message}
@@ -448,6 +450,12 @@ class FakeBedrock:
         if execution.cause:
             body["cause"] = execution.cause
         return body
+
+    def _get_execution_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        from .execution_history import page
+
+        assert self.step_functions is not None
+        return page(self.step_functions.describe_execution(params["executionArn"]), params)
 
     @staticmethod
     def _execution_summary(execution: Any) -> dict[str, Any]:

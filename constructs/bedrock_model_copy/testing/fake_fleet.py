@@ -8,7 +8,8 @@ IAM mode like the fake's other calls):
 - CloudFormation ``DescribeStacks`` by stack NAME (the newest stack of that name that is
   not deleted; a deleted or unknown name is ``ValidationError: Stack with id <name> does
   not exist``) and ``ListStackResources`` (the resources a stack made with the driver,
-  :class:`~.driver.CloudFormationStack`, has now; registered in ``FakeBedrock.stacks``);
+  :class:`~.driver.CloudFormationStack`, has now, and a WaitCondition it is still creating;
+  registered in ``FakeBedrock.stacks``);
 
 :class:`FakeFleet` serves one fake per Region behind one endpoint and routes each request
 by the Region of its SigV4 credential scope, as each Region's own endpoint would receive
@@ -161,6 +162,12 @@ def _stack_resources(fake: FakeBedrock, stack_id: str) -> list[dict[str, str]]:
             (lid, types.get(lid, ""), res.physical_resource_id, "CREATE_COMPLETE")
             for lid, res in stack.resources.items()
         ]
+        # A WaitCondition the stack is still creating is listed CREATE_IN_PROGRESS (no physical id yet).
+        items += [
+            (logical_id, wait.resource_type, "", wait.status)
+            for (owner, logical_id), wait in fake.wait_conditions.items()
+            if owner == stack_id and logical_id not in stack.resources and wait.status == "CREATE_IN_PROGRESS"
+        ]
     return [
         {
             "LogicalResourceId": logical_id,
@@ -214,7 +221,7 @@ class FakeFleet:
                 self.service = fake
                 super()._serve()
 
-            do_GET = do_POST = do_DELETE = _serve  # noqa: N815 - names http.server looks up
+            do_GET = do_POST = do_DELETE = do_PATCH = _serve  # noqa: N815 - names http.server looks up
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True

@@ -14,7 +14,8 @@ fake takes the answer that is harder for the code under test:
 - an idempotency token is remembered only when ``FakeBedrock.remember_tokens`` is set (default: none,
   as for copies, M3), and a name that is taken is refused with a ValidationException (S8);
 - a custom model that a deployment or Provisioned Throughput serves refuses ``DeleteCustomModel``
-  (ConflictException, ``refuse_model_delete_in_use``; S7);
+  (ConflictException, ``refuse_model_delete_in_use``; S7), also while that server is being deleted
+  (``deleting_still_serves``);
 - ``InvokeModel`` (bedrock-runtime) answers through an Active deployment or an InService Provisioned
   Throughput, and refuses a customized model's own ARN; it is authorized on the resource invoked and on
   the model behind it (S9);
@@ -73,6 +74,8 @@ class FakeServing:
     model_unit_quota: int | None = None
     on_demand_regions: tuple[str, ...] = ON_DEMAND_REGIONS
     refuse_model_delete_in_use: bool = True
+    # S7 too: a deployment or Provisioned Throughput still being deleted still serves its model (refused).
+    deleting_still_serves: bool = True
     resources: dict[str, Served] = field(default_factory=dict)
     scripts: dict[str, Script] = field(default_factory=dict)
     invocations: list[tuple[str, Any]] = field(default_factory=list)
@@ -199,7 +202,8 @@ class FakeServing:
         """The deployment or Provisioned Throughput that serves ``model_arn`` (or is moving to it), if any."""
         self._settle()
         for item in self.resources.values():
-            if item.deleting_until is None and model_arn in (item.model_arn, item.pending.get("model_arn")):
+            serving = item.deleting_until is None or self.deleting_still_serves
+            if serving and model_arn in (item.model_arn, item.pending.get("model_arn")):
                 return item
         return None
 

@@ -1,0 +1,150 @@
+"""Unit tests of the command's serving code against botocore's own model (Stubber).
+
+Every request and response here is validated by botocore's Stubber, so the shapes the command reads
+cannot drift from the service model; tests/test_cli_serving.py drives the same code over HTTP against
+the fake, with resources made by the real handler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from bedrock_model_copy._contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
+from bedrock_model_copy.cli._aws import Aws
+from bedrock_model_copy.cli.clean import execute, plan
+from bedrock_model_copy.cli.inventory import DEPLOYMENT, MODEL, THROUGHPUT, Inventory, Item
+
+REGION = "us-west-2"
+NOW = dt.datetime(2027, 1, 15, 12, 0, tzinfo=dt.UTC)
+ACCOUNT = "111122223333"
+DEPLOY_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model-deployment/abcdef123456"
+PT_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/pt0000000001"
+MODEL_ARN = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model/amazon.nova-lite-v1:0:300k/m00000000001"
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Serve/1"
+
+
+def tags(stack: str, resource: str) -> dict[str, Any]:
+    return {"tags": [{"key": OWNER_TAG_KEY, "value": stack}, {"key": OWNER_RESOURCE_TAG_KEY, "value": resource}]}
+
+
+@pytest.fixture
+def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Aws, Stubber, Stubber]]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    aws = Aws()
+    session = boto3.session.Session(region_name=REGION)
+    bedrock, cloudformation = session.client("bedrock"), session.client("cloudformation")
+    aws._clients[("bedrock", REGION)] = bedrock
+    aws._clients[("cloudformation", REGION)] = cloudformation
+    with Stubber(bedrock) as bedrock_stub, Stubber(cloudformation) as cfn_stub:
+        yield aws, bedrock_stub, cfn_stub
+        bedrock_stub.assert_no_pending_responses()
+        cfn_stub.assert_no_pending_responses()
+
+
+def test_a_deployment_a_live_stack_declares_and_a_throughput_whose_stack_is_gone(
+    stubbed: tuple[Aws, Stubber, Stubber],
+) -> None:
+    aws, bedrock, cfn = stubbed
+    bedrock.add_response("list_model_copy_jobs", {"modelCopyJobSummaries": []}, {})
+    bedrock.add_response("list_custom_models", {"modelSummaries": []}, {"isOwned": True})
+    deployment = {
+        "customModelDeploymentArn": DEPLOY_ARN,
+        "customModelDeploymentName": "serve-endpoint",
+        "modelArn": MODEL_ARN,
+        "createdAt": NOW,
+        "status": "Active",
+    }
+    bedrock.add_response(
+        "list_custom_model_deployments", {"modelDeploymentSummaries": [deployment], "nextToken": "t"}, {}
+    )
+    bedrock.add_response("list_custom_model_deployments", {"modelDeploymentSummaries": []}, {"nextToken": "t"})
+    bedrock.add_response("list_tags_for_resource", tags("Serve", "Endpoint"), {"resourceARN": DEPLOY_ARN})
+    throughput = {
+        "provisionedModelName": "serve-pt",
+        "provisionedModelArn": PT_ARN,
+        "modelArn": MODEL_ARN,
+        "desiredModelArn": MODEL_ARN,
+        "foundationModelArn": "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0",
+        "modelUnits": 1,
+        "desiredModelUnits": 1,
+        "status": "InService",
+        "commitmentDuration": "OneMonth",
+        "commitmentExpirationTime": NOW + dt.timedelta(days=3),
+        "creationTime": NOW,
+        "lastModifiedTime": NOW,
+    }
+    bedrock.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput]}, {})
+    bedrock.add_response("list_tags_for_resource", tags("OldServe", "Throughput"), {"resourceARN": PT_ARN})
+    stack = {"StackName": "Serve", "StackId": STACK_ID, "CreationTime": NOW, "StackStatus": "UPDATE_COMPLETE"}
+    cfn.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": "Serve"})
+    summary = {"LastUpdatedTimestamp": NOW, "ResourceStatus": "CREATE_COMPLETE"}
+    resources = [
+        {"LogicalResourceId": "Endpoint", "PhysicalResourceId": DEPLOY_ARN, "ResourceType": "Custom::X", **summary}
+    ]
+    cfn.add_response("list_stack_resources", {"StackResourceSummaries": resources}, {"StackName": "Serve"})
+    cfn.add_client_error(
+        "describe_stacks",
+        "ValidationError",
+        "Stack with id OldServe does not exist",
+        expected_params={"StackName": "OldServe"},
+    )
+    items = Inventory(aws).collect([REGION])
+    by_kind = {item.kind: item for item in items}
+    assert by_kind[DEPLOYMENT].state == "declared" and by_kind[DEPLOYMENT].model_arn == MODEL_ARN
+    assert by_kind[THROUGHPUT].state == "kept" and by_kind[THROUGHPUT].commitment_expires == NOW + dt.timedelta(days=3)
+    result = plan(items, NOW)
+    assert result.delete == [] and "under commitment until 2027-01-18 12:00 UTC" in result.later[0][1]
+
+
+def item(kind: str, arn: str, name: str, *, status: str = "Active", model: str = "", **extra: Any) -> Item:
+    made = Item(REGION, kind, arn, name, status, "Gone", "R", model_arn=model, **extra)
+    made.state = "kept"
+    return made
+
+
+def test_clean_deletes_servers_before_the_model_they_serve_and_waits_for_busy_ones(
+    stubbed: tuple[Aws, Stubber, Stubber],
+) -> None:
+    aws, bedrock, _ = stubbed
+    model = item(MODEL, MODEL_ARN, "m")
+    pt = item(THROUGHPUT, PT_ARN, "pt", status="InService", model=MODEL_ARN, commitment_expires=NOW - dt.timedelta(1))
+    deployment = item(DEPLOYMENT, DEPLOY_ARN, "d", model=MODEL_ARN)
+    busy = item(DEPLOYMENT, DEPLOY_ARN + "b", "busy", status="Creating", model=MODEL_ARN + "x")
+    result = plan([model, pt, deployment, busy], NOW)
+    assert [i.name for i in result.delete] == ["d", "pt", "m"] and [i.name for i, _ in result.later] == ["busy"]
+    for arn, operation, parameter in (
+        (DEPLOY_ARN, "delete_custom_model_deployment", "customModelDeploymentIdentifier"),
+        (PT_ARN, "delete_provisioned_model_throughput", "provisionedModelId"),
+        (MODEL_ARN, "delete_custom_model", "modelIdentifier"),
+    ):
+        bedrock.add_response("list_tags_for_resource", tags("Gone", "R"), {"resourceARN": arn})
+        bedrock.add_response(operation, {}, {parameter: arn})
+    execute(aws, result)
+    assert [i.name for i in result.deleted] == ["d", "pt", "m"] and result.failed == []
+
+
+def test_a_model_a_declared_server_still_serves_is_not_deleted() -> None:
+    model = item(MODEL, MODEL_ARN, "m")
+    deployment = item(DEPLOYMENT, DEPLOY_ARN, "d", model=MODEL_ARN)
+    deployment.state = "declared"
+    result = plan([model, deployment], NOW)
+    assert result.delete == [] and result.later == [(model, "still served by d: clean deletes it once they are gone")]
+
+
+def test_access_denied_on_a_delete_names_the_action_and_sets_exit_4(stubbed: tuple[Aws, Stubber, Stubber]) -> None:
+    aws, bedrock, _ = stubbed
+    result = plan([item(THROUGHPUT, PT_ARN, "pt", status="InService")], NOW)
+    bedrock.add_response("list_tags_for_resource", tags("Gone", "R"), {"resourceARN": PT_ARN})
+    bedrock.add_client_error(
+        "delete_provisioned_model_throughput", "AccessDeniedException", "not authorized", 403,
+        expected_params={"provisionedModelId": PT_ARN},
+    )  # fmt: skip
+    execute(aws, result)
+    assert result.exit_code() == 4 and "bedrock:DeleteProvisionedModelThroughput" in result.failed[0][1]
