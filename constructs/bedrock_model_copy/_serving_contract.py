@@ -21,6 +21,8 @@ PROP_DESCRIPTION = "Description"
 PROP_TAGS = "Tags"
 PROP_MODEL_UNITS = "ModelUnits"
 PROP_COMMITMENT = "Commitment"
+# A long resource's Result resource (Mode "Result", as a long copy's): the ARN its R1 made.
+PROP_RESOURCE_ARN = "ResourceArn"
 
 # Python attribute name on the constructs -> CloudFormation attribute (Fn::GetAtt), per kind.
 ATTRIBUTES = {
