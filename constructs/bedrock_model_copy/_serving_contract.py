@@ -38,3 +38,9 @@ ATTRIBUTES = {
 }
 
 COMMITMENTS = ("OneMonth", "SixMonths")
+
+# What makes a new Bedrock resource when it changes (the handler replaces it; a long one gets a new wait).
+REPLACING_PROPERTIES = {
+    KIND_DEPLOYMENT: (PROP_NAME, PROP_DESCRIPTION),
+    KIND_THROUGHPUT: (PROP_MODEL_UNITS, PROP_COMMITMENT),
+}
