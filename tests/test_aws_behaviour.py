@@ -370,10 +370,10 @@ def _sdk_tasks(definition: dict[str, Any]) -> Iterator[tuple[str, str, dict[str,
 
 
 def test_watcher_uses_pascal_case_of_model_members() -> None:
-    from bedrock_model_copy._long_copy import definition
+    from bedrock_model_copy._long_wait import ALL_KINDS, definition
 
     service_names = {"bedrock": "bedrock", "cloudformation": "cloudformation"}
-    tasks = list(_sdk_tasks(definition()))
+    tasks = list(_sdk_tasks(definition("aws", ALL_KINDS)))
     assert {(service, action) for service, action, _ in tasks} == {
         ("bedrock", "getModelCopyJob"),
         ("bedrock", "getCustomModelDeployment"),

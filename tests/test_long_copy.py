@@ -670,12 +670,10 @@ def test_the_synthesized_definition_is_the_library_definition(templates: dict[st
     tasks = [state for state in definition("aws")["States"].values() if state["Type"] == "Task"]
     assert {t["Resource"] for t in tasks} == {
         "arn:aws:states:::aws-sdk:bedrock:getModelCopyJob",
-        "arn:aws:states:::aws-sdk:bedrock:getCustomModelDeployment",  # long serving resources (issue 16)
-        "arn:aws:states:::aws-sdk:bedrock:getProvisionedModelThroughput",
         "arn:aws:states:::aws-sdk:cloudformation:describeStackResource",
         "arn:aws:states:::aws-sdk:cloudformation:signalResource",
     }
-    assert len(tasks) == 6  # every Task is one of the five SDK calls: no Lambda anywhere in the loop
+    assert len(tasks) == 4  # every Task is one of the three SDK calls: no Lambda anywhere in the loop
     assert PULSE_SECONDS < HOUR
 
 

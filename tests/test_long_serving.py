@@ -7,6 +7,7 @@ the fake Bedrock enforcing the synthesized IAM of the handler role and of the wa
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
@@ -132,6 +133,18 @@ def _watcher_actions(template: dict[str, Any]) -> set[str]:
     return actions
 
 
+def _resolve_definition(template: dict[str, Any]) -> str:
+    from bedrock_model_copy.testing.iam import pseudo_parameters, resolve
+
+    parameters = pseudo_parameters(stack_name=STACK_NAME, region=ENV.region, account=ENV.account)
+    return str(resolve(template["Resources"][WATCHER]["Properties"]["DefinitionString"], parameters))
+
+
+def _sdk_actions(template: dict[str, Any]) -> set[str]:
+    states = json.loads(_resolve_definition(template))["States"].values()
+    return {s["Resource"].rsplit(":", 1)[1] for s in states if ":bedrock:" in str(s.get("Resource", ""))}
+
+
 def test_the_watcher_may_read_serving_resources_only_in_a_stack_with_a_long_one(
     templates: dict[str, dict[str, Any]],
 ) -> None:
@@ -139,7 +152,10 @@ def test_the_watcher_may_read_serving_resources_only_in_a_stack_with_a_long_one(
     from conftest import SOURCE_ARN
 
     serving = {"bedrock:GetProvisionedModelThroughput", "bedrock:GetCustomModelDeployment"}
-    assert serving <= _watcher_actions(templates["pt-3h"])
+    assert serving & _watcher_actions(templates["pt-3h"]) == {"bedrock:GetProvisionedModelThroughput"}
+    assert serving & _watcher_actions(templates["deployment-a"]) == {"bedrock:GetCustomModelDeployment"}
+    # The definition names only the Get calls the stack's long resources need (docs/aws-behaviour.md S12).
+    assert _sdk_actions(templates["pt-3h"]) == {"getModelCopyJob", "getProvisionedModelThroughput"}
 
     def copies_only(stack: cdk.Stack) -> None:
         BedrockModelCopy(
@@ -147,8 +163,12 @@ def test_the_watcher_may_read_serving_resources_only_in_a_stack_with_a_long_one(
         )
         ProvisionedThroughput(stack, "Short", model=MODEL_A, model_units=1)  # 57 minutes: no wait
 
-    actions = _watcher_actions(_template(copies_only))
+    copy_only = _template(copies_only)
+    actions = _watcher_actions(copy_only)
     assert "bedrock:GetModelCopyJob" in actions and not serving & actions
+    assert _sdk_actions(copy_only) == {"getModelCopyJob"}
+    definition = json.loads(_resolve_definition(copy_only))
+    assert definition["StartAt"] == "Start" and "WhichKind?" not in definition["States"]  # as before issue 16
 
 
 def test_a_timeout_above_twelve_hours_is_refused_at_synth() -> None:
@@ -191,7 +211,7 @@ def test_a_throughput_that_fails_at_ninety_minutes_reports_bedrocks_message(
     template = templates["pt-3h"]
     fake = _fake(template)
     fake.serving.script("slow", duration=1.5 * HOUR, outcome="Failed", failure_message="Insufficient capacity for p5")
-    r1, wait, r3 = _ids(template, "Slow")
+    _, wait, r3 = _ids(template, "Slow")
     with simulated_environment(fake) as framework:
         stack = CloudFormationStack(framework)
         started = fake.clock.time()
@@ -214,7 +234,7 @@ def test_a_throughput_past_its_timeout_is_resumed_by_deploying_again_in_the_same
     fake = _fake(templates["keep-and-committed"])
     fake.serving.script("keep", duration=HOUR, outcome="InService")
     fake.serving.script("slow", duration=2.5 * HOUR, outcome="InService")
-    r1, wait, r3 = _ids(templates["keep-and-committed"], "Slow")
+    r1, _, r3 = _ids(templates["keep-and-committed"], "Slow")
     with simulated_environment(fake) as framework:
         stack = CloudFormationStack(framework)
         assert all(o.response.ok for o in stack.deploy_template(templates["keep"])[0].values())

@@ -63,7 +63,7 @@ def add_long_serving(
 ) -> CustomResource:
     """Make ``r1`` (a serving resource under ``owner``) a long one; returns R3, which gives the attributes."""
     watcher = provider.copy_watcher()
-    watcher.watch_serving()
+    watcher.watch_serving(kind)
     wait = add_wait(
         owner,
         r1,

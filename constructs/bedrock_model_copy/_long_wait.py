@@ -135,6 +135,9 @@ WATCH_KINDS: dict[str, WatchKind] = {
 }
 
 
+ALL_KINDS = tuple(WATCH_KINDS)
+
+
 def _start_state(kind: str) -> str:
     return "Start" if kind == COPY else f"Start{kind}"
 
@@ -147,7 +150,7 @@ def _constants(kind: str) -> dict[str, str]:
     return {"Label": WATCH_KINDS[kind].label, "Done": WATCH_KINDS[kind].done}
 
 
-def _by_kind(step: str) -> dict[str, Any]:
+def _by_kind(step: str, serving: list[str]) -> dict[str, Any]:
     """A Choice on the input's ``Kind``: a serving kind's state, or the copy's (no Kind) by default."""
     name = _start_state if step == "Start" else _get_state
     return {
@@ -160,8 +163,7 @@ def _by_kind(step: str) -> dict[str, Any]:
                 ],
                 "Next": name(kind),
             }
-            for kind in WATCH_KINDS
-            if kind != COPY
+            for kind in serving
         ],
         "Default": name(COPY),
     }
@@ -233,20 +235,30 @@ def _describe_wait(partition: str) -> dict[str, Any]:
     }
 
 
-def definition(partition: str = "aws") -> dict[str, Any]:
+def definition(partition: str = "aws", kinds: tuple[str, ...] = (COPY,)) -> dict[str, Any]:
     """The watcher's Amazon States Language definition (the construct passes ``Aws.PARTITION``).
+
+    ``kinds``: what the stack's long resources are; a copy's path is always there, a serving
+    kind's Get call only when the stack has one (:data:`ALL_KINDS` for all). A copy-only stack's
+    definition names no serving action: it has no Choice on ``Kind`` and polls as before
+    (unconfirmed whether Step Functions' SDK integration has the serving Get actions,
+    docs/aws-behaviour.md S12).
 
     Input (from the resource that owns the wait): StackId, WaitLogicalId, CopyLogicalId (that
     resource's logical id, whatever its kind), WatchId, PollSeconds, MaxPolls, PollsPerPulse,
     SignalCount, Deadline (RFC 3339: when the watcher gives up, MaxPolls intervals after it
     started); a copy's JobArn, or a serving resource's Kind and ResourceArn (:data:`WATCH_KINDS`).
     """
+    watched = [kind for kind in WATCH_KINDS if kind == COPY or kind in kinds]
+    serving = [kind for kind in watched if kind != COPY]
+    choices: dict[str, Any] = {"WhichKind?": _by_kind("Start", serving), "Poll": _by_kind("Get", serving)}
+    poll = "Poll" if serving else _get_state(COPY)
     return {
         "Comment": "bedrock-model-copy: polls one model copy job, deployment or Provisioned Throughput and signals its "
         "WaitCondition (no Lambda)",
-        "StartAt": "WhichKind?",
+        "StartAt": "WhichKind?" if serving else _start_state(COPY),
         "States": {
-            "WhichKind?": _by_kind("Start"),
+            **({"WhichKind?": choices["WhichKind?"]} if serving else {}),
             **{
                 _start_state(kind): {
                     "Type": "Pass",
@@ -254,16 +266,16 @@ def definition(partition: str = "aws") -> dict[str, Any]:
                     "ResultPath": "$.Job",
                     "Next": "ZeroCounters",
                 }
-                for kind in WATCH_KINDS
+                for kind in watched
             },
             "ZeroCounters": {
                 "Type": "Pass",
                 "Result": {"Polls": 0, "SincePulse": 0, "Sent": 0, "Elapsed": 0},
                 "ResultPath": "$.Counters",
-                "Next": "Poll",
+                "Next": poll,
             },
-            "Poll": _by_kind("Get"),
-            **{_get_state(kind): _get(kind, partition) for kind in WATCH_KINDS},
+            **({"Poll": choices["Poll"]} if serving else {}),
+            **{_get_state(kind): _get(kind, partition) for kind in watched},
             "CountPoll": {
                 "Type": "Pass",
                 "Parameters": _counters(
@@ -303,7 +315,7 @@ def definition(partition: str = "aws") -> dict[str, Any]:
                 "ResultPath": "$.Counters",
                 "Next": "Sleep",
             },
-            "Sleep": {"Type": "Wait", "SecondsPath": "$.PollSeconds", "Next": "Poll"},
+            "Sleep": {"Type": "Wait", "SecondsPath": "$.PollSeconds", "Next": poll},
             "AllSignalsSent?": {
                 "Type": "Choice",
                 "Choices": [

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, CfnResource, Duration, RemovalPolicy, Stack
+import jsii
+from aws_cdk import Aws, CfnResource, Duration, IResolveContext, IStringProducer, Lazy, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -20,6 +21,18 @@ from ._long_wait import COPY, WATCH_KINDS, WATCHER_METADATA_KEY, definition
 from ._roles import ManagedPolicyRole
 
 WATCHER_ID = "CopyWatcher"
+
+
+@jsii.implements(IStringProducer)
+class _DefinitionProducer:
+    def __init__(self, watcher: CopyWatcher) -> None:
+        self._watcher = watcher
+
+    def produce(self, context: IResolveContext) -> str:
+        text = Stack.of(self._watcher).to_json_string(definition(Aws.PARTITION, tuple(self._watcher.kinds)))
+        return str(text)
+
+
 # The same name as ``_provider.WATCHER_LOG_GROUP_NAME`` (named in the key policy's CloudWatch Logs statement).
 WATCHER_LOG_GROUP_NAME = f"/aws/vendedlogs/states/{Aws.STACK_NAME}-bedrock-model-copy-watcher"
 
@@ -32,7 +45,7 @@ class CopyWatcher(Construct):
 
     def __init__(self, scope: Construct, id: str, *, log_retention_days: int, options: Any) -> None:
         super().__init__(scope, id)
-        self._serving_reads = False
+        self.kinds: list[str] = [COPY]
         key = options.encryption_key
         log_group = logs.LogGroup(
             self,
@@ -69,7 +82,8 @@ class CopyWatcher(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            definition_body=sfn.DefinitionBody.from_string(Stack.of(self).to_json_string(definition(Aws.PARTITION))),
+            # Rendered at synth: the kinds of long resources the stack has (watch_serving) are known by then.
+            definition_body=sfn.DefinitionBody.from_string(Lazy.uncached_string(_DefinitionProducer(self))),
             state_machine_type=sfn.StateMachineType.STANDARD,
             role=self.role,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
@@ -112,16 +126,16 @@ class CopyWatcher(Construct):
                 },
             )
 
-    def watch_serving(self) -> None:
-        """Let the watcher poll deployments and Provisioned Throughput (a stack with a long serving resource)."""
-        if self._serving_reads:
+    def watch_serving(self, kind: str) -> None:
+        """Let the watcher poll ``kind`` too (a deployment or Provisioned Throughput of the stack is long)."""
+        if kind in self.kinds:
             return
-        self._serving_reads = True
+        self.kinds.append(kind)
         region_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        kinds = [kind for name, kind in WATCH_KINDS.items() if name != COPY]
+        kinds = [WATCH_KINDS[kind]]
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="PollServing",
+                sid=f"Poll{kind}",
                 actions=[f"bedrock:{kind.poll_action}" for kind in kinds],
                 resources=[f"{region_arn}:{kind.arn_resource}/*" for kind in kinds],
             )

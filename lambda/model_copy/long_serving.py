@@ -97,7 +97,7 @@ def complete_result(kind: Any, event: CustomResourceEvent, ready: str) -> IsComp
     if event["RequestType"] == "Delete":
         return DONE  # Result mode never deletes anything
     props = event["ResourceProperties"]
-    arn = str(props[PROP_RESOURCE_ARN])
+    arn = str(props.get(PROP_RESOURCE_ARN))
     try:
         resource = kind.describe(arn)
     except AwsError as error:

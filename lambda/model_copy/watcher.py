@@ -100,7 +100,7 @@ def execution_input(event: CustomResourceEvent, props: ResourceProperties, job_a
     """What the state machine needs: the job, the wait to signal, and its polling budget and deadline."""
     poll_seconds = int(props.get(PROP_WATCH_POLL_SECONDS) or props[PROP_POLL_INTERVAL_SECONDS])
     deadline = poll.now() + poll_seconds * int(props[PROP_WATCH_MAX_POLLS])
-    kind = props.get(PROP_RESOURCE_KIND)  # type: ignore[misc]
+    kind = props.get(PROP_RESOURCE_KIND)
     # A copy's job, or a serving resource's kind and ARN (the watcher's Choice on Kind picks the Get call).
     target: dict[str, object] = {"Kind": kind, "ResourceArn": job_arn} if kind else {"JobArn": job_arn}
     return {
