@@ -378,12 +378,14 @@ def _sdk_tasks(definition: dict[str, Any]) -> Iterator[tuple[str, str, dict[str,
 
 
 def test_watcher_uses_pascal_case_of_model_members() -> None:
-    from bedrock_model_copy._long_copy import definition
+    from bedrock_model_copy._long_wait import ALL_KINDS, definition
 
     service_names = {"bedrock": "bedrock", "cloudformation": "cloudformation"}
-    tasks = list(_sdk_tasks(definition()))
+    tasks = list(_sdk_tasks(definition("aws", ALL_KINDS)))
     assert {(service, action) for service, action, _ in tasks} == {
         ("bedrock", "getModelCopyJob"),
+        ("bedrock", "getCustomModelDeployment"),
+        ("bedrock", "getProvisionedModelThroughput"),
         ("cloudformation", "describeStackResource"),
         ("cloudformation", "signalResource"),
     }
@@ -396,8 +398,9 @@ def test_watcher_uses_pascal_case_of_model_members() -> None:
             field for field in members(operation.input_shape) if _pascal(field) in sent
         }
         pascal_outputs = {_pascal(field) for field in members(operation.output_shape)}
-        for path in (state.get("ResultSelector") or {}).values():
-            assert path.split(".")[1] in pascal_outputs, (action, path)
+        for key, path in (state.get("ResultSelector") or {}).items():
+            if key.endswith(".$"):  # a path into the result (the others are the kind's constants)
+                assert path.split(".")[1] in pascal_outputs, (action, path)
 
 
 def test_custom_model_deployment_shapes() -> None:

@@ -303,7 +303,9 @@ def test_each_acknowledgement_sits_on_one_resource_with_a_reason(
         assert len(_cfn_resources_under(app, path)) == 1, (path, rule_id)  # one resource, not a subtree
         assert len(reason) > 60 and rule_id.split("::")[0] in PACKS, (path, rule_id, reason)
     suppressed = [s for report in nag_reports.values() for s in report["suppressedViolations"]]
-    assert len(suppressed) == 42  # one of them on the copy watcher's executions (StopExecution, DescribeExecution)
+    # One of them on the copy watcher's executions (StopExecution, DescribeExecution); two on the tag reads of
+    # provisioned-model/* and custom-model-deployment/* (what serves a model a stack delete cannot delete).
+    assert len(suppressed) == 44
     for violation in suppressed:
         (construct,) = violation["violatingConstructs"]
         assert construct["constructPath"].startswith(violation["acknowledgedAt"])
@@ -465,8 +467,15 @@ DOCUMENTED_PARLIAMENT_FINDINGS: dict[tuple[str, str], str] = {
 }
 
 
+# Actions newer than parliament 1.6's copy of the Service Authorization Reference (it answers UNKNOWN_ACTION):
+# docs/aws-behaviour.md S11 gives their source (iam-floyd, generated from the SAR: "*" only).
+NEWER_THAN_PARLIAMENT = {"bedrock:ListCustomModelDeployments"}
+
+
 def _documented(finding: str) -> bool:
     issue, _, detail = finding.partition(" ")
+    if issue == "UNKNOWN_ACTION":
+        return any(detail.strip('"').endswith(f"Unknown action {action}") for action in NEWER_THAN_PARLIAMENT)
     items = json.loads(detail) if detail.startswith("[") else []
     actions = {item.get("action") if isinstance(item, dict) else item for item in items}
     return bool(actions) and all((issue, str(action)) in DOCUMENTED_PARLIAMENT_FINDINGS for action in actions)
@@ -582,7 +591,7 @@ def test_every_action_granted_on_star_has_no_resource_type(
 
     on_star = {a for _, s in _statements(template) if s["Resource"] == "*" for a in _actions(s)}
     assert on_star and on_star <= set(NO_RESOURCE_LEVEL_ACTIONS), on_star - set(NO_RESOURCE_LEVEL_ACTIONS)
-    sar = _sar(list(NO_RESOURCE_LEVEL_ACTIONS))
+    sar = _sar([action for action in NO_RESOURCE_LEVEL_ACTIONS if action not in NEWER_THAN_PARLIAMENT])
     assert {action: list(types) for action, types in sar.items() if list(types) != [""]} == {}
     reasons = [r for (_, rule), r in _acknowledgements(synthesized[0]).items() if rule.endswith("[Resource::*]")]
     for action in on_star:  # each reason names what it covers, and nothing the policies do not hold on '*'

@@ -111,12 +111,16 @@ def test_a_deployment_grants_invoke_on_its_arn_and_is_an_imodel() -> None:
     assert {"Fn::GetAtt": [logical_id, "Arn"]} in statement["Resource"]
 
 
-def test_a_timeout_past_57_minutes_is_refused_for_now() -> None:
+def test_a_timeout_past_57_minutes_waits_through_the_watcher_and_past_12_hours_is_refused() -> None:
     stack = _stack()
-    with pytest.raises(PropertyValidationError, match="at most 57 minutes"):
-        CustomModelDeployment(
-            stack, "D", model=SOURCE_ARN.replace("us-east-1", "us-west-2"), timeout=cdk.Duration.hours(2)
-        )
+    model = SOURCE_ARN.replace("us-east-1", "us-west-2")
+    endpoint = CustomModelDeployment(stack, "D", model=model, timeout=cdk.Duration.hours(2))
+    assert endpoint.result is not None  # the attributes come from the Result resource (tests/test_long_serving.py)
+    assert stack.resolve(endpoint.arn) == {
+        "Fn::GetAtt": [stack.get_logical_id(endpoint.result.node.default_child), "Arn"]
+    }
+    with pytest.raises(PropertyValidationError, match="at most 12 hours"):
+        CustomModelDeployment(stack, "E", model=model, timeout=cdk.Duration.hours(13))
 
 
 def test_a_commitment_defaults_to_retain_and_none_to_destroy() -> None:

@@ -51,12 +51,13 @@ def serving_stack(app: cdk.App) -> cdk.Stack:
 
 
 def regulated_serving_stack(app: cdk.App) -> cdk.Stack:
-    """tests/test_regulated.py's every-option stack (the five packs' needs), its copy served both ways."""
+    """tests/test_regulated.py's every-option stack (the five packs' needs), its copy served both ways, with long
+    waits (the watcher polls both serving kinds: its role's statements and their acknowledgements are checked)."""
     stack = every_option_stack(app)
     copied = stack.node.find_child("Copy")
     assert isinstance(copied, BedrockModelCopy)
-    copied.deploy_on_demand(tags={"data-class": "phi"})
-    copied.provision(model_units=2, commitment=Commitment.SIX_MONTHS)
+    copied.deploy_on_demand(tags={"data-class": "phi"}, timeout=cdk.Duration.hours(2))
+    copied.provision(model_units=2, commitment=Commitment.SIX_MONTHS, timeout=cdk.Duration.hours(3))
     return stack
 
 

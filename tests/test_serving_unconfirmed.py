@@ -89,26 +89,109 @@ def test_a_destroy_copy_served_by_a_committed_throughput(
     caplog: pytest.LogCaptureFixture,
     refused: bool,
 ) -> None:
-    # The Provisioned Throughput under commitment is left and its delete succeeds either way. Its model:
-    # where Bedrock refuses to delete a served model, a stack delete fails at the copy with advice (the
-    # copy's established rule: docs/aws-behaviour.md S7); a clean-up or rollback never fails (test_ownership).
+    # The Provisioned Throughput under commitment is left and its delete succeeds either way. Its model: where
+    # Bedrock refuses to delete a served model, the copy's delete finds that only this stack's committed PT serves
+    # it, leaves the model and succeeds (a stack delete never fails because of a commitment, issue 16).
     fake.serving.refuse_model_delete_in_use = refused
     operations, _ = cfn.deploy_template(template)
     assert all(operation.response.ok for operation in operations.values())
     model = fake.model_named("bot-usw2")
     assert model is not None
-    deleted = cfn.delete_stack()
+    with caplog.at_level(logging.WARNING, logger="model_copy"):
+        deleted = cfn.delete_stack()
     (left,) = fake.serving.of_kind("throughput")  # the committed one, left until its term ends
     assert left.commitment == "OneMonth" and left.model_arn == model.model_arn
-    served = [op for name, op in deleted.items() if name != "Copy1ED8A51E"]
-    assert served and all(operation.response.ok for operation in served)
-    copy_delete = deleted["Copy1ED8A51E"].response
+    assert all(operation.response.ok for operation in deleted.values()), cfn.first_failure()
+    assert cfn.status == "DELETE_COMPLETE"
     (delete,) = fake.calls_to("DeleteCustomModel")
+    assert fake.iam is not None and fake.iam.denied == []
     if refused:
-        assert delete.status == 409 and not copy_delete.ok and fake.model_named("bot-usw2") is not None
-        assert "ConflictException" in copy_delete.reason and "delete those first" in copy_delete.reason
+        assert delete.status == 409 and fake.model_named("bot-usw2") is not None
+        (line,) = [
+            r.getMessage() for r in caplog.records if "decision=leave-model-served-under-commitment" in r.getMessage()
+        ]
+        expiry = next(iter(cfn_expiry(fake, left.arn)))
+        for text in (
+            model.model_arn,
+            left.arn,
+            expiry,
+            f"bedrock-model-copy clean --region {ENV.region} --stack {STACK_NAME} --yes",
+            f"aws bedrock delete-provisioned-model-throughput --provisioned-model-id {left.arn}",
+            f"aws bedrock delete-custom-model --model-identifier {model.model_arn}",
+        ):
+            assert text in line, (text, line)
     else:
-        assert delete.status == 200 and copy_delete.ok and fake.model_named("bot-usw2") is None
+        assert delete.status == 200 and fake.model_named("bot-usw2") is None
+
+
+def cfn_expiry(fake: FakeBedrock, arn: str) -> list[str]:
+    """The commitment expiry of a fake Provisioned Throughput as Bedrock reports it."""
+    import boto3
+
+    with fake.serve() as endpoint:
+        policies, fake.iam = fake.iam, None
+        try:
+            bedrock = boto3.client(
+                "bedrock",
+                endpoint_url=endpoint,
+                region_name=fake.region,
+                aws_access_key_id="k",
+                aws_secret_access_key="s",
+            )
+            body = bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
+        finally:
+            fake.iam = policies
+    return [body["commitmentExpirationTime"].isoformat()]
+
+
+def _another_stacks_throughput(fake: FakeBedrock, model_arn: str, *, committed: bool) -> str:
+    """A Provisioned Throughput of another stack (or a user's) serving ``model_arn``."""
+    from bedrock_model_copy.testing.fake_serving import Script, Served
+
+    arn = f"arn:aws:bedrock:{fake.region}:{ENV.account}:provisioned-model/other0000001"
+    tags = {lifecycle.OWNER: "OtherStack", lifecycle.OWNER_RESOURCE: "Theirs"}
+    fake.serving.resources[arn] = Served(
+        "throughput",
+        arn,
+        "theirs",
+        model_arn,
+        tags,
+        fake.clock.time(),
+        Script(0.0, "InService"),
+        model_units=1,
+        commitment="OneMonth" if committed else "",
+    )
+    return arn
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["committed", "hourly"])
+def test_a_stack_delete_still_fails_when_another_stacks_throughput_serves_the_copy(
+    fake: FakeBedrock, cfn: CloudFormationStack, template: dict[str, Any], committed: bool
+) -> None:
+    operations, _ = cfn.deploy_template(template)
+    assert all(operation.response.ok for operation in operations.values())
+    model = fake.model_named("bot-usw2")
+    assert model is not None
+    theirs = _another_stacks_throughput(fake, model.model_arn, committed=committed)
+    deleted = cfn.delete_stack()
+    copy_delete = deleted["Copy1ED8A51E"].response
+    assert not copy_delete.ok and fake.model_named("bot-usw2") is not None
+    assert "ConflictException" in copy_delete.reason and "delete those first" in copy_delete.reason
+    assert theirs in fake.serving.resources  # never touched
+    assert fake.iam is not None and fake.iam.denied == []
+
+
+def test_a_clean_up_never_fails_when_another_stacks_throughput_serves_the_copy(
+    fake: FakeBedrock, cfn: CloudFormationStack, template: dict[str, Any]
+) -> None:
+    operations, _ = cfn.deploy_template(template)
+    assert all(operation.response.ok for operation in operations.values())
+    model = fake.model_named("bot-usw2")
+    assert model is not None
+    _another_stacks_throughput(fake, model.model_arn, committed=True)
+    operation = cfn.delete("Copy1ED8A51E", during="update-cleanup")
+    assert operation is not None and operation.response.ok
+    assert fake.model_named("bot-usw2") is not None
 
 
 def test_a_copy_replaced_under_a_deployment_is_deleted_after_the_deployment_moved(
@@ -187,3 +270,38 @@ def test_what_a_delete_leaves_is_one_log_line_naming_it_and_the_success_response
     assert line.levelno == logging.WARNING
     assert line.getMessage().startswith(f"resource={created.physical_resource_id} decision=leave-under-commitment: ")
     assert created.data["CommitmentExpirationTime"] in line.getMessage()
+
+
+def _copy_only(stack: cdk.Stack) -> None:
+    from bedrock_model_copy import BedrockModelCopy
+    from conftest import SOURCE_ARN
+
+    BedrockModelCopy(
+        stack,
+        "Copy",
+        source_model_arn=SOURCE_ARN,
+        target_model_name="bot-usw2",
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+    )
+
+
+def test_the_reads_that_let_a_stack_delete_leave_a_committed_model_need_no_serving_policy() -> None:
+    # In a stack delete the ServingPolicy may be deleted in parallel with the copy (the copy does not depend on
+    # it): the handler role's own policies (a stack with no serving resource) must allow what the copy's delete
+    # reads. IAM here is only the copy-only stack's policies; the PT is this stack's, under commitment.
+    stack = cdk.Stack(cdk.App(), STACK_NAME, env=ENV)
+    _copy_only(stack)
+    template = assertions.Template.from_stack(stack).to_json()
+    fake = FakeBedrock(iam=PolicySet(lifecycle.synthesized_handler_policies(_copy_only)))
+    with simulated_environment(fake) as framework:
+        cfn = CloudFormationStack(framework)
+        operations, _ = cfn.deploy_template(template)
+        assert all(operation.response.ok for operation in operations.values())
+        model = fake.model_named("bot-usw2")
+        assert model is not None
+        ours = _another_stacks_throughput(fake, model.model_arn, committed=True)
+        fake.serving.resources[ours].tags.update({lifecycle.OWNER: STACK_NAME, lifecycle.OWNER_RESOURCE: "Committed"})
+        deleted = cfn.delete_stack()
+    assert all(operation.response.ok for operation in deleted.values()), cfn.first_failure()
+    assert fake.iam is not None and fake.iam.denied == []
+    assert fake.model_named("bot-usw2") is not None and ours in fake.serving.resources

@@ -71,3 +71,28 @@ def test_the_validator_rejects_a_broken_watcher_definition(tmp_path: Path) -> No
     for name, body in (("path", broken_path), ("fail", broken_fail)):
         code, output = _validate({name: body}, tmp_path)
         assert code != 0 and "is invalid" in output, output
+
+
+def test_the_watcher_of_a_stack_with_every_kind_of_long_wait_is_valid_asl(tmp_path: Path) -> None:
+    from bedrock_model_copy import CustomModelDeployment, ProvisionedThroughput
+
+    stack = cdk.Stack(cdk.App(), "S", env=ENV)
+    copy = BedrockModelCopy(
+        stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="m", timeout=cdk.Duration.hours(6)
+    )
+    CustomModelDeployment(stack, "Endpoint", model=copy, timeout=cdk.Duration.hours(2))
+    ProvisionedThroughput(stack, "Pt", model=copy, model_units=1, timeout=cdk.Duration.hours(3))
+    resources = assertions.Template.from_stack(stack).to_json()["Resources"]
+    (watcher,) = [
+        json.loads(_resolve(resource["Properties"]["DefinitionString"]))
+        for resource in resources.values()
+        if resource["Type"] == "AWS::StepFunctions::StateMachine"
+        and "bedrock-model-copy:copy-watcher" in resource.get("Metadata", {})
+    ]
+    assert {"GetModelCopyJob", "GetCustomModelDeployment", "GetProvisionedModelThroughput"} <= set(watcher["States"])
+    code, output = _validate({"watcher": watcher}, tmp_path)
+    assert code == 0 and output.count("is valid") == 1, output
+    broken = json.loads(json.dumps(watcher))
+    broken["States"]["Poll"]["Choices"][0]["Next"] = "NoSuchState"
+    code, output = _validate({"broken": broken}, tmp_path)
+    assert code != 0, output

@@ -118,6 +118,15 @@ def render(
             "Resource": models,
         },
         {
+            # A copy's model Bedrock refuses to delete as in use: what serves it, and whose is it (a stack
+            # delete leaves a model served by this stack's Provisioned Throughput under commitment). Granted
+            # whenever the provider exists: the ServingPolicy may be deleted in parallel with the copy.
+            "Sid": "ReadWhatServesModels",
+            "Effect": "Allow",
+            "Action": "bedrock:ListTagsForResource",
+            "Resource": [f"{region_arn}:provisioned-model/*", f"{region_arn}:custom-model-deployment/*"],
+        },
+        {
             # Which phase a request comes in (rollback, clean-up, stack delete) decides whether it may fail.
             "Sid": "ReadOwnStackPhase",
             "Effect": "Allow",
@@ -182,6 +191,15 @@ def render(
                 "Resource": "*",
             },
         ]
+    statements.append(
+        {
+            # The List actions have no resource-level permission: "*" is the only resource (modelArnEquals).
+            "Sid": "FindWhatServesModels",
+            "Effect": "Allow",
+            "Action": ["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModelDeployments"],
+            "Resource": "*",
+        }
+    )
     if watcher_statements is not None:
         # Long copies: the copy resource hands its job to the stack's copy watcher (see _long_copy).
         statements += watcher_statements

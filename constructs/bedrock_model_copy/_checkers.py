@@ -30,6 +30,10 @@ NO_RESOURCE_LEVEL_ACTIONS: dict[str, str] = {
     "ec2:DescribeNetworkInterfaces": "Lambda attaching a function to the VPC (vpc option)",
     "ec2:DescribeSubnets": "Lambda attaching a function to the VPC (vpc option)",
     "bedrock:ListModelCopyJobs": "finding a copy job to resume instead of starting a duplicate",
+    "bedrock:ListProvisionedModelThroughputs": "finding what serves a model Bedrock refuses to delete as in use, "
+    "or a Provisioned Throughput of a name that is taken",
+    "bedrock:ListCustomModelDeployments": "finding what serves a model Bedrock refuses to delete as in use, "
+    "or a deployment of a name that is taken",
     "logs:CreateLogDelivery": "Step Functions logging (vended log delivery)",
     "logs:GetLogDelivery": "Step Functions logging (vended log delivery)",
     "logs:UpdateLogDelivery": "Step Functions logging (vended log delivery)",

@@ -357,7 +357,7 @@ class ModelCopyProvider(Construct):
         of nothing else.
         """
         if self._watcher is None:
-            from ._long_copy import WATCHER_ID, CopyWatcher
+            from ._watcher import WATCHER_ID, CopyWatcher
 
             self._watcher = CopyWatcher(
                 self, WATCHER_ID, log_retention_days=log_retention_days(self.options, self.node), options=self.options

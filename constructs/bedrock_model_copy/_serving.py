@@ -47,6 +47,7 @@ from ._contract import (
     PROP_POLL_INTERVAL_SECONDS,
     PROP_TIMEOUT_SECONDS,
 )
+from ._long_serving import add_long_serving
 from ._provider import PROVIDER_ID, ModelCopyProvider
 from ._serving_contract import ATTRIBUTES, PROP_RESOURCE_KIND, PROP_TAGS, RESOURCE_TYPES
 
@@ -217,14 +218,8 @@ class ServingResource(Construct):
         shared = existing if isinstance(existing, ModelCopyProvider) else None
         poll_seconds = shared.poll_interval_seconds if shared else DEFAULT_POLL_SECONDS
         timeout_seconds = validation.whole_seconds("timeout", timeout or Duration.seconds(MAX_TIMEOUT_SECONDS))
-        if timeout_seconds > MAX_TIMEOUT_SECONDS:
-            raise validation.PropertyValidationError(
-                "timeout",
-                f"{timeout_seconds} seconds",
-                f"must be at most {MAX_TIMEOUT_SECONDS // 60} minutes: a deployment or Provisioned Throughput waits "
-                "within its own custom resource (CloudFormation allows one hour); longer waits are not supported yet",
-            )
-        validation.check_timeout(timeout_seconds, poll_seconds)
+        # Above 57 minutes (up to 12 hours) the create waits through a WaitCondition (_long_serving).
+        validation.check_timeout(timeout_seconds, poll_seconds, long_copies=True)
         provider = ModelCopyProvider.of(
             scope,
             poll_interval_seconds=poll_seconds,
@@ -250,7 +245,20 @@ class ServingResource(Construct):
             service_timeout=SERVICE_TIMEOUT,
         )
         self.resource.node.add_dependency(serving_policy(provider))
-        self._attributes = {name: self.resource.get_att_string(cfn) for name, cfn in ATTRIBUTES[kind].items()}
+        # A long one's attributes come from its Result resource, once the watcher saw it ready.
+        self.result: CustomResource | None = None
+        if timeout_seconds > MAX_TIMEOUT_SECONDS:
+            self.result = add_long_serving(
+                self,
+                self.cfn_resource,
+                provider=provider,
+                kind=kind,
+                properties=properties,
+                timeout_seconds=timeout_seconds,
+                poll_seconds=poll_seconds,
+            )
+        attributes_from = self.result or self.resource
+        self._attributes = {name: attributes_from.get_att_string(cfn) for name, cfn in ATTRIBUTES[kind].items()}
         self.node.add_validation(_FinalTags(self))
 
     def _wait_for(self, model: IConstruct | None) -> None:

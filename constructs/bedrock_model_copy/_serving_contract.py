@@ -21,6 +21,8 @@ PROP_DESCRIPTION = "Description"
 PROP_TAGS = "Tags"
 PROP_MODEL_UNITS = "ModelUnits"
 PROP_COMMITMENT = "Commitment"
+# A long resource's Result resource (Mode "Result", as a long copy's): the ARN its R1 made.
+PROP_RESOURCE_ARN = "ResourceArn"
 
 # Python attribute name on the constructs -> CloudFormation attribute (Fn::GetAtt), per kind.
 ATTRIBUTES = {
@@ -36,3 +38,9 @@ ATTRIBUTES = {
 }
 
 COMMITMENTS = ("OneMonth", "SixMonths")
+
+# What makes a new Bedrock resource when it changes (the handler replaces it; a long one gets a new wait).
+REPLACING_PROPERTIES = {
+    KIND_DEPLOYMENT: (PROP_NAME, PROP_DESCRIPTION),
+    KIND_THROUGHPUT: (PROP_MODEL_UNITS, PROP_COMMITMENT),
+}

@@ -93,7 +93,9 @@ class CustomModelDeployment(_serving.ServingResource):
     removal_policy : RemovalPolicy, optional
         Default ``DESTROY``: the deployment is deleted with the resource (it costs nothing idle).
     timeout : Duration, optional
-        How long to wait for ``Active``: at most (and by default) 57 minutes.
+        How long to wait for ``Active``: up to 12 hours. Default: 57 minutes. Above 57 minutes the
+        create waits through a WaitCondition signalled by the stack's watcher (README, Serving);
+        an in-place update (a new model) still waits at most 57 minutes.
 
     Attributes
     ----------

@@ -101,7 +101,9 @@ class ProvisionedThroughput(_serving.ServingResource):
         unexpired commitment, a delete succeeds and leaves it; the handler log names it, its expiry
         and the command to delete it later.
     timeout : Duration, optional
-        How long to wait for ``InService``: at most (and by default) 57 minutes.
+        How long to wait for ``InService``: up to 12 hours. Default: 57 minutes. Above 57 minutes
+        the create waits through a WaitCondition signalled by the stack's watcher (README,
+        Serving); an in-place update (a new model or name) still waits at most 57 minutes.
     """
 
     def __init__(

@@ -11,6 +11,11 @@ Rules (README, Lifecycle):
   A stack delete that runs out of time fails naming the model and the commands; a
   clean-up that runs out of time succeeds and logs them (CloudFormation would
   ignore the failure anyway).
+- A model Bedrock refuses to delete because it is in use (ConflictException): when
+  everything that serves it is a Provisioned Throughput this stack made and left under
+  an unexpired commitment, the model is left with it and the Delete succeeds, logging
+  the commands to finish once the term ends (:mod:`.served`); otherwise a forward stack
+  delete fails with "delete those first" (a clean-up or rollback never fails).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from . import phase, poll
+from . import phase, poll, served
 from .advice import describe_failure
 from .bedrock import AwsError, ModelCopyError, client, error_code, is_transient
 from .contract import (
@@ -121,6 +126,14 @@ def _delete_model(event: CustomResourceEvent, job: Mapping[str, Any]) -> IsCompl
         if is_transient(error) and not poll.past_deadline(event, MAX_TIMEOUT_SECONDS):
             logger.info("job=%s model=%s error=%s decision=poll-again", job_arn, model_arn, error_code(error))
             return AGAIN
+        if error_code(error) == "ConflictException":
+            # In use: a stack delete never fails because of a commitment this stack's Provisioned Throughput has.
+            left = served.left_under_commitment(model_arn, stack_name(event), _region(model_arn))
+            if left:
+                logger.warning(
+                    "job=%s model=%s decision=leave-model-served-under-commitment: %s", job_arn, model_arn, left
+                )
+                return DONE
         raise describe_failure("DeleteCustomModel", f"model {model_arn} (job {job_arn})", error) from error
     logger.info("job=%s model=%s decision=model-deleted", job_arn, model_arn)
     return DONE

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from . import phase, poll
+from . import long_serving, phase, poll
 from .bedrock import AwsError, ModelCopyError, client, error_code, error_message, is_not_found, is_transient
 from .contract import (
     MAX_TIMEOUT_SECONDS,
@@ -144,19 +144,25 @@ def _retag(kind: Kind, arn: str, props: Mapping[str, Any], old: Mapping[str, Any
 
 def on_event(event: CustomResourceEvent) -> OnEventResult:
     """Create, update or (in ``is_complete``) delete a serving resource; its ARN is the physical id."""
+    if long_serving.is_result(event):  # a long resource's Result resource: reads only
+        return long_serving.on_event_result(event)
     started: OnEventResult = {STARTED_AT_KEY: poll.now()}
     request_type = event["RequestType"]
     kind = _kind(event)
+    props = event["ResourceProperties"]
+    if request_type != "Delete" and long_serving.is_long(props):
+        started["Data"] = long_serving.no_watcher()  # R3 reads it on every deploy
     if request_type == "Delete":
         logger.info("resource=%s request=Delete decision=check-in-is_complete", event["PhysicalResourceId"])
         return {"PhysicalResourceId": event["PhysicalResourceId"], **started}
-    props = event["ResourceProperties"]
     try:
         kind.check(props)
         if request_type == "Create":
             arn = _create(kind, event, props)
         else:
             arn = _update(kind, event, props, event.get("OldResourceProperties") or {})
+        if long_serving.is_long(props):
+            started["Data"] = long_serving.start_watcher(event, props, arn)
     except Exception as error:
         if request_type == "Update" and _must_not_fail(event, error):
             return {"PhysicalResourceId": event["PhysicalResourceId"], **started}
@@ -236,8 +242,12 @@ def is_complete(event: CustomResourceEvent) -> IsCompleteResult:
     """One poll: wait for the resource to be ready, or gone after a delete."""
     kind = _kind(event)
     try:
+        if long_serving.is_result(event):
+            return long_serving.complete_result(kind, event, READY)
         if event["RequestType"] == "Delete":
             return _complete_delete(kind, event)
+        if long_serving.watched_by_this_request(event):  # the watcher waits; R3 gives the attributes
+            return {"IsComplete": True, "Data": _attributes_if_readable(kind, event["PhysicalResourceId"])}
         return _complete_ready(kind, event)
     except Exception as error:
         if event["RequestType"] != "Create" and _must_not_fail(event, error):
@@ -271,6 +281,8 @@ def _complete_ready(kind: Kind, event: CustomResourceEvent) -> IsCompleteResult:
         logger.info("resource=%s status=%s decision=complete", arn, resource.get("status"))
         return {"IsComplete": True, "Data": kind.attributes(resource)}
     timeout = poll.timeout_seconds(event)
+    if timeout > MAX_TIMEOUT_SECONDS and poll.past_deadline(event, MAX_TIMEOUT_SECONDS):
+        raise long_serving.in_place_timeout(kind.NOUN, arn, resource.get("status"), event)
     if poll.past_deadline(event, timeout):
         waited = poll.minutes(poll.now() - poll.started_at(event))
         raise ModelCopyError(

@@ -30,6 +30,8 @@ PROP_DESCRIPTION: Final = "Description"
 PROP_TAGS: Final = "Tags"
 PROP_MODEL_UNITS: Final = "ModelUnits"
 PROP_COMMITMENT: Final = "Commitment"
+# A long resource's Result resource (Mode "Result", as a long copy's): the ARN its R1 made.
+PROP_RESOURCE_ARN: Final = "ResourceArn"
 
 SERVING_PROPERTY_NAMES: Final = (
     PROP_RESOURCE_KIND,
@@ -39,6 +41,7 @@ SERVING_PROPERTY_NAMES: Final = (
     PROP_TAGS,
     PROP_MODEL_UNITS,
     PROP_COMMITMENT,
+    PROP_RESOURCE_ARN,
 )
 
 # What a change of each property does: in place (Bedrock's Update call), or a new resource.

@@ -44,6 +44,7 @@ from .contract import (
     IsCompleteResult,
     ResourceProperties,
 )
+from .serving_contract import PROP_RESOURCE_KIND
 
 logger = logging.getLogger("model_copy")
 
@@ -99,9 +100,12 @@ def execution_input(event: CustomResourceEvent, props: ResourceProperties, job_a
     """What the state machine needs: the job, the wait to signal, and its polling budget and deadline."""
     poll_seconds = int(props.get(PROP_WATCH_POLL_SECONDS) or props[PROP_POLL_INTERVAL_SECONDS])
     deadline = poll.now() + poll_seconds * int(props[PROP_WATCH_MAX_POLLS])
+    kind = props.get(PROP_RESOURCE_KIND)
+    # A copy's job, or a serving resource's kind and ARN (the watcher's Choice on Kind picks the Get call).
+    target: dict[str, object] = {"Kind": kind, "ResourceArn": job_arn} if kind else {"JobArn": job_arn}
     return {
         "Deadline": dt.datetime.fromtimestamp(deadline, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "JobArn": job_arn,
+        **target,
         "StackId": event["StackId"],
         "WaitLogicalId": props[PROP_WAIT_LOGICAL_ID],
         "CopyLogicalId": event["LogicalResourceId"],
@@ -196,41 +200,65 @@ def report_unfinished(event: CustomResourceEvent, job: dict[str, Any]) -> IsComp
     ModelCopyError
         Always, once the watcher's end is known.
     """
-    arn = str(event["ResourceProperties"].get(PROP_WATCHER_EXECUTION_ARN) or "")
-    if not arn:
-        poll.report_unfinished(event, job)
-    try:
-        execution = states().describe_execution(executionArn=arn)
-    except AwsError as error:
-        logger.warning("job=%s watcher=%s error=%s decision=report-timeout", job["jobArn"], arn, error_code(error))
-        poll.report_unfinished(event, job, note=f" (DescribeExecution of the copy watcher failed: {error_code(error)})")
-    status = str(execution.get("status", ""))
-    if status == "RUNNING" and poll.now() - poll.started_at(event) < SETTLE_SECONDS:
-        logger.info("job=%s watcher=%s status=RUNNING decision=wait-for-watcher-to-end", job["jobArn"], arn)
+    subject = f"model copy job {job['jobArn']} was still {job.get('status')}{poll.how_long(event, job)}"
+    end, text = watcher_end(event, subject, "GetModelCopyJob (copy watcher)")
+    if end == SETTLING:
         return {"IsComplete": False}
-    if status not in STOPPED:
-        poll.report_unfinished(event, job)
-    name = str(execution.get("error") or ("States.Aborted" if status == "ABORTED" else "unknown"))
-    cause = str(execution.get("cause") or "no cause given").strip().rstrip(".")
-    logger.info("job=%s watcher=%s status=%s error=%s decision=report-watcher-stop", job["jobArn"], arn, status, name)
+    if end == TIMED_OUT:
+        poll.report_unfinished(event, job, note=text)
     raise ModelCopyError(
-        f"The copy watcher {arn} stopped ({status}) while model copy job {job['jobArn']} was still "
-        f"{job.get('status')}{poll.how_long(event, job)}: {name}: {cause}. {watcher_advice(status, name, cause)} "
-        f"The copy continues in Bedrock; the watcher's log group is {watcher_log_group(event)}."
+        f"{text} The copy continues in Bedrock; the watcher's log group is {watcher_log_group(event)}."
     )
 
 
-def watcher_advice(status: str, error: str, cause: str) -> str:
-    """What to do next when the copy watcher's execution ended without the job ending."""
+SETTLING, TIMED_OUT, STOPPED_EARLY = "settling", "timed-out", "stopped"
+
+
+def watcher_end(event: CustomResourceEvent, subject: str, poll_operation: str, what: str = "job") -> tuple[str, str]:
+    """How the watcher this Result resource reads ended, for a resource that is not ready.
+
+    ``(SETTLING, "")`` while the watcher that sent the last signal is still running (it ends a few
+    state transitions later); ``(TIMED_OUT, note)`` when it reached the timeout (or cannot be read:
+    the note says so); ``(STOPPED_EARLY, message)`` when it failed or was stopped: the execution,
+    ``subject`` (what it watched, in what state), its error, cause and advice (``poll_operation``
+    names the watcher's Get call for :func:`watcher_advice`).
+    """
+    arn = str(event["ResourceProperties"].get(PROP_WATCHER_EXECUTION_ARN) or "")
+    if not arn:
+        return TIMED_OUT, ""
+    try:
+        execution = states().describe_execution(executionArn=arn)
+    except AwsError as error:
+        logger.warning("watcher=%s error=%s decision=report-timeout", arn, error_code(error))
+        return TIMED_OUT, f" (DescribeExecution of the copy watcher failed: {error_code(error)})"
+    status = str(execution.get("status", ""))
+    if status == "RUNNING" and poll.now() - poll.started_at(event) < SETTLE_SECONDS:
+        logger.info("watcher=%s status=RUNNING decision=wait-for-watcher-to-end", arn)
+        return SETTLING, ""
+    if status not in STOPPED:
+        return TIMED_OUT, ""
+    name = str(execution.get("error") or ("States.Aborted" if status == "ABORTED" else "unknown"))
+    cause = str(execution.get("cause") or "no cause given").strip().rstrip(".")
+    logger.info("watcher=%s status=%s error=%s decision=report-watcher-stop", arn, status, name)
+    return STOPPED_EARLY, (
+        f"The copy watcher {arn} stopped ({status}) while {subject}: {name}: {cause}. "
+        f"{watcher_advice(status, name, cause, poll_operation, what)}"
+    )
+
+
+def watcher_advice(
+    status: str, error: str, cause: str, poll_operation: str = "GetModelCopyJob (copy watcher)", what: str = "job"
+) -> str:
+    """What to do next when the watcher's execution ended without the job (or the ``what``) ending."""
     if status == "ABORTED":
         return (
             "The execution was stopped (by a later deploy of this copy, by hand, or its state machine was "
-            "deleted): deploy again to resume waiting for the same job."
+            f"deleted): deploy again to resume waiting for the same {what}."
         )
     service, _, code = error.partition(".")
-    operation = "GetModelCopyJob (copy watcher)" if service == "Bedrock" else ""
+    operation = poll_operation if service == "Bedrock" else ""
     advice = advice_for_code(operation, code, cause) if operation else ""
     return advice or (
         "Read the execution's history for the failed state, fix the cause, then deploy again to resume waiting "
-        "for the same job."
+        f"for the same {what}."
     )
