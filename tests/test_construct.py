@@ -72,6 +72,18 @@ READ_TAGS = {
     "Action": "bedrock:ListTagsForResource",
     "Resource": region_arn(":custom-model/*"),
 }
+READ_SERVED_TAGS = {
+    "Sid": "ReadWhatServesModels",
+    "Effect": "Allow",
+    "Action": "bedrock:ListTagsForResource",
+    "Resource": [region_arn(":provisioned-model/*"), region_arn(":custom-model-deployment/*")],
+}
+FIND_SERVED = {
+    "Sid": "FindWhatServesModels",
+    "Effect": "Allow",
+    "Action": ["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModelDeployments"],
+    "Resource": "*",
+}
 STACK_PHASE = {
     "Sid": "ReadOwnStackPhase",
     "Effect": "Allow",
@@ -124,7 +136,7 @@ RECORD_UPGRADED = {
 }
 # Granted whenever the provider exists: clean-up and rollback deletes run under the policy of the
 # template that no longer holds the copy (the IAM-order rule of the ownership issue).
-ALWAYS = [POLL, READ, READ_TAGS, STACK_PHASE, DELETE, RETAG, RECORD_UPGRADED]
+ALWAYS = [POLL, READ, READ_TAGS, READ_SERVED_TAGS, FIND_SERVED, STACK_PHASE, DELETE, RETAG, RECORD_UPGRADED]
 
 
 def start(resources: list[Any]) -> dict[str, Any]:
@@ -484,9 +496,12 @@ def test_no_wildcard_action_anywhere() -> None:
             assert all("*" not in action for action in actions), statement
             if statement["Resource"] == "*":
                 # Only what AWS offers no resource-level permission for.
-                assert set(actions) <= {"bedrock:ListModelCopyJobs"} or all(a.startswith("logs:") for a in actions), (
-                    statement
-                )
+                no_resource_level = {
+                    "bedrock:ListModelCopyJobs",
+                    "bedrock:ListProvisionedModelThroughputs",
+                    "bedrock:ListCustomModelDeployments",
+                }
+                assert set(actions) <= no_resource_level or all(a.startswith("logs:") for a in actions), statement
 
 
 # ---------------------------------------------------------------- the handler asset
@@ -522,10 +537,12 @@ def test_asset_excludes_bytecode_and_its_hash_is_stable(tmp_path: Path) -> None:
         "model_copy/deployment.py",
         "model_copy/handler.py",
         "model_copy/logs.py",
+        "model_copy/long_serving.py",
         "model_copy/ownership.py",
         "model_copy/phase.py",
         "model_copy/poll.py",
         "model_copy/rules.py",
+        "model_copy/served.py",
         "model_copy/serving.py",
         "model_copy/serving_contract.py",
         "model_copy/serving_rules.py",

@@ -128,7 +128,7 @@ MESSAGES: dict[str, tuple[Callable[[cdk.Stack], None], dict[str, Any], str]] = {
         _key_in("us-west-2", "444455556666"),
         {},
         "target_kms_key 'KeyStack/Key' is not valid: is a kms.Key of account 444455556666; import it with "
-        "Key.from_key_arn and add the key policy statement from the README's KMS section in that account",
+        "Key.from_key_arn and add the key policy statement of docs/iam.md (KMS) in that account",
     ),
     "imported alias": (
         _imported_alias,

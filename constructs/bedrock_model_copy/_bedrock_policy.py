@@ -127,6 +127,13 @@ def render(
             "Resource": [f"{region_arn}:provisioned-model/*", f"{region_arn}:custom-model-deployment/*"],
         },
         {
+            # The List actions have no resource-level permission: "*" is the only resource (modelArnEquals).
+            "Sid": "FindWhatServesModels",
+            "Effect": "Allow",
+            "Action": ["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModelDeployments"],
+            "Resource": "*",
+        },
+        {
             # Which phase a request comes in (rollback, clean-up, stack delete) decides whether it may fail.
             "Sid": "ReadOwnStackPhase",
             "Effect": "Allow",
@@ -191,15 +198,6 @@ def render(
                 "Resource": "*",
             },
         ]
-    statements.append(
-        {
-            # The List actions have no resource-level permission: "*" is the only resource (modelArnEquals).
-            "Sid": "FindWhatServesModels",
-            "Effect": "Allow",
-            "Action": ["bedrock:ListProvisionedModelThroughputs", "bedrock:ListCustomModelDeployments"],
-            "Resource": "*",
-        }
-    )
     if watcher_statements is not None:
         # Long copies: the copy resource hands its job to the stack's copy watcher (see _long_copy).
         statements += watcher_statements
