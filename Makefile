@@ -35,14 +35,14 @@ PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --di
 # test_app). Not repeated, as version-independent: the tests that drive the Lambda handler with botocore's
 # Stubber or compare constants and text (test_handler_rules, test_handler_stubber, test_contract,
 # test_docs, test_aws_behaviour: it reads the current botocore model), and the tests that call the serving
-# APIs through boto3, which 1.34.152 lacks (test_serving_lifecycle, test_fake_serving, the CLI's): the
+# APIs through boto3, which 1.34.152 lacks (test_serving_lifecycle, test_fake_serving, the CLI's,
+# examples/test_user_app.py: its app deploys the copy on demand): the
 # testing kit's serving fake needs a boto3 that has them.
 LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test_scale.py \
 	tests/test_lifecycle.py tests/test_ownership.py tests/test_upgrade.py tests/test_cdk_conventions.py \
 	tests/test_handler_scenarios.py tests/test_long_copy.py tests/test_testing_kit.py tests/test_messages.py \
 	tests/test_logical_ids.py tests/test_template_pins.py tests/test_refusal_texts.py tests/test_watcher_start.py \
 	tests/test_long_copy_scenarios.py tests/test_serving.py tests/test_state_machines.py \
-	examples/test_user_app.py \
 	--deselect tests/test_testing_kit.py::test_importing_the_kit_without_boto3_names_the_extra
 # (That one imports the library in a fresh interpreter: .venv has it installed, .venv-lower does not.)
 
