@@ -26,13 +26,13 @@ from .contract import OWNER_TAG_KEY
 logger = logging.getLogger("model_copy")
 
 
-class _NotInThisBoto3(Exception):
+class _MissingFromBoto3Error(Exception):
     """The boto3 the function runs with predates the serving APIs (then nothing can be told apart)."""
 
 
 def _listed(operation: str, key: str, model_arn: str) -> list[dict[str, Any]]:
     if operation not in client().meta.method_to_api_mapping:
-        raise _NotInThisBoto3(operation)
+        raise _MissingFromBoto3Error(operation)
     pages = client().get_paginator(operation).paginate(modelArnEquals=model_arn)
     return [dict(item) for page in pages for item in page.get(key, [])]
 
@@ -74,7 +74,7 @@ def left_under_commitment(model_arn: str, stack: str, region: str) -> str:
     except AwsError as error:
         logger.info("model=%s error=%s decision=cannot-tell-what-serves-it", model_arn, error_code(error))
         return ""
-    except _NotInThisBoto3 as missing:
+    except _MissingFromBoto3Error as missing:
         logger.info("model=%s boto3-lacks=%s decision=cannot-tell-what-serves-it", model_arn, missing)
         return ""
     deletes = " && ".join(
