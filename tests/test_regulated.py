@@ -24,6 +24,7 @@ from cdk_nag import (
 )
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter, ModelCopyProviderOptions
+from bedrock_model_copy.testing.intrinsics import Resolver
 from conftest import ENV, JOB_ARN, ROOT, SOURCE_ARN
 
 # checkov pins boto3 1.35 (this project 1.44) and parliament needs setuptools < 81: both run from
@@ -404,24 +405,16 @@ ARN_OF_TYPE = {
 
 
 def _resolve(value: Any, resources: dict[str, Any]) -> Any:
-    """Replace CloudFormation intrinsics by plausible values of this account and Region."""
-    if isinstance(value, list):
-        return [_resolve(item, resources) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"Ref"}:
-        name = value["Ref"]
-        if name in PSEUDO:
-            return PSEUDO[name]
+    """The kit's resolver, with plausible values of this account and Region for resources never deployed."""
+
+    def ref(name: str) -> str:
         return ARN_OF_TYPE.get(resources[name]["Type"], "{}").format(name)
-    if set(value) == {"Fn::GetAtt"}:
-        name, attribute = value["Fn::GetAtt"]
-        assert attribute in ("Arn", "Name"), value
+
+    def attribute(name: str, attribute: str) -> str:
+        assert attribute in ("Arn", "Name"), (name, attribute)
         return name if attribute == "Name" else ARN_OF_TYPE[resources[name]["Type"]].format(name)
-    if set(value) == {"Fn::Join"}:
-        separator, parts = value["Fn::Join"]
-        return separator.join(str(_resolve(part, resources)) for part in parts)
-    return {key: _resolve(item, resources) for key, item in value.items()}
+
+    return Resolver({"Resources": resources}, None, PSEUDO, attribute, ref).resolve(value, "template")
 
 
 def _policy_documents(template: dict[str, Any]) -> dict[str, dict[str, Any]]:

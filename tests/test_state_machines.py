@@ -18,22 +18,20 @@ from aws_cdk import assertions
 
 from bedrock_model_copy import BedrockModelCopy
 from bedrock_model_copy._long_copy import definition
+from bedrock_model_copy.testing.intrinsics import Resolver
 from conftest import ENV, ROOT, SOURCE_ARN
 
 VALIDATOR = ROOT / "node_modules" / ".bin" / "asl-validator"
 
 
 def _resolve(value: Any) -> Any:
-    """The definition as deployed: Ref AWS::Partition, Fn::GetAtt <function>.Arn, Fn::Join."""
-    if isinstance(value, dict) and set(value) == {"Fn::Join"}:
-        separator, parts = value["Fn::Join"]
-        return separator.join(str(_resolve(part)) for part in parts)
-    if value == {"Ref": "AWS::Partition"}:
-        return "aws"
-    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
-        return f"arn:aws:lambda:us-west-2:111122223333:function:{value['Fn::GetAtt'][0][:40]}"
-    assert isinstance(value, str), f"unexpected function in a definition: {value}"
-    return value
+    """The definition as deployed (the kit's resolver): Ref AWS::Partition, Fn::GetAtt <function>.Arn, Fn::Join."""
+
+    def function_arn(logical_id: str, attribute: str) -> str:
+        assert attribute == "Arn", (logical_id, attribute)
+        return f"arn:aws:lambda:us-west-2:111122223333:function:{logical_id[:40]}"
+
+    return Resolver({}, None, {"AWS::Partition": "aws"}, function_arn).resolve(value, "DefinitionString")
 
 
 def _validate(definitions: dict[str, dict[str, Any]], tmp_path: Path) -> tuple[int, str]:

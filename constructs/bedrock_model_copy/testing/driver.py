@@ -43,7 +43,6 @@ from .._contract import IS_COMPLETE_HANDLER, ON_EVENT_HANDLER, provider_total_ti
 from .._serving_contract import RESOURCE_TYPES as SERVING_RESOURCE_TYPES
 from ._shared import short_id
 from .fake_bedrock import Clock, FakeBedrock, WaitConditionState
-from .iam import pseudo_parameters as policy_parameters
 from .iam import resolve, role_policies
 from .intrinsics import Resolver, TemplateValues, UnresolvedIntrinsicError, dependency_order, pseudo_parameters
 from .states import StepFunctions
@@ -774,20 +773,6 @@ class CloudFormationStack:
             )
         return fake.step_functions
 
-    def _resolve_refs(self, properties: dict[str, Any]) -> dict[str, Any]:
-        """``Ref`` of a resource this stack already created -> its physical id (anything else is left)."""
-
-        def walk(value: Any) -> Any:
-            if isinstance(value, dict):
-                if set(value) == {"Ref"} and value["Ref"] in self.resources:
-                    return self.resources[value["Ref"]].physical_resource_id
-                return {key: walk(item) for key, item in value.items()}
-            if isinstance(value, list):
-                return [walk(item) for item in value]
-            return value
-
-        return {key: walk(value) for key, value in properties.items()}
-
     def _is_long_copy_resource(self, resource: dict[str, Any]) -> bool:
         """A long copy's WaitCondition, or the stack's copy watcher state machine."""
         if resource["Type"] == self.WAIT_CONDITION:
@@ -807,7 +792,7 @@ class CloudFormationStack:
     def _create_watcher(self, logical_id: str, resource: dict[str, Any]) -> None:
         """Register the copy watcher's definition, as synthesized, with its role's policies."""
         properties = resource["Properties"]
-        parameters = policy_parameters(stack_name=self.stack_name, region=self.region, account=self.account)
+        parameters = pseudo_parameters(stack_name=self.stack_name, region=self.region, account=self.account)
         text = str(resolve(properties["DefinitionString"], parameters))
         for name, value in (properties.get("DefinitionSubstitutions") or {}).items():
             text = text.replace("${" + name + "}", str(resolve(value, parameters)))
@@ -973,7 +958,7 @@ class CloudFormationStack:
         return response
 
 
-def _check_trusts_step_functions(template: dict[str, Any], role_id: str, parameters: dict[str, str]) -> None:
+def _check_trusts_step_functions(template: dict[str, Any], role_id: str, parameters: dict[str, Any]) -> None:
     """Refuse a state machine whose role Step Functions may not assume (it could not run in AWS)."""
     document = resolve(template["Resources"][role_id]["Properties"].get("AssumeRolePolicyDocument") or {}, parameters)
     for statement in document.get("Statement", []):

@@ -1,7 +1,7 @@
 """Evaluate IAM identity policies the way IAM does, for the fake Bedrock's IAM mode.
 
 :func:`handler_role_policies` takes the handler role's policy documents out of a
-synthesized template (pseudo parameters and ``Fn::Join`` resolved); a
+synthesized template (functions resolved by the kit's one resolver, :mod:`.intrinsics`); a
 :class:`PolicySet` then answers whether a request with a given action, resource and
 condition context is allowed: an explicit Deny wins, otherwise one Allow whose
 action, resource and every condition match is needed. Condition operators it does
@@ -14,6 +14,10 @@ import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .intrinsics import Resolver, pseudo_parameters
+
+__all__ = ["ContextValue", "PolicySet", "handler_role_policies", "pseudo_parameters", "resolve", "role_policies"]
 
 ContextValue = str | Sequence[str]
 
@@ -142,37 +146,17 @@ class PolicySet:
         return allowed
 
 
-def resolve(value: Any, parameters: Mapping[str, str]) -> Any:
-    """Resolve ``Ref`` of the given (pseudo) parameters and ``Fn::Join``; leave a marker for anything else."""
-    if isinstance(value, list):
-        return [resolve(item, parameters) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"Ref"}:
-        return parameters.get(value["Ref"], f"<unresolved Ref {value['Ref']}>")
-    if set(value) == {"Fn::Join"}:
-        separator, items = value["Fn::Join"]
-        return str(separator).join(str(resolve(item, parameters)) for item in items)
-    if set(value) == {"Fn::GetAtt"} and isinstance(value["Fn::GetAtt"], list):
-        logical_id, attribute = value["Fn::GetAtt"]
-        return f"<unresolved GetAtt {logical_id}.{attribute}>"
-    if len(value) == 1 and next(iter(value)).startswith("Fn::"):
-        return f"<unresolved {next(iter(value))}>"
-    return {key: resolve(item, parameters) for key, item in value.items()}
+def resolve(value: Any, parameters: Mapping[str, Any]) -> Any:
+    """``value`` with the given (pseudo) parameters, leaving a marker for what has no value yet.
 
-
-def pseudo_parameters(*, stack_name: str, region: str, account: str, partition: str = "aws") -> dict[str, str]:
-    return {
-        "AWS::StackName": stack_name,
-        "AWS::Region": region,
-        "AWS::AccountId": account,
-        "AWS::Partition": partition,
-        "AWS::URLSuffix": "amazonaws.com",
-    }
+    :class:`~bedrock_model_copy.testing.intrinsics.Resolver` in its lenient mode: the markers
+    (``<unresolved Ref X>``, ``<unresolved GetAtt X.Attr>``) are what :meth:`PolicySet.bind` replaces.
+    """
+    return Resolver({}, None, parameters, lenient=True).resolve(value, "policy")
 
 
 def handler_role_policies(
-    template: Mapping[str, Any], *, stack_name: str, region: str, account: str, partition: str = "aws"
+    template: Mapping[str, Any], *, stack_name: str, region: str, account: str, partition: str | None = None
 ) -> PolicySet:
     """The policies attached to the role of the ``model_copy.handler`` functions in a synthesized template."""
     resources: Mapping[str, Any] = template["Resources"]
@@ -189,7 +173,13 @@ def handler_role_policies(
 
 
 def role_policies(
-    template: Mapping[str, Any], role_id: str, *, stack_name: str, region: str, account: str, partition: str = "aws"
+    template: Mapping[str, Any],
+    role_id: str,
+    *,
+    stack_name: str,
+    region: str,
+    account: str,
+    partition: str | None = None,
 ) -> PolicySet:
     """The policies attached to the role ``role_id`` (a logical id) in a synthesized template."""
     resources: Mapping[str, Any] = template["Resources"]

@@ -11,6 +11,13 @@ Supported: ``Ref`` (template parameters, resources, pseudo parameters), ``Fn::Ge
 ``Fn::Base64``, SSM parameters (``AWS::SSM::Parameter::Value<...>`` parameters and
 ``{{resolve:ssm:...}}`` dynamic references) and ``AWS::NoValue``. Anything the mapping does
 not give fails with a message that says which key to add.
+
+This is the kit's only resolver. The IAM simulator reads policy documents and the copy
+watcher's definition with it in its lenient mode (``lenient=True``: what has no value yet
+becomes a ``<unresolved Ref X>`` / ``<unresolved GetAtt X.Attr>`` marker that
+:meth:`~bedrock_model_copy.testing.iam.PolicySet.bind` replaces once the resource exists),
+and a test can give placeholder values of resources that were never deployed through the
+``deployed_ref`` / ``deployed_attribute`` hooks.
 """
 
 from __future__ import annotations
@@ -39,18 +46,26 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
-def pseudo_parameters(*, stack_name: str, stack_id: str, region: str, account: str) -> dict[str, Any]:
-    """The pseudo parameters CloudFormation gives a stack (``AWS::Region``, ``AWS::AccountId`` ...)."""
-    partition = partition_of(region)
-    return {
+def pseudo_parameters(
+    *, stack_name: str, region: str, account: str, stack_id: str | None = None, partition: str | None = None
+) -> dict[str, Any]:
+    """The pseudo parameters CloudFormation gives a stack (``AWS::Region``, ``AWS::AccountId`` ...).
+
+    ``partition`` defaults to the Region's (``aws-cn`` for ``cn-*``, ``aws-us-gov`` for
+    ``us-gov-*``, else ``aws``); without ``stack_id`` there is no ``AWS::StackId``.
+    """
+    partition = partition or partition_of(region)
+    pseudo: dict[str, Any] = {
         "AWS::AccountId": account,
         "AWS::Region": region,
         "AWS::Partition": partition,
         "AWS::StackName": stack_name,
-        "AWS::StackId": stack_id,
         "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
         "AWS::NotificationARNs": [],
     }
+    if stack_id is not None:
+        pseudo["AWS::StackId"] = stack_id
+    return pseudo
 
 
 @dataclass
@@ -88,19 +103,26 @@ class TemplateValues:
 class Resolver:
     """Resolves values of one template with :class:`TemplateValues` and the stack's pseudo parameters.
 
-    ``deployed_attribute`` answers ``Fn::GetAtt`` of resources deployed so far (None if unknown).
+    ``deployed_attribute`` answers ``Fn::GetAtt`` of resources deployed so far and
+    ``deployed_ref`` their ``Ref`` (None if unknown); a test may give placeholders through them.
+    With ``lenient``, what has no value becomes a marker instead of an error: ``<unresolved Ref X>``,
+    ``<unresolved GetAtt X.Attr>``, ``<unresolved Fn::Name>`` (a function the kit does not evaluate,
+    or an import nobody gave); an unknown ``{{resolve:ssm:...}}`` reference is left as written.
     """
 
     def __init__(
         self,
         template: Mapping[str, Any],
-        values: TemplateValues,
+        values: TemplateValues | None,
         pseudo: Mapping[str, Any],
         deployed_attribute: Callable[[str, str], Any] | None = None,
         deployed_ref: Callable[[str], Any] | None = None,
+        *,
+        lenient: bool = False,
     ) -> None:
         self.parameters: Mapping[str, Any] = template.get("Parameters", {})
-        self.values = values
+        self.values = values = values or TemplateValues()
+        self.lenient = lenient
         self.pseudo = {**pseudo, **values.pseudo_parameters}
         self._deployed_attribute = deployed_attribute or (lambda logical_id, attribute: None)
         self._deployed_ref = deployed_ref or (lambda logical_id: None)
@@ -126,6 +148,12 @@ class Resolver:
     def _fail(self, where: str, what: str, fix: str) -> UnresolvedIntrinsicError:
         return UnresolvedIntrinsicError(f"{where}: {what} has no value in this test; {fix}")
 
+    def _unknown(self, marker: str, where: str, what: str, fix: str) -> str:
+        """The marker in lenient mode; an error naming ``what`` and the fix otherwise."""
+        if self.lenient:
+            return f"<unresolved {marker}>"
+        raise self._fail(where, what, fix)
+
     def _ref(self, name: str, where: str) -> Any:
         if name == "AWS::NoValue":
             return NO_VALUE
@@ -134,8 +162,11 @@ class Resolver:
         if name in self.pseudo:
             return self.pseudo[name]
         if name.startswith("AWS::"):
-            raise self._fail(
-                where, f"pseudo parameter {name}", f"give it in TemplateValues(pseudo_parameters={{{name!r}: ...}})"
+            return self._unknown(
+                f"Ref {name}",
+                where,
+                f"pseudo parameter {name}",
+                f"give it in TemplateValues(pseudo_parameters={{{name!r}: ...}})",
             )
         parameter = self.parameters.get(name)
         if parameter is not None:
@@ -143,13 +174,16 @@ class Resolver:
                 return self._ssm(str(parameter["Default"]), where)
             if "Default" in parameter:
                 return parameter["Default"]
-            raise self._fail(
-                where, f"Ref {name} (a template parameter)", f"give it in TemplateValues(refs={{{name!r}: ...}})"
+            return self._unknown(
+                f"Ref {name}",
+                where,
+                f"Ref {name} (a template parameter)",
+                f"give it in TemplateValues(refs={{{name!r}: ...}})",
             )
         deployed = self._deployed_ref(name)
         if deployed is not None:
             return deployed
-        raise self._fail(where, f"Ref {name}", f"give it in TemplateValues(refs={{{name!r}: ...}})")
+        return self._unknown(f"Ref {name}", where, f"Ref {name}", f"give it in TemplateValues(refs={{{name!r}: ...}})")
 
     def _ssm(self, name: str, where: str) -> Any:
         if name in self.values.ssm_parameters:
@@ -157,7 +191,12 @@ class Resolver:
         raise self._fail(where, f"SSM parameter {name}", f"give it in TemplateValues(ssm_parameters={{{name!r}: ...}})")
 
     def _dynamic_references(self, text: str, where: str) -> str:
-        return _SSM_DYNAMIC_REFERENCE.sub(lambda match: str(self._ssm(match.group(1), where)), text)
+        def replace(match: re.Match[str]) -> str:
+            if self.lenient and match.group(1) not in self.values.ssm_parameters:
+                return match.group(0)
+            return str(self._ssm(match.group(1), where))
+
+        return _SSM_DYNAMIC_REFERENCE.sub(replace, text)
 
     def _get_att(self, logical_id: str, attribute: str, where: str) -> Any:
         key = f"{logical_id}.{attribute}"
@@ -166,7 +205,9 @@ class Resolver:
         deployed = self._deployed_attribute(logical_id, attribute)
         if deployed is not None:
             return deployed
-        raise self._fail(where, f"Fn::GetAtt {key}", f"give it in TemplateValues(attributes={{{key!r}: ...}})")
+        return self._unknown(
+            f"GetAtt {key}", where, f"Fn::GetAtt {key}", f"give it in TemplateValues(attributes={{{key!r}: ...}})"
+        )
 
     def _function(self, name: str, argument: Any, where: str) -> Any:
         if name == "Fn::GetAtt":
@@ -176,8 +217,8 @@ class Resolver:
             export = self.resolve(argument, where)
             if export in self.values.imports:
                 return self.values.imports[export]
-            raise self._fail(
-                where, f"Fn::ImportValue {export}", f"give it in TemplateValues(imports={{{export!r}: ...}})"
+            return self._unknown(
+                name, where, f"Fn::ImportValue {export}", f"give it in TemplateValues(imports={{{export!r}: ...}})"
             )
         if name == "Fn::Join":
             separator, items = argument
@@ -192,6 +233,8 @@ class Resolver:
             return base64.b64encode(str(self.resolve(argument, where)).encode()).decode()
         if name == "Fn::Sub":
             return self._sub(argument, where)
+        if self.lenient:
+            return f"<unresolved {name}>"
         raise UnresolvedIntrinsicError(f"{where}: {name} is not supported by the testing kit; give a concrete value")
 
     def _sub(self, argument: Any, where: str) -> str:
