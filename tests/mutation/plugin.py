@@ -125,6 +125,8 @@ def _mutated_library(handler: ModuleType) -> dict[str, ModuleType]:
     # walk_packages imports each subpackage (testing/) under the mutmut name to list its modules.
     for info in pkgutil.walk_packages(package.__path__, prefix=LIBRARY_MUTMUT_NAME + "."):
         suffix = info.name.removeprefix(LIBRARY_MUTMUT_NAME)
+        if suffix == ".__main__":
+            continue  # `python -m bedrock_model_copy`: importing it would run the command with pytest's argv
         module = importlib.import_module(info.name)
         modules[suffix] = module
         present = sys.modules.get(LIBRARY_NAME + suffix)
