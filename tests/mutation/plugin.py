@@ -72,6 +72,11 @@ HANDLER_TESTS = (
     "tests/test_handler_scenarios.py",
     "tests/test_long_copy.py",
     "tests/test_watcher_start.py",
+    # Added with the serving and long-serving work (the watcher module serves both).
+    "tests/test_long_copy_scenarios.py",
+    "tests/test_long_serving.py",
+    "tests/test_log_pointers.py",
+    "tests/test_long_wait_pins.py",
 )
 CONSTRUCT_TESTS = (
     "tests/test_construct.py",
@@ -80,6 +85,12 @@ CONSTRUCT_TESTS = (
     "tests/test_long_copy.py",
     "tests/test_template_pins.py",
     "tests/test_refusal_texts.py",
+    # Added with the serving, long-serving and regulated-account work (the modules moved and grew).
+    "tests/test_serving.py",
+    "tests/test_long_copy_scenarios.py",
+    "tests/test_long_serving.py",
+    "tests/test_logical_ids.py",
+    "tests/test_long_wait_pins.py",
 )
 
 
