@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import aws_cdk as cdk
@@ -16,7 +15,7 @@ import pytest
 from aws_cdk import assertions
 
 from bedrock_model_copy import BedrockModelCopy, Commitment, ProvisionedThroughput
-from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework, simulated_environment
+from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock
 from bedrock_model_copy.testing.iam import PolicySet
 from conftest import ENV, SOURCE_ARN, STACK_NAME, synthesized_handler_policies
 
@@ -67,17 +66,6 @@ def serving_policies() -> list[dict[str, Any]]:
 @pytest.fixture
 def fake(serving_policies: list[dict[str, Any]]) -> FakeBedrock:
     return FakeBedrock(iam=PolicySet(copy.deepcopy(serving_policies)))
-
-
-@pytest.fixture
-def framework(fake: FakeBedrock) -> Iterator[ProviderFramework]:
-    with simulated_environment(fake) as running:
-        yield running
-
-
-@pytest.fixture
-def cfn(framework: ProviderFramework) -> CloudFormationStack:
-    return CloudFormationStack(framework)
 
 
 def serving_writes(fake: FakeBedrock) -> list[str]:

@@ -20,7 +20,7 @@ from aws_cdk import assertions
 from scenario import NAME
 
 from bedrock_model_copy import BedrockModelCopy
-from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework, simulated_environment
+from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework
 from bedrock_model_copy.testing.iam import handler_role_policies
 from conftest import ENV, SOURCE_ARN, STACK_NAME
 
@@ -47,12 +47,6 @@ def fake(templates: dict[str, dict[str, Any]]) -> FakeBedrock:
         templates["six-hours"], stack_name=STACK_NAME, region=ENV.region, account=ENV.account
     )
     return FakeBedrock(iam=policies)
-
-
-@pytest.fixture
-def framework(fake: FakeBedrock) -> Iterator[ProviderFramework]:
-    with simulated_environment(fake) as running:
-        yield running
 
 
 @pytest.fixture
