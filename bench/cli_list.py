@@ -26,7 +26,7 @@ import boto3
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "constructs"), str(ROOT / "lambda")]
 
-from bedrock_model_copy._contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY  # noqa: E402
+from bedrock_model_copy._lambda.model_copy.contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY  # noqa: E402
 from bedrock_model_copy.cli import main  # noqa: E402
 from bedrock_model_copy.cli._aws import WORKERS  # noqa: E402
 from bedrock_model_copy.testing.fake_bedrock import FakeBedrock  # noqa: E402

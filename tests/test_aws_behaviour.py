@@ -289,7 +289,7 @@ def test_copy_error_shapes() -> None:
 
 
 def test_name_and_arn_patterns_match_the_checks() -> None:
-    from model_copy import rules
+    from bedrock_model_copy._lambda.model_copy import rules
 
     bedrock = model("bedrock")
     create = op("CreateModelCopyJob").input_shape
@@ -331,7 +331,7 @@ def test_list_tags_for_resource_shape() -> None:
 
 
 def test_stack_statuses_the_handler_reads() -> None:
-    from model_copy import phase
+    from bedrock_model_copy._lambda.model_copy import phase
 
     statuses = set(model("cloudformation").shape_for("StackStatus").enum)
     read = phase.ROLLBACK_STATUSES | phase.CLEANUP_STATUSES | phase.DELETE_STATUSES

@@ -23,7 +23,7 @@ from bedrock_model_copy import (
     PropertyTypeError,
     PropertyValidationError,
 )
-from bedrock_model_copy._asset import load_handler_module
+from bedrock_model_copy._lambda.model_copy import rules as handler_rules
 from conftest import ENV, JOB_ARN, OTHER_SOURCE_ARN, PUBLIC_ATTRIBUTES, SOURCE_ARN
 from constructs import Construct
 
@@ -364,7 +364,7 @@ def test_help_shows_the_real_signatures_and_the_attributes() -> None:
 
 def test_property_validation_error_is_public_and_a_value_error() -> None:
     assert issubclass(PropertyValidationError, ValueError)
-    assert PropertyValidationError is load_handler_module("rules").PropertyValidationError
+    assert PropertyValidationError is handler_rules.PropertyValidationError
     with pytest.raises(PropertyValidationError) as error:
         BedrockModelCopy(new_stack(), "Copy", source_model_arn=SOURCE_ARN, target_model_name="bad name")
     assert (error.value.prop, error.value.value) == ("target_model_name", "bad name")

@@ -14,7 +14,7 @@ from unittest import mock
 
 import pytest
 
-from bedrock_model_copy._contract import COPY_REQUEST_TAG_KEY, OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
+from bedrock_model_copy._lambda.model_copy.contract import COPY_REQUEST_TAG_KEY, OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
 from bedrock_model_copy.cli import main
 from bedrock_model_copy.cli.inventory import Inventory
 from bedrock_model_copy.testing import CloudFormationStack, simulated_environment

@@ -20,7 +20,7 @@ import boto3
 import pytest
 from test_cli import DELETES, EU, WEST, deploy, fleet_environment, run, run_json, states
 
-from bedrock_model_copy._contract import OWNER_TAG_KEY
+from bedrock_model_copy._lambda.model_copy.contract import OWNER_TAG_KEY
 from bedrock_model_copy.cli import IAM
 from bedrock_model_copy.testing import CloudFormationStack
 from bedrock_model_copy.testing.fake_fleet import FakeFleet

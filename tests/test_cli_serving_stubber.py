@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from bedrock_model_copy._contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
+from bedrock_model_copy._lambda.model_copy.contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
 from bedrock_model_copy.cli._aws import Aws
 from bedrock_model_copy.cli.clean import execute, plan
 from bedrock_model_copy.cli.inventory import DEPLOYMENT, MODEL, THROUGHPUT, Inventory, Item

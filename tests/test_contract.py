@@ -1,4 +1,4 @@
-"""The construct and the handler write the shared names once each; these tests make them agree."""
+"""The contract is written once (lambda/model_copy/contract.py) and imported by the construct and the handler."""
 
 from __future__ import annotations
 
@@ -7,63 +7,43 @@ import sys
 import typing
 from pathlib import Path
 
-from bedrock_model_copy import _contract as construct_contract
 from bedrock_model_copy import _provider
 from bedrock_model_copy._asset import handler_asset_dir
+from bedrock_model_copy._lambda.model_copy import contract
 from conftest import PUBLIC_ATTRIBUTES
-from model_copy import contract as handler_contract
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "model_copy"
 
 
-def _constants(module: object, prefix: str) -> dict[str, object]:
-    return {name: getattr(module, name) for name in dir(module) if name.startswith(prefix)}
+def test_one_copy_of_the_runtime_in_the_process() -> None:
+    """The construct library and the handler share one contract module and one error class (issue 21, point 5)."""
+    import bedrock_model_copy
+    from bedrock_model_copy._lambda.model_copy import rules
+
+    assert bedrock_model_copy.PropertyValidationError is rules.PropertyValidationError
+    assert bedrock_model_copy.OWNER_TAG_KEY is contract.OWNER_TAG_KEY
+    assert not [name for name in sys.modules if name == "model_copy" or name.startswith("model_copy.")]
+    assert not [name for name in sys.modules if name.startswith("bedrock_model_copy._handler")]
+    assert contract.__file__ is not None
+    assert Path(contract.__file__).resolve() == HANDLER_DIR / "contract.py"
 
 
-def test_property_names_agree() -> None:
-    construct_props = _constants(construct_contract, "PROP_")
-    handler_props = _constants(handler_contract, "PROP_")
-    assert construct_props == handler_props
-    assert set(handler_contract.PROPERTY_NAMES) == set(handler_props.values())
-
-
-def test_attribute_names_agree() -> None:
-    assert tuple(construct_contract.ATTRIBUTES.values()) == handler_contract.ATTRIBUTE_NAMES
-    assert construct_contract.ATTRIBUTES == PUBLIC_ATTRIBUTES
-
-
-def test_modes_tag_type_and_limits_agree() -> None:
-    for name in (
-        "MODE_COPY",
-        "MODE_WAIT",
-        "MODE_RESULT",
-        "MAX_LONG_TIMEOUT_SECONDS",
-        "OWNER_TAG_KEY",
-        "RESOURCE_TYPE",
-        "MAX_TIMEOUT_SECONDS",
-        "MIN_POLL_INTERVAL_SECONDS",
-        "MAX_POLL_INTERVAL_SECONDS",
-        "MAX_USER_TAGS",
-        "ATTR_WATCHER_EXECUTION_ARN",
-        "LOG_GROUP_ENV",
-    ):
-        assert getattr(construct_contract, name) == getattr(handler_contract, name), name
-    assert set(typing.get_args(handler_contract.Mode)) == {
-        handler_contract.MODE_COPY,
-        handler_contract.MODE_WAIT,
-        handler_contract.MODE_RESULT,
-    }
+def test_public_attributes_are_the_designed_ones() -> None:
+    assert contract.ATTRIBUTES == PUBLIC_ATTRIBUTES
+    assert tuple(contract.ATTRIBUTES.values()) == contract.ATTRIBUTE_NAMES
+    assert set(contract.PROPERTY_NAMES) == {value for name, value in vars(contract).items() if name.startswith("PROP_")}
+    assert set(typing.get_args(contract.Mode)) == {contract.MODE_COPY, contract.MODE_WAIT, contract.MODE_RESULT}
 
 
 def test_event_typed_dicts_name_the_contract_keys() -> None:
-    event_keys = handler_contract.CustomResourceEvent.__annotations__
-    assert handler_contract.STARTED_AT_KEY in event_keys
-    assert handler_contract.STARTED_AT_KEY in handler_contract.OnEventResult.__annotations__
-    assert set(handler_contract.PROPERTY_NAMES) <= set(handler_contract.ResourceProperties.__annotations__)
+    event_keys = contract.CustomResourceEvent.__annotations__
+    assert contract.STARTED_AT_KEY in event_keys
+    assert contract.STARTED_AT_KEY in contract.OnEventResult.__annotations__
+    assert set(contract.PROPERTY_NAMES) <= set(contract.ResourceProperties.__annotations__)
 
 
 def test_handler_entry_points_exist_in_the_asset() -> None:
-    for entry in (construct_contract.ON_EVENT_HANDLER, construct_contract.IS_COMPLETE_HANDLER):
+    for entry in (contract.ON_EVENT_HANDLER, contract.IS_COMPLETE_HANDLER):
         module_path, function = entry.rsplit(".", 1)
         source = handler_asset_dir().joinpath(*module_path.split(".")).with_suffix(".py").read_text()
         assert f"def {function}(" in source, entry

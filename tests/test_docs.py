@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from model_copy.advice import TABLE, markdown_table
+from bedrock_model_copy._lambda.model_copy.advice import TABLE, markdown_table
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -17,8 +17,8 @@ def test_the_troubleshooting_section_is_the_advice_table() -> None:
     assert match, "README.md lost its advice-table markers"
     assert match.group(1) == markdown_table(), (
         "README's advice table is out of date; paste the output of\n"
-        '  .venv/bin/python -c \'import sys; sys.path.insert(0, "lambda"); '
-        "from model_copy.advice import markdown_table; print(markdown_table())'"
+        "  .venv/bin/python -c 'from bedrock_model_copy._lambda.model_copy.advice import markdown_table; "
+        "print(markdown_table())'"
     )
 
 

@@ -17,8 +17,8 @@ import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, NoCredentialsError
 from botocore.stub import Stubber
 
-from model_copy import advice, bedrock, ownership, phase, poll
-from model_copy.contract import MAX_TIMEOUT_SECONDS, STARTED_AT_KEY
+from bedrock_model_copy._lambda.model_copy import advice, bedrock, ownership, phase, poll
+from bedrock_model_copy._lambda.model_copy.contract import MAX_TIMEOUT_SECONDS, STARTED_AT_KEY
 
 NOW = 1_800_000_000.0
 STACK = "BedrockModelCopyExample"
@@ -499,7 +499,7 @@ def test_a_0_1_0_model_gets_the_resource_and_request_tags_once(clients: dict[str
 
 
 def test_the_idempotency_token_changes_with_every_part_of_the_request() -> None:
-    from model_copy.start import client_request_token
+    from bedrock_model_copy._lambda.model_copy.start import client_request_token
 
     request = event(RequestType="Create", RequestId="r-1")
     props = {
@@ -544,13 +544,13 @@ def test_the_idempotency_token_changes_with_every_part_of_the_request() -> None:
     ],
 )
 def test_only_the_copy_identity_makes_a_new_copy(old: dict[str, Any], new: dict[str, Any], replaces: bool) -> None:
-    from model_copy.update import needs_new_copy
+    from bedrock_model_copy._lambda.model_copy.update import needs_new_copy
 
     assert needs_new_copy(old, new) is replaces
 
 
 def test_the_delete_command_names_the_model_the_jobs_region_and_the_clean_command() -> None:
-    from model_copy.delete import delete_command
+    from bedrock_model_copy._lambda.model_copy.delete import delete_command
 
     assert delete_command(MODEL, JOB, "Prod") == (
         f"aws bedrock delete-custom-model --model-identifier {MODEL} --region us-west-2 "
@@ -566,7 +566,7 @@ def test_the_delete_command_names_the_model_the_jobs_region_and_the_clean_comman
 
 
 def test_a_rollback_that_cannot_read_its_job_reports_blank_attributes(clients: dict[str, Stubber]) -> None:
-    from model_copy.handler import _attributes_if_readable
+    from bedrock_model_copy._lambda.model_copy.handler import _attributes_if_readable
 
     stub = clients["bedrock"]
     stub.add_client_error("get_model_copy_job", "AccessDeniedException", "denied", 403, expected_params={"jobArn": JOB})
@@ -622,7 +622,7 @@ def test_the_timeout_message_says_how_long_and_how_to_resume(
 
 
 def test_a_property_error_keeps_prop_value_and_rule() -> None:
-    from model_copy.rules import PropertyValidationError
+    from bedrock_model_copy._lambda.model_copy.rules import PropertyValidationError
 
     error = PropertyValidationError("tags", {"n": 5}, "must be strings")
     assert (error.prop, error.value, error.rule) == ("tags", {"n": 5}, "must be strings")
@@ -630,7 +630,7 @@ def test_a_property_error_keeps_prop_value_and_rule() -> None:
 
 
 def test_a_job_arn_is_at_most_1011_characters_and_never_a_model_arn() -> None:
-    from model_copy.rules import PropertyValidationError, check_job_arn
+    from bedrock_model_copy._lambda.model_copy.rules import PropertyValidationError, check_job_arn
 
     prefix = "arn:aws:bedrock:us-west-2:111122223333:model-copy-job/"
     check_job_arn(prefix + "a" * (1011 - len(prefix)))
@@ -689,7 +689,7 @@ def copy_job(status: str, **extra: Any) -> dict[str, Any]:
 def test_a_failed_copy_fails_its_create_with_bedrocks_reason_and_reads_no_stack_phase(
     clients: dict[str, Stubber], failure: dict[str, str], reason: str
 ) -> None:
-    from model_copy import handler
+    from bedrock_model_copy._lambda.model_copy import handler
 
     clients["bedrock"].add_response("get_model_copy_job", copy_job("Failed", **failure), {"jobArn": JOB})
     request = event(RequestType="Create", ResourceProperties={"Mode": "Copy"}, **{STARTED_AT_KEY: NOW})
@@ -702,7 +702,7 @@ def test_a_failed_copy_fails_its_create_with_bedrocks_reason_and_reads_no_stack_
 
 
 def test_a_source_arn_is_at_most_1011_characters_and_never_a_job_arn() -> None:
-    from model_copy.rules import PropertyValidationError, check_source_model_arn
+    from bedrock_model_copy._lambda.model_copy.rules import PropertyValidationError, check_source_model_arn
 
     tail = ":bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
     partition = "aws-" + "p" * (1011 - len("arn:aws-") - len(tail))
@@ -734,7 +734,7 @@ def test_the_copy_request_fingerprint_never_changes_between_versions() -> None:
 
 def test_a_list_page_without_summaries_means_no_jobs(clients: dict[str, Stubber]) -> None:
     # modelCopyJobSummaries is optional in the service model: an empty answer may leave it out.
-    from model_copy import start
+    from bedrock_model_copy._lambda.model_copy import start
 
     stub = clients["bedrock"]
     stub.add_response("list_model_copy_jobs", {}, None)

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from scenario import COPY_REQUEST, NAME, OWNER, OWNER_RESOURCE, writes
 
+from bedrock_model_copy._lambda.model_copy import handler
+from bedrock_model_copy._lambda.model_copy.ownership import copy_request_id
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock
 from bedrock_model_copy.testing.driver import HANDLER_LOG_GROUP, IS_COMPLETE_FUNCTION_NAME, DeployedResource
 from conftest import OTHER_SOURCE_ARN, SOURCE_ARN, STACK_NAME, copy_properties
-from model_copy import handler
-from model_copy.ownership import copy_request_id
 
 KEY_A = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY_B = "arn:aws:kms:us-west-2:111122223333:key/9876fedc-12ab-34cd-56ef-1234567890ab"

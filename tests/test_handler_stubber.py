@@ -10,10 +10,10 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from bedrock_model_copy._lambda.model_copy import bedrock, handler, poll, start
+from bedrock_model_copy._lambda.model_copy.contract import STARTED_AT_KEY
+from bedrock_model_copy._lambda.model_copy.ownership import copy_request_id
 from conftest import load_event
-from model_copy import bedrock, handler, poll, start
-from model_copy.contract import STARTED_AT_KEY
-from model_copy.ownership import copy_request_id
 
 SOURCE = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
 KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -19,10 +19,14 @@ from aws_cdk import aws_kms as kms
 from botocore.stub import Stubber
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyProviderOptions, PropertyValidationError
-from bedrock_model_copy._contract import PROP_SOURCE_MODEL_ARN, PROP_TARGET_MODEL_KMS_KEY_ID, PROP_TARGET_MODEL_NAME
+from bedrock_model_copy._lambda.model_copy import bedrock, watcher
+from bedrock_model_copy._lambda.model_copy.contract import (
+    PROP_SOURCE_MODEL_ARN,
+    PROP_TARGET_MODEL_KMS_KEY_ID,
+    PROP_TARGET_MODEL_NAME,
+)
 from bedrock_model_copy._long_copy import identity_hash
 from conftest import ENV, OTHER_SOURCE_ARN, SOURCE_ARN
-from model_copy import bedrock, watcher
 
 KEY = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 STACK_ID = "arn:aws:cloudformation:us-west-2:111122223333:stack/Pins/11111111-2222-3333-4444-555555555555"

@@ -151,7 +151,7 @@ def test_the_version_is_the_changelogs_newest_release() -> None:
 def test_the_installed_command_runs_against_the_fake_endpoint(dist: Path, tmp_path: Path) -> None:
     """`pip install` the wheel, then `bedrock-model-copy --help`, `python -m bedrock_model_copy --help` and
     `bedrock-model-copy list --region us-west-2` against a fake served on loopback, as a user would."""
-    from bedrock_model_copy._contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
+    from bedrock_model_copy._lambda.model_copy.contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
     from bedrock_model_copy.testing.fake_fleet import FakeFleet
 
     (wheel,) = dist.glob("bedrock_model_copy-*.whl")

@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._contract import OWNER_TAG_KEY, RESOURCE_TYPE
+    from ._lambda.model_copy.contract import OWNER_TAG_KEY, RESOURCE_TYPE
     from ._options import ModelCopyProviderOptions
     from ._provider import LOG_RETENTION_CONTEXT_KEY, ModelCopyProvider
     from ._validation import PropertyTypeError, PropertyValidationError
@@ -24,8 +24,8 @@ __version__ = "0.2.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {
-    "OWNER_TAG_KEY": "._contract",
-    "RESOURCE_TYPE": "._contract",
+    "OWNER_TAG_KEY": "._lambda.model_copy.contract",
+    "RESOURCE_TYPE": "._lambda.model_copy.contract",
     "ModelCopyProviderOptions": "._options",
     "LOG_RETENTION_CONTEXT_KEY": "._provider",
     "ModelCopyProvider": "._provider",

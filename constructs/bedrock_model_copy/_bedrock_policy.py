@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 
 from constructs import Construct
 
-from ._contract import (
+from ._lambda.model_copy.contract import (
     COPY_REQUEST_TAG_KEY,
     OWNER_RESOURCE_TAG_KEY,
     OWNER_TAG_KEY,

@@ -27,7 +27,7 @@ from ._checkers import (
     no_resource_level_reason,
     skip_checkov,
 )
-from ._contract import OWNER_TAG_KEY
+from ._lambda.model_copy.contract import OWNER_TAG_KEY
 
 FRAMEWORK_NOTE = "Written by aws-cdk-lib's provider framework (custom_resources.Provider), not this library: "
 # The waiter's statements on "*": Step Functions' vended log delivery and, with tracing, X-Ray.

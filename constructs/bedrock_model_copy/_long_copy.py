@@ -16,7 +16,7 @@ from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
 
 from constructs import Construct
 
-from ._contract import (
+from ._lambda.model_copy.contract import (
     ATTR_WATCHER_EXECUTION_ARN,
     MODE_RESULT,
     PROP_JOB_ARN,

@@ -25,7 +25,7 @@ from aws_cdk import CfnResource, CustomResource, Duration, RemovalPolicy, Stack
 
 from constructs import Construct
 
-from ._contract import (
+from ._lambda.model_copy.contract import (
     ATTR_WATCHER_EXECUTION_ARN,
     MODE_RESULT,
     PROP_MODE,
@@ -33,8 +33,7 @@ from ._contract import (
     PROP_TIMEOUT_SECONDS,
     PROP_WATCHER_EXECUTION_ARN,
 )
-from ._long_wait import add_wait, watch_budget
-from ._serving_contract import (
+from ._lambda.model_copy.serving_contract import (
     PROP_MODEL_ARN,
     PROP_NAME,
     PROP_RESOURCE_ARN,
@@ -42,6 +41,7 @@ from ._serving_contract import (
     REPLACING_PROPERTIES,
     RESOURCE_TYPES,
 )
+from ._long_wait import add_wait, watch_budget
 
 
 def identity_hash(scope: Construct, kind: str, properties: Mapping[str, Any]) -> str:

@@ -37,7 +37,7 @@ from aws_cdk import CfnCreationPolicy, CfnResource, CfnResourceSignal
 
 from constructs import Construct
 
-from ._contract import (
+from ._lambda.model_copy.contract import (
     MAX_LONG_TIMEOUT_SECONDS,
     PROP_WAIT_LOGICAL_ID,
     PROP_WATCH_MAX_POLLS,

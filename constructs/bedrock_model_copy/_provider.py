@@ -37,12 +37,6 @@ from ._checkers import (
     acknowledge,
 )
 from ._compliance import acknowledge_provider_findings
-from ._contract import (
-    IS_COMPLETE_HANDLER,
-    LOG_GROUP_ENV,
-    ON_EVENT_HANDLER,
-    provider_total_timeout,
-)
 from ._keys import (
     check_kms_key_location,
     encrypt_state_machine,
@@ -50,6 +44,12 @@ from ._keys import (
     grant_through,
     let_cloudwatch_logs_use,
     state_machine_arn_pattern,
+)
+from ._lambda.model_copy.contract import (
+    IS_COMPLETE_HANDLER,
+    LOG_GROUP_ENV,
+    ON_EVENT_HANDLER,
+    provider_total_timeout,
 )
 from ._log_groups import HANDLER_LOG_GROUP_NAME, WAITER_LOG_GROUP_NAME, WATCHER_LOG_GROUP_NAME
 from ._network import allow_network_interfaces

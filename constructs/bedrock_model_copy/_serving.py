@@ -40,16 +40,16 @@ from constructs import Construct, IConstruct, IValidation
 
 from . import _validation as validation
 from ._app_checks import report
-from ._contract import (
+from ._lambda.model_copy.contract import (
     MAX_TIMEOUT_SECONDS,
     OWNER_TAG_KEY,
     OWNERSHIP_TAG_KEYS,
     PROP_POLL_INTERVAL_SECONDS,
     PROP_TIMEOUT_SECONDS,
 )
+from ._lambda.model_copy.serving_contract import ATTRIBUTES, PROP_RESOURCE_KIND, PROP_TAGS, RESOURCE_TYPES
 from ._long_serving import add_long_serving
 from ._provider import PROVIDER_ID, ModelCopyProvider
-from ._serving_contract import ATTRIBUTES, PROP_RESOURCE_KIND, PROP_TAGS, RESOURCE_TYPES
 
 SERVING_POLICY_ID = "ServingPolicy"
 DEFAULT_POLL_SECONDS = 30

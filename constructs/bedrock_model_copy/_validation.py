@@ -20,15 +20,13 @@ from aws_cdk.region_info import RegionInfo
 
 from constructs import IConstruct
 
-from ._asset import load_handler_module
-from ._contract import (
+from ._lambda.model_copy import rules as _rules
+from ._lambda.model_copy.contract import (
     MAX_LONG_TIMEOUT_SECONDS,
     MAX_POLL_INTERVAL_SECONDS,
     MAX_TIMEOUT_SECONDS,
     MIN_POLL_INTERVAL_SECONDS,
 )
-
-_rules = load_handler_module("rules")
 
 if TYPE_CHECKING:
 

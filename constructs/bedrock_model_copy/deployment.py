@@ -12,10 +12,8 @@ from constructs import Construct
 
 from . import _serving
 from . import _validation as validation
-from ._asset import load_handler_module
-from ._serving_contract import KIND_DEPLOYMENT, PROP_DESCRIPTION, PROP_MODEL_ARN, PROP_NAME
-
-_rules = load_handler_module("serving_rules")  # the handler's own rules: one implementation, one message
+from ._lambda.model_copy import serving_rules as _rules  # the handler's own rules: one implementation, one message
+from ._lambda.model_copy.serving_contract import KIND_DEPLOYMENT, PROP_DESCRIPTION, PROP_MODEL_ARN, PROP_NAME
 
 # On-demand deployment, as the Bedrock user guide documents it today (AWS widens it: a warning, not an error).
 ON_DEMAND_REGIONS = ("us-east-1", "us-west-2")

@@ -30,7 +30,7 @@ from constructs import Construct, IValidation, Node
 from . import _long_copy
 from . import _validation as validation
 from ._app_checks import AppCopies, report
-from ._contract import (
+from ._lambda.model_copy.contract import (
     ATTRIBUTES,
     MAX_TIMEOUT_SECONDS,
     MODE_COPY,

@@ -13,10 +13,14 @@ from constructs import Construct
 
 from . import _serving
 from . import _validation as validation
-from ._asset import load_handler_module
-from ._serving_contract import KIND_THROUGHPUT, PROP_COMMITMENT, PROP_MODEL_ARN, PROP_MODEL_UNITS, PROP_NAME
-
-_rules = load_handler_module("serving_rules")
+from ._lambda.model_copy import serving_rules as _rules
+from ._lambda.model_copy.serving_contract import (
+    KIND_THROUGHPUT,
+    PROP_COMMITMENT,
+    PROP_MODEL_ARN,
+    PROP_MODEL_UNITS,
+    PROP_NAME,
+)
 
 
 class Commitment(enum.Enum):

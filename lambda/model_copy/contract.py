@@ -1,9 +1,9 @@
-"""The handler's side of the contract with the construct library.
+"""The contract between the construct library and the Lambda handler, written once.
 
-Every name that crosses the CloudFormation boundary is written here once for
-the handler. The construct library writes the same names once on its side
-(``bedrock_model_copy/_contract.py``); ``tests/test_contract.py`` checks that
-both sides agree.
+Every name that crosses the CloudFormation boundary is written here, and both sides import it:
+the handler as ``model_copy.contract`` (in Lambda), the construct library as
+``bedrock_model_copy._lambda.model_copy.contract`` (the same file: ``constructs/bedrock_model_copy/_lambda``
+is the repository's ``lambda/``, and the wheel ships it there). Standard library only.
 """
 
 from __future__ import annotations
@@ -75,6 +75,19 @@ ATTR_TARGET_MODEL_KMS_KEY_ARN: Final = "TargetModelKmsKeyArn"
 ATTR_STATUS: Final = "Status"
 ATTR_CREATION_TIME: Final = "CreationTime"
 
+# Python attribute name on the constructs -> CloudFormation attribute (Fn::GetAtt).
+ATTRIBUTES: Final = {
+    "target_model_arn": ATTR_TARGET_MODEL_ARN,
+    "target_model_name": ATTR_TARGET_MODEL_NAME,
+    "job_arn": ATTR_JOB_ARN,
+    "source_model_arn": ATTR_SOURCE_MODEL_ARN,
+    "source_model_name": ATTR_SOURCE_MODEL_NAME,
+    "source_account_id": ATTR_SOURCE_ACCOUNT_ID,
+    "target_model_kms_key_arn": ATTR_TARGET_MODEL_KMS_KEY_ARN,
+    "status": ATTR_STATUS,
+    "creation_time": ATTR_CREATION_TIME,
+}
+
 # Attribute name -> GetModelCopyJob response field.
 ATTRIBUTE_SOURCE_FIELDS: dict[str, str] = {
     ATTR_TARGET_MODEL_ARN: "targetModelArn",
@@ -116,6 +129,18 @@ MAX_POLL_INTERVAL_SECONDS = 10 * 60
 MAX_TAGS_PER_MODEL = 50
 MAX_USER_TAGS = MAX_TAGS_PER_MODEL - len(OWNERSHIP_TAG_KEYS)
 
+
+def provider_total_timeout(poll_interval_seconds: int) -> int:
+    """The provider framework's total timeout: the largest multiple of the interval within the maximum.
+
+    The framework requires a whole multiple; the handler's own deadline (``timeout``) comes first.
+    """
+    return (MAX_TIMEOUT_SECONDS // poll_interval_seconds) * poll_interval_seconds
+
+
+# Handler entry points inside the asset (the asset root holds the package model_copy).
+ON_EVENT_HANDLER: Final = "model_copy.handler.on_event"
+IS_COMPLETE_HANDLER: Final = "model_copy.handler.is_complete"
 
 RequestType = Literal["Create", "Update", "Delete"]
 

@@ -3,8 +3,8 @@
 The rules follow botocore's Bedrock service model (CreateModelCopyJob and
 GetModelCopyJob shapes), which is wider than the first API page: imported
 models, foundation-model ARNs and KMS aliases are accepted. The construct
-library checks the same rules at synth time for concrete values; the
-messages are identical on both sides (``tests/test_contract.py``).
+library checks the same rules at synth time for concrete values: it imports
+this very module (``bedrock_model_copy._lambda.model_copy.rules``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """The handler's side of the contract for the serving resource types (deployments, Provisioned Throughput).
 
 The copy's names stay in :mod:`.contract`; the serving types add theirs here, once for the handler.
-The construct library writes the same names once on its side (``bedrock_model_copy/_serving_contract.py``);
-``tests/test_serving_contract.py`` checks that both sides agree.
+The construct library imports this module too (``bedrock_model_copy._lambda.model_copy.serving_contract``).
 
 A serving resource is told apart from a copy by ``ResourceKind`` (a copy never has it, so the
 templates of deployed copies do not change). Its timeout and poll interval use the copy's property
@@ -68,3 +67,16 @@ ATTRIBUTE_NAMES: Final = {
 }
 
 # Ownership: the same owner-stack and owner-resource tags as copies (contract.OWNER_TAG_KEY ...).
+
+# Python attribute name on the constructs -> CloudFormation attribute (Fn::GetAtt), per kind.
+ATTRIBUTES: Final = {
+    KIND_DEPLOYMENT: {"arn": ATTR_ARN, "name": ATTR_NAME, "status": ATTR_STATUS, "served_model_arn": ATTR_MODEL_ARN},
+    KIND_THROUGHPUT: {
+        "arn": ATTR_ARN,
+        "name": ATTR_NAME,
+        "status": ATTR_STATUS,
+        "served_model_arn": ATTR_MODEL_ARN,
+        "model_units": ATTR_MODEL_UNITS,
+        "commitment_expiration_time": ATTR_COMMITMENT_EXPIRATION,
+    },
+}

@@ -4,15 +4,13 @@ mutmut 3 copies ``lambda/model_copy`` to ``mutants/lambda/model_copy`` with ever
 behind a trampoline, names each mutant after the file's path
 (``lambda.model_copy.handler.x_on_event__mutmut_1``) and switches a function to a
 mutant only when the function's ``__module__`` is that path-derived name. The tests
-reach the handler under two other names: ``model_copy`` (pytest's ``pythonpath``
-holds ``lambda``) and ``bedrock_model_copy._handler`` (``_asset.load_handler_module``,
-used by the provider-framework driver and by synth-time validation). Imported under
-those names the mutated files would never run a mutant, and the scenario tests would
-exercise nothing.
+reach the handler under another name: ``bedrock_model_copy._lambda.model_copy`` (the
+library's one name for its runtime). Imported under that name the mutated files would
+never run a mutant, and the scenario tests would exercise nothing.
 
 So, before any test or conftest imports the handler, this plugin imports the mutated
 package once under mutmut's name and registers the very same module objects under
-both other names. It then checks that each name reaches the mutated code, and stops
+that name. It then checks that each name reaches the mutated code, and stops
 the run if not, rather than report survivors that no test could have killed.
 
 One child at a time. mutmut forks each mutant's test run from its main process, and
@@ -55,7 +53,7 @@ from types import ModuleType
 from typing import Any
 
 MUTMUT_NAME = "lambda.model_copy"  # from the path lambda/model_copy, as mutmut names it
-ALIASES = ("model_copy", "bedrock_model_copy._handler")
+ALIASES = ("bedrock_model_copy._lambda.model_copy",)
 LIBRARY_MUTMUT_NAME = "constructs.bedrock_model_copy"  # from the path constructs/bedrock_model_copy
 LIBRARY_NAME = "bedrock_model_copy"
 # The test files each kind of mutant runs against (docs/mutation.md). Paths as in
@@ -213,15 +211,11 @@ def _keep_policies(conftest: ModuleType) -> None:
 
 def pytest_sessionstart() -> None:
     """Every way a test reaches the handler must reach the mutated modules."""
-    import model_copy.handler
-    import model_copy.rules
-    from bedrock_model_copy._asset import load_handler_module
+    from bedrock_model_copy._lambda.model_copy import handler, rules
 
     for name, reached, mutated in (
-        ("model_copy.handler", model_copy.handler, _MODULES[".handler"]),
-        ("model_copy.rules", model_copy.rules, _MODULES[".rules"]),
-        ("load_handler_module('handler')", load_handler_module("handler"), _MODULES[".handler"]),
-        ("load_handler_module('rules')", load_handler_module("rules"), _MODULES[".rules"]),
+        ("bedrock_model_copy._lambda.model_copy.handler", handler, _MODULES[".handler"]),
+        ("bedrock_model_copy._lambda.model_copy.rules", rules, _MODULES[".rules"]),
     ):
         if reached is not mutated:
             raise RuntimeError(f"{name} is {reached!r}, not the mutated {mutated.__name__}")

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._contract import OWNER_TAG_KEY
+from .._lambda.model_copy.contract import OWNER_TAG_KEY
 from ._aws import EXIT_AWS_ERROR, EXIT_FINDINGS, EXIT_OK, Aws, CliError
 from .inventory import DEPLOYMENT, JOB, KEPT, MODEL, THROUGHPUT, Item, tag_map
 

@@ -1,6 +1,6 @@
 """What the stacks made, found through Bedrock's own list calls and ``ListTagsForResource``.
 
-A resource belongs to this library when it carries the ownership tags of ``_contract``
+A resource belongs to this library when it carries the ownership tags of the contract (``_lambda.model_copy.contract``)
 (``bedrock-model-copy:owner-stack``, and from 0.2 ``bedrock-model-copy:owner-resource``).
 Its owner says one of three things about it now:
 
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY, RESOURCE_TYPE
+from .._lambda.model_copy.contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY, RESOURCE_TYPE
 from ._aws import Aws, CliError, in_threads
 
 MODEL, JOB, DEPLOYMENT, THROUGHPUT = (

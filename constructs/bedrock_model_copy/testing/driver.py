@@ -38,9 +38,9 @@ from unittest import mock
 
 import botocore.endpoint
 
-from .._asset import load_handler_module
-from .._contract import IS_COMPLETE_HANDLER, ON_EVENT_HANDLER, provider_total_timeout
-from .._serving_contract import RESOURCE_TYPES as SERVING_RESOURCE_TYPES
+from .._lambda.model_copy import handler as _handler_module
+from .._lambda.model_copy.contract import IS_COMPLETE_HANDLER, ON_EVENT_HANDLER, provider_total_timeout
+from .._lambda.model_copy.serving_contract import RESOURCE_TYPES as SERVING_RESOURCE_TYPES
 from ._shared import short_id
 from .fake_bedrock import Clock, FakeBedrock, WaitConditionState
 from .iam import resolve, role_policies
@@ -131,7 +131,7 @@ class ProviderFramework:
         self.endpoint = endpoint
         # StackId -> StackStatus, as DescribeStacks answers it (shared with the fake Bedrock).
         self.stack_statuses: dict[str, str] = {} if stack_statuses is None else stack_statuses
-        self.handler = handler or load_handler_module("handler")
+        self.handler = handler or _handler_module
         self.query_interval = query_interval
         self.total_timeout = total_timeout or provider_total_timeout(query_interval)
         if self.total_timeout % self.query_interval:
@@ -1007,7 +1007,7 @@ def simulated_environment(
     :class:`ProviderFramework` for the handler (``framework_options`` go to it:
     ``query_interval``, ``total_timeout``, ``lambda_timeout``).
     """
-    module = handler or load_handler_module("handler")
+    module = handler or _handler_module
     package = module.__name__.rsplit(".", 1)[0]
     bedrock = importlib.import_module(f"{package}.bedrock")  # the handler's own clients
     poll = importlib.import_module(f"{package}.poll")  # the handler's clock
