@@ -7,6 +7,9 @@ fake's choice. An entry whose source is botocore's service model names a test he
 
 from __future__ import annotations
 
+import copy
+import json
+import os
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -141,6 +144,16 @@ def errors(operation: OperationModel) -> set[str]:
 def member(shape: StructureShape | None, name: str) -> Shape:
     assert shape is not None
     return shape.members[name]
+
+
+def text(documentation: str) -> str:
+    """A documentation string without its HTML tags, whitespace collapsed."""
+    flat = " ".join(re.sub(r"<[^>]+>", " ", documentation).split())
+    return re.sub(r" ([.,;:])", r"\1", flat)
+
+
+def pattern(shape: Shape) -> str:
+    return str(shape.metadata["pattern"])
 
 
 def test_create_model_copy_job_members() -> None:
@@ -495,3 +508,198 @@ def test_serving_list_summaries_carry_status_and_commitment() -> None:
     assert {"status", "modelArn", "createdAt"} <= members(deployment)
     assert member(throughput, "status").enum == ["Creating", "InService", "Updating", "Failed"]
     assert member(deployment, "status").enum == ["Creating", "Active", "Failed"]  # an update shows only in Get
+
+
+# --------------------------------------------------------------------------- gone, billing, commitments (issue 22)
+
+READS_AND_DELETES = (
+    "GetCustomModel",
+    "DeleteCustomModel",
+    "GetModelCopyJob",
+    "ListTagsForResource",
+    "GetCustomModelDeployment",
+    "DeleteCustomModelDeployment",
+    "GetProvisionedModelThroughput",
+    "DeleteProvisionedModelThroughput",
+    "GetModelImportJob",
+    "GetImportedModel",
+    "DeleteImportedModel",
+)
+
+
+def test_a_missing_resource_is_documented_as_resource_not_found() -> None:
+    bedrock = model("bedrock")
+    assert text(bedrock.shape_for("ResourceNotFoundException").documentation).startswith(
+        "The specified resource Amazon Resource Name (ARN) was not found."
+    )
+    assert text(bedrock.shape_for("ValidationException").documentation).startswith("Input validation failed.")
+    for name in READS_AND_DELETES:
+        assert {"ResourceNotFoundException", "ValidationException"} <= errors(op(name)), name
+
+
+def test_a_committed_throughput_cannot_be_deleted_and_the_refusal_code_is_not_documented() -> None:
+    delete = op("DeleteProvisionedModelThroughput")
+    assert "You can't delete a Provisioned Throughput before the commitment term is over." in text(delete.documentation)
+    assert errors(delete) == {
+        "AccessDeniedException",
+        "ConflictException",
+        "InternalServerException",
+        "ResourceNotFoundException",
+        "ThrottlingException",
+        "ValidationException",
+    }
+    # No status says "deleting": a refusal cannot be read as a delete in progress.
+    assert not [s for s in member(op("GetProvisionedModelThroughput").output_shape, "status").enum if "Delet" in s]
+
+
+def test_throughput_billing_is_hourly_and_model_units_need_a_request() -> None:
+    create = op("CreateProvisionedModelThroughput").input_shape
+    commitment = text(member(create, "commitmentDuration").documentation)
+    assert "Billing occurs hourly and is discounted for longer commitment terms." in commitment
+    assert "To request a no-commit Provisioned Throughput, omit this field." in commitment
+    assert (
+        "By default, your account has no model units for purchasing Provisioned Throughputs with commitment."
+        in text(member(create, "modelUnits").documentation)
+    )
+
+
+def _throughput_shapes() -> list[StructureShape]:
+    bedrock = model("bedrock")
+    shapes = [
+        op("CreateProvisionedModelThroughput").input_shape,
+        op("GetProvisionedModelThroughput").output_shape,
+        op("UpdateProvisionedModelThroughput").input_shape,
+        bedrock.shape_for("ProvisionedModelSummary"),
+    ]
+    return [shape for shape in shapes if isinstance(shape, StructureShape)]
+
+
+def test_a_throughput_by_model_units_has_no_renewal_setting() -> None:
+    shapes = _throughput_shapes()
+    assert len(shapes) == 4
+    for shape in shapes:
+        assert [name for name in shape.members if "renew" in name.lower()] == [], shape.name
+    assert [name for name in model("bedrock").operation_names if "renew" in name.lower()] == []
+    assert "expires" in text(
+        member(op("GetProvisionedModelThroughput").output_shape, "commitmentExpirationTime").documentation
+    )
+
+
+def test_throughput_by_tokens_has_no_operation_in_botocore() -> None:
+    bedrock = model("bedrock")
+    assert _taggable(f"{ACCOUNT_ARN}:provisioned-model-v2/abcdefghij12")
+    assert _taggable(f"{ACCOUNT_ARN}:provisioned-model-reservation/abcdefghij12")
+    # No other shape of the model names those resource types: nothing buys, reads or cancels them.
+    naming = [
+        name
+        for name in bedrock.shape_names
+        if "provisioned-model-v2" in json.dumps(bedrock.shape_for(name).metadata)
+        or "provisioned-model-v2" in (bedrock.shape_for(name).documentation or "")
+    ]
+    assert naming == ["TaggableResourcesArn"]
+    throughput_operations = {name for name in bedrock.operation_names if "ProvisionedModelThroughput" in name}
+    assert throughput_operations == {
+        "CreateProvisionedModelThroughput",
+        "GetProvisionedModelThroughput",
+        "ListProvisionedModelThroughputs",
+        "UpdateProvisionedModelThroughput",
+        "DeleteProvisionedModelThroughput",
+    }
+    created = pattern(member(op("CreateProvisionedModelThroughput").output_shape, "provisionedModelArn"))
+    assert re.fullmatch(created, f"{ACCOUNT_ARN}:provisioned-model/abcdefghij12")
+    assert not re.fullmatch(created, f"{ACCOUNT_ARN}:provisioned-model-v2/abcdefghij12")
+
+
+def test_a_deployment_update_shows_in_update_details() -> None:
+    update = op("UpdateCustomModelDeployment")
+    assert text(update.documentation) == (
+        "Updates a custom model deployment with a new custom model. This allows you to deploy updated models "
+        "without creating new deployment endpoints."
+    )
+    assert "This replaces the currently deployed model." in text(member(update.input_shape, "modelArn").documentation)
+    assert members(update.output_shape) == {"customModelDeploymentArn"}
+    assert "ConflictException" not in errors(update)
+    get = op("GetCustomModelDeployment").output_shape
+    details = member(get, "updateDetails")
+    assert isinstance(details, StructureShape)
+    assert "Details about any pending or completed updates" in text(details.documentation)
+    assert set(details.required_members) == {"modelArn", "updateStatus"}
+    assert text(member(get, "failureMessage").documentation).startswith("If the deployment status is FAILED")
+    assert "Updating" not in member(get, "status").enum
+    assert text(member(get, "modelArn").documentation) == (
+        "The Amazon Resource Name (ARN) of the custom model associated with this deployment."
+    )
+
+
+# --------------------------------------------------------------------------- the runtime's botocore, Step Functions
+
+
+def test_start_execution_names_can_be_reused_90_days_after_they_close() -> None:
+    start = op("StartExecution", "stepfunctions")
+    documentation = text(start.documentation)
+    assert (
+        "If the execution is closed or if the input is different, it returns a 400 ExecutionAlreadyExists error."
+        in documentation
+    )
+    assert "You can reuse the name 90 days after it closes." in documentation
+    assert "you can reuse the name 90 days after it closes." in text(member(start.input_shape, "name").documentation)
+
+
+HANDLER_OPERATIONS = {
+    "CreateModelCopyJob",
+    "GetModelCopyJob",
+    "ListModelCopyJobs",
+    "GetCustomModel",
+    "DeleteCustomModel",
+    "ListTagsForResource",
+    "TagResource",
+    "UntagResource",
+    "CreateCustomModelDeployment",
+    "GetCustomModelDeployment",
+    "ListCustomModelDeployments",
+    "UpdateCustomModelDeployment",
+    "DeleteCustomModelDeployment",
+    "CreateProvisionedModelThroughput",
+    "GetProvisionedModelThroughput",
+    "ListProvisionedModelThroughputs",
+    "UpdateProvisionedModelThroughput",
+    "DeleteProvisionedModelThroughput",
+    "CreateModelImportJob",
+    "GetModelImportJob",
+    "ListModelImportJobs",
+    "GetImportedModel",
+    "ListImportedModels",
+    "DeleteImportedModel",
+}
+
+
+def test_the_installed_botocore_has_every_operation_the_handler_calls() -> None:
+    assert HANDLER_OPERATIONS - set(model("bedrock").operation_names) == set()
+
+
+def test_botocore_loads_service_models_from_aws_data_path_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore import loaders
+
+    documentation = " ".join((loaders.__doc__ or "").split())
+    assert "the botocore loaders have the concept of a data path exposed through AWS_DATA_PATH" in documentation
+    assert "additional search paths where we will attempt to load models outside of the models we ship" in documentation
+    loader = loaders.create_loader(os.pathsep.join(["/first", "/second"]))
+    assert loader.search_paths[:2] == ["/first", "/second"]
+    assert loader.search_paths[-1] == loader.BUILTIN_DATA_PATH
+    # A bedrock model under AWS_DATA_PATH, of the same API version, wins over botocore's own; a client built
+    # from a model that lacks an operation has no method for it (the runtime's missing operation).
+    shipped = loaders.Loader().load_service_model("bedrock", "service-2")
+    trimmed = copy.deepcopy(shipped)
+    del trimmed["operations"]["UpdateCustomModelDeployment"]
+    directory = tmp_path / "bedrock" / shipped["metadata"]["apiVersion"]
+    directory.mkdir(parents=True)
+    (directory / "service-2.json").write_text(json.dumps(trimmed), encoding="utf-8")
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    client = botocore.session.Session().create_client(
+        "bedrock", region_name="us-west-2", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret"
+    )
+    assert "UpdateCustomModelDeployment" not in client.meta.service_model.operation_names
+    assert not hasattr(client, "update_custom_model_deployment")
+    assert hasattr(client, "get_custom_model_deployment")
