@@ -31,6 +31,7 @@ AREAS = (
     "KMS, Logs, VPC",
     "Serving (deployments, Provisioned Throughput)",
     "Finding resources (CLI)",
+    "Model import",
 )
 
 ACCOUNT_ARN = "arn:aws:bedrock:us-west-2:111122223333"
@@ -703,3 +704,215 @@ def test_botocore_loads_service_models_from_aws_data_path_first(
     assert "UpdateCustomModelDeployment" not in client.meta.service_model.operation_names
     assert not hasattr(client, "update_custom_model_deployment")
     assert hasattr(client, "get_custom_model_deployment")
+
+
+# --------------------------------------------------------------------------- model import (issue 23)
+
+IMPORT_JOB_ARN = f"{ACCOUNT_ARN}:model-import-job/abcdefghij12"
+IMPORTED_MODEL_ARN = f"{ACCOUNT_ARN}:imported-model/abcdefghij12"
+CUSTOM_IMPORTED_MODEL_ARN = f"{ACCOUNT_ARN}:custom-model/imported/abcdefghij12"
+
+
+def test_create_model_import_job_request() -> None:
+    create = op("CreateModelImportJob")
+    assert (create.http["method"], create.http["requestUri"], create.http["responseCode"]) == (
+        "POST",
+        "/model-import-jobs",
+        201,
+    )
+    request = create.input_shape
+    assert request is not None
+    assert members(request) == {
+        "jobName",
+        "importedModelName",
+        "roleArn",
+        "modelDataSource",
+        "jobTags",
+        "importedModelTags",
+        "clientRequestToken",
+        "vpcConfig",
+        "importedModelKmsKeyId",
+    }
+    assert set(request.required_members) == {"jobName", "importedModelName", "roleArn", "modelDataSource"}
+    assert pattern(member(request, "jobName")) == r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
+    assert pattern(member(request, "importedModelName")) == "([0-9a-zA-Z][_-]?)+"
+    assert pattern(member(request, "roleArn")) == "arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"
+    source = member(request, "modelDataSource")
+    assert isinstance(source, StructureShape) and source.metadata.get("union") is True
+    assert members(source) == {"s3DataSource"}
+    s3_source = member(source, "s3DataSource")
+    assert isinstance(s3_source, StructureShape) and s3_source.required_members == ["s3Uri"]
+    s3_uri = member(s3_source, "s3Uri")
+    assert re.fullmatch(pattern(s3_uri), "s3://my-weights/llama/v1/")
+    assert not re.fullmatch(pattern(s3_uri), "s3://my-weights/a prefix with spaces/")
+    for tags in ("jobTags", "importedModelTags"):
+        assert member(request, tags).name == "TagList", tags
+    token = member(request, "clientRequestToken")
+    assert (
+        token.name == "IdempotencyToken" and token.metadata["pattern"] == "[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
+    )
+    assert "idempotencyToken" not in token.metadata  # unlike the copy and serving creates (M2): botocore fills none
+    vpc = member(request, "vpcConfig")
+    assert isinstance(vpc, StructureShape)
+    assert (member(vpc, "subnetIds").metadata["max"], member(vpc, "securityGroupIds").metadata["max"]) == (16, 5)
+    assert member(request, "importedModelKmsKeyId").name == "KmsKeyId"
+    assert members(create.output_shape) == {"jobArn"}
+    assert re.fullmatch(pattern(member(create.output_shape, "jobArn")), IMPORT_JOB_ARN)
+    assert {"ConflictException", "ServiceQuotaExceededException", "TooManyTagsException", "ValidationException"} <= (
+        errors(create)
+    )
+
+
+def test_get_model_import_job_answer() -> None:
+    get = op("GetModelImportJob")
+    assert (get.http["method"], get.http["requestUri"]) == ("GET", "/model-import-jobs/{jobIdentifier}")
+    answer = get.output_shape
+    assert answer is not None
+    assert answer.required_members == []  # not even the imported model's ARN
+    assert {
+        "jobArn",
+        "jobName",
+        "importedModelName",
+        "importedModelArn",
+        "roleArn",
+        "modelDataSource",
+        "status",
+        "failureMessage",
+        "creationTime",
+        "lastModifiedTime",
+        "endTime",
+        "vpcConfig",
+        "importedModelKmsKeyArn",
+    } == members(answer)
+    assert member(answer, "status").enum == ["InProgress", "Completed", "Failed"]
+    assert "If the job failed, the failure message contains information about why the job failed." in text(
+        member(answer, "status").documentation
+    )
+    assert text(member(answer, "endTime").documentation) == "Time that the resource transitioned to terminal state."
+    assert re.fullmatch(pattern(member(answer, "importedModelArn")), IMPORTED_MODEL_ARN)
+    assert "tags" not in " ".join(members(answer)).lower()
+
+
+def test_import_list_calls_filters_and_pagination() -> None:
+    paginators = botocore.session.get_session().get_paginator_model("bedrock")
+    for name, result_key in (
+        ("ListModelImportJobs", "modelImportJobSummaries"),
+        ("ListImportedModels", "modelSummaries"),
+    ):
+        config = paginators.get_paginator(name)
+        assert (config["input_token"], config["output_token"], config["limit_key"], config["result_key"]) == (
+            "nextToken",
+            "nextToken",
+            "maxResults",
+            result_key,
+        ), name
+        listing = op(name)
+        assert member(listing.input_shape, "sortBy").enum == ["CreationTime"], name
+        assert [field for field in members(listing.input_shape) if "tag" in field.lower()] == [], name
+        max_results = member(listing.input_shape, "maxResults").metadata
+        assert (max_results["min"], max_results["max"]) == (1, 1000), name
+    assert members(op("ListModelImportJobs").input_shape) == {
+        "creationTimeAfter",
+        "creationTimeBefore",
+        "statusEquals",
+        "nameContains",
+        "maxResults",
+        "nextToken",
+        "sortBy",
+        "sortOrder",
+    }
+    bedrock = model("bedrock")
+    job = bedrock.shape_for("ModelImportJobSummary")
+    assert isinstance(job, StructureShape)
+    assert set(job.required_members) == {"jobArn", "jobName", "status", "creationTime"}
+    assert {"importedModelArn", "importedModelName", "endTime"} <= members(job)
+    assert [field for field in members(job) if "tag" in field.lower()] == []  # unlike ModelCopyJobSummary
+    imported = bedrock.shape_for("ImportedModelSummary")
+    assert isinstance(imported, StructureShape)
+    assert members(imported) == {"modelArn", "modelName", "creationTime", "instructSupported", "modelArchitecture"}
+
+
+def test_imported_model_get_and_delete() -> None:
+    get = op("GetImportedModel")
+    assert (get.http["method"], get.http["requestUri"]) == ("GET", "/imported-models/{modelIdentifier}")
+    identifier = pattern(member(get.input_shape, "modelIdentifier"))
+    assert re.fullmatch(identifier, IMPORTED_MODEL_ARN) and re.fullmatch(identifier, "my-imported-model")
+    answer = get.output_shape
+    assert members(answer) == {
+        "modelArn",
+        "modelName",
+        "jobName",
+        "jobArn",
+        "modelDataSource",
+        "creationTime",
+        "modelArchitecture",
+        "modelKmsKeyArn",
+        "instructSupported",
+        "customModelUnits",
+    }  # no status
+    units = member(answer, "customModelUnits")
+    assert isinstance(units, StructureShape)
+    assert members(units) == {"customModelUnitsPerModelCopy", "customModelUnitsVersion"}
+    delete = op("DeleteImportedModel")
+    assert (delete.http["method"], delete.http["requestUri"]) == ("DELETE", "/imported-models/{modelIdentifier}")
+    assert text(delete.documentation).startswith("Deletes a custom model that you imported earlier.")
+    assert "ConflictException" in errors(delete)
+
+
+def test_no_import_job_stop() -> None:
+    import_operations = {name for name in model("bedrock").operation_names if "ModelImportJob" in name}
+    assert import_operations == {"CreateModelImportJob", "GetModelImportJob", "ListModelImportJobs"}
+    imported = {name for name in model("bedrock").operation_names if "ImportedModel" in name}
+    assert imported == {"GetImportedModel", "ListImportedModels", "DeleteImportedModel"}
+    assert botocore.session.get_session().get_waiter_model("bedrock").waiter_names == []
+
+
+def test_two_kinds_of_imported_models() -> None:
+    # Custom Model Import makes imported-model/ models, invoked on demand by their own ARN.
+    assert re.fullmatch(pattern(member(op("GetImportedModel").output_shape, "modelArn")), IMPORTED_MODEL_ARN)
+    invoke = pattern(member(op("InvokeModel", "bedrock-runtime").input_shape, "modelId"))
+    assert "imported-model/[a-z0-9]{12}" in invoke
+    # CreateCustomModel makes custom-model/imported/ models, served only through a Provisioned Throughput.
+    create_custom = op("CreateCustomModel")
+    assert (
+        "To use the model for inference, you must purchase Provisioned Throughput for it. You can't use On-demand "
+        "inference with these custom models." in text(create_custom.documentation)
+    )
+    assert re.fullmatch(pattern(member(create_custom.output_shape, "modelArn")), CUSTOM_IMPORTED_MODEL_ARN)
+    assert "IMPORTED" in member(op("GetCustomModel").output_shape, "customizationType").enum
+    # A copy may start from the second kind, never from the first.
+    source = pattern(member(op("CreateModelCopyJob").input_shape, "sourceModelArn"))
+    assert re.fullmatch(source, CUSTOM_IMPORTED_MODEL_ARN)
+    assert not re.fullmatch(source, IMPORTED_MODEL_ARN)
+    # Both serving creates accept the second kind.
+    assert re.fullmatch(
+        pattern(member(op("CreateProvisionedModelThroughput").input_shape, "modelId")), CUSTOM_IMPORTED_MODEL_ARN
+    )
+    assert re.fullmatch(
+        pattern(member(op("CreateCustomModelDeployment").input_shape, "modelArn")), CUSTOM_IMPORTED_MODEL_ARN
+    )
+
+
+def test_import_job_and_imported_model_are_taggable() -> None:
+    assert _taggable(IMPORT_JOB_ARN)
+    assert _taggable(IMPORTED_MODEL_ARN)
+    request = op("CreateModelImportJob").input_shape
+    assert text(member(request, "jobTags").documentation) == "Tags to attach to this import job."
+    assert text(member(request, "importedModelTags").documentation) == "Tags to attach to the imported model."
+
+
+def test_imported_model_billing_and_readiness() -> None:
+    units = model("bedrock").shape_for("CustomModelUnits")
+    assert isinstance(units, StructureShape)
+    assert "abstract view of the hardware utilization" in text(units.documentation or "")
+    assert text(member(units, "customModelUnitsVersion").documentation) == (
+        "The version of the custom model unit. Use to determine the billing rate for the custom model unit."
+    )
+    runtime = model("bedrock-runtime")
+    not_ready = runtime.shape_for("ModelNotReadyException")
+    assert text(not_ready.documentation or "").startswith(
+        "The model specified in the request is not ready to serve inference requests. The AWS SDK will "
+        "automatically retry the operation up to 5 times."
+    )
+    assert not_ready.metadata["error"]["httpStatusCode"] == 429
+    assert "ModelNotReadyException" in errors(op("InvokeModel", "bedrock-runtime"))
