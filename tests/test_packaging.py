@@ -19,7 +19,10 @@ import pytest
 from conftest import ROOT, handler_asset_dirs
 
 # Every module of the handler package in the source tree, and nothing else (no byte code).
-HANDLER_FILES = {path.name for path in (Path(__file__).resolve().parent.parent / "lambda" / "model_copy").glob("*.py")}
+HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "model_copy"
+# Every module of the handler, its subpackages (engine/, kinds/) included: a package left out of pyproject's list
+# would be missing from the wheel.
+HANDLER_FILES = {path.relative_to(HANDLER_DIR).as_posix() for path in HANDLER_DIR.rglob("*.py")}
 
 
 @pytest.fixture(scope="module")
