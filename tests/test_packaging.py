@@ -121,7 +121,8 @@ def test_wheel_in_a_fresh_venv_synthesizes_from_an_unrelated_directory(dist: Pat
     assert types.count("Custom::BedrockModelCopy") == 3 and types.count("AWS::StepFunctions::StateMachine") == 1
     handler_assets = handler_asset_dirs(outdir)
     assert len(handler_assets) == 1
-    assert {p.name for p in (handler_assets[0] / "model_copy").iterdir()} == HANDLER_FILES
+    shipped = handler_assets[0] / "model_copy"
+    assert {p.relative_to(shipped).as_posix() for p in shipped.rglob("*") if p.is_file()} == HANDLER_FILES
 
 
 def test_lower_bound_environment_pins_the_declared_lower_bounds() -> None:

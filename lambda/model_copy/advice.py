@@ -1,7 +1,7 @@
 """What to do next when an AWS call fails: rows chosen by call and error code.
 
 Each kind carries its own rows (``Kind.advice``); :data:`GENERIC` holds the rows that apply to any
-call. The README's Troubleshooting table is every kind's rows and the generic ones
+call. The advice table of docs/troubleshooting.md is every kind's rows and the generic ones
 (``kinds.ADVICE``, rendered by :func:`markdown_table`; ``tests/test_docs.py`` compares).
 """
 
@@ -65,7 +65,7 @@ def describe_failure(rows: Iterable[Advice], operation: str, subject: str, error
 
 
 def markdown_table(rows: Iterable[Advice]) -> str:
-    """The README's Troubleshooting table."""
+    """The advice table of docs/troubleshooting.md."""
     lines = ["| call | error | when the message mentions | what to do |", "|---|---|---|---|"]
     for row in (*rows, *GENERIC):
         call = "any call" if row.operation == ANY_OPERATION else f"`{row.operation}`"

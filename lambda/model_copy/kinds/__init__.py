@@ -22,7 +22,7 @@ KINDS: tuple[Kind, ...] = (
     throughput.KIND,
 )
 
-# The README's Troubleshooting table: every kind's rows, then the generic ones.
+# The advice table of docs/troubleshooting.md: every kind's rows (once each), then the generic ones.
 ADVICE: tuple[Advice, ...] = tuple(dict.fromkeys(row for kind in KINDS for row in kind.advice))
 
 
@@ -44,5 +44,5 @@ def of(props: Mapping[str, Any]) -> tuple[Kind, bool]:
 
 
 def advice_table() -> str:
-    """The README's Troubleshooting table."""
+    """The advice table of docs/troubleshooting.md."""
     return markdown_table(ADVICE)
