@@ -345,7 +345,7 @@ def test_list_tags_for_resource_shape() -> None:
 
 
 def test_stack_statuses_the_handler_reads() -> None:
-    from bedrock_model_copy._lambda.model_copy import phase
+    from bedrock_model_copy._lambda.model_copy.engine import phase
 
     statuses = set(model("cloudformation").shape_for("StackStatus").enum)
     read = phase.ROLLBACK_STATUSES | phase.CLEANUP_STATUSES | phase.DELETE_STATUSES
