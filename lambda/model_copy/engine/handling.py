@@ -60,7 +60,9 @@ def on_event(kind: Kind, old_kind: Kind, request: Request, result: bool) -> OnEv
         if physical_id:
             # Bought, started or taken back: CloudFormation must know it, so that its rollback can delete it.
             logger.warning("%s decision=report-failure-in-is_complete: %s", kind.log(physical_id), error)
-            return {"PhysicalResourceId": physical_id, **started, DEFERRED_FAILURE_KEY: str(error)}
+            made = kind.made_note(physical_id) if physical_id != request.physical_id else ""
+            failure = f"{str(error).rstrip('.')}. {made}".strip()
+            return {"PhysicalResourceId": physical_id, **started, DEFERRED_FAILURE_KEY: failure}
         if request.type != "Update":
             raise
         return _update_failed(kind, request, error, started)

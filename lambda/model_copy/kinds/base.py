@@ -185,6 +185,13 @@ class Kind:
         """An AWS call failed: the call, the subject, Bedrock's code and message, and this kind's advice."""
         return describe_failure(self.advice, operation, subject, error)
 
+    def made_note(self, physical_id: str) -> str:
+        """What a failure after a purchase says of what was bought (CloudFormation knows it: it rolls it back)."""
+        return (
+            f"{self.noun} {physical_id} was made before this failure: CloudFormation's rollback deletes it (with "
+            "removal policy RETAIN it is kept: bedrock-model-copy list shows it)."
+        )
+
     def timeout_message(self, request: Any, raw: Mapping[str, Any]) -> str:
         """The wait ran out before the resource was ready."""
         return f"{self.noun} {request.physical_id} is still {self.status(raw)}: {self.timeout_advice(request)}."

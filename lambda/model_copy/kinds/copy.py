@@ -406,6 +406,13 @@ class CopyKind(Kind):
 
     # ------------------------------------------------------------------ messages
 
+    def made_note(self, physical_id: str) -> str:
+        return (
+            f"Model copy job {physical_id} was started before this failure and cannot be stopped: deploy again (same "
+            "stack name and properties) to take it back, or delete its model once it ends (bedrock-model-copy list "
+            "shows it)."
+        )
+
     def timeout_advice(self, request: Request) -> str:
         return (
             "deploy again (same stack name and properties) to resume: the resource takes back the job it started "
