@@ -62,6 +62,9 @@ class Kind:
     goes_on: ClassVar[str] = "Bedrock goes on"  # what a failure says of the work Bedrock continues
     created_decision: ClassVar[str] = "created"  # the log's decision once the create call answered
     labels: ClassVar[dict[str, str]] = {}  # identity property -> how messages name its change
+    # The Bedrock client's operations this kind calls (boto3 names), and the first botocore that has them all.
+    operations: ClassVar[tuple[str, ...]] = ()
+    minimum_botocore: ClassVar[str] = "1.34.152"
     identity: ClassVar[tuple[str, ...]] = ()  # property keys whose change makes a new Bedrock resource
     tags_property: ClassVar[str] = ""  # the property holding the user's tags
     watch: ClassVar[Watch | None] = None

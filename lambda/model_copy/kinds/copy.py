@@ -254,6 +254,17 @@ class CopyKind(Kind):
     tags_property = PROP_TARGET_MODEL_TAGS
     watch: ClassVar[Watch | None] = COPY_WATCH
     advice = ADVICE
+    operations: ClassVar[tuple[str, ...]] = (
+        "create_model_copy_job",
+        "get_model_copy_job",
+        "list_model_copy_jobs",
+        "get_custom_model",
+        "delete_custom_model",
+        "list_tags_for_resource",
+        "tag_resource",
+        "untag_resource",
+    )
+    minimum_botocore = "1.34.152"
     delete_is_final = True
     labels: ClassVar[dict[str, str]] = LABELS
 
