@@ -81,6 +81,21 @@ def has_operation(python_name: str) -> bool:
     return python_name in client().meta.method_to_api_mapping
 
 
+def botocore_version() -> str:
+    import botocore
+
+    return str(botocore.__version__)
+
+
+def missing_operations(python_names: tuple[str, ...]) -> list[str]:
+    """The Bedrock operations (API names) among ``python_names`` that this function's boto3 does not know.
+
+    The Lambda runtime's own boto3 is whatever the runtime ships (docs/aws-behaviour.md C7): a kind
+    checks its operations before its first irreversible call, not halfway through.
+    """
+    return ["".join(word.capitalize() for word in name.split("_")) for name in python_names if not has_operation(name)]
+
+
 def error_code(error: Exception) -> str:
     """The AWS error code, or the exception's type for errors that never reached AWS."""
     if isinstance(error, ClientError):

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from ..aws import AwsError, HandlerError, error_code, is_transient
+from ..aws import AwsError, HandlerError, botocore_version, error_code, is_transient, missing_operations
 from ..contract import MAX_TIMEOUT_SECONDS, IsCompleteResult
 from ..kinds.base import FAILED, Kind
 from . import phase
@@ -51,6 +51,14 @@ def complete_delete(kind: Kind, request: Request) -> IsCompleteResult:
     if kind.arn_marker not in arn:
         logger.info("%s request=Delete decision=nothing-was-created", kind.log(arn))
         return DONE
+    missing = missing_operations(kind.operations)
+    if missing:
+        raise HandlerError(
+            f"This function's boto3 (botocore {botocore_version()}) has no {', '.join(missing)}, so {kind.noun} {arn} "
+            f"cannot be read or deleted here (it needs botocore {kind.minimum_botocore} or later). Delete the stack "
+            f"again once the runtime's SDK is newer, or finish now with --retain-resources {request.logical_id} and "
+            f"run: {clean_command(request)}"
+        )
     reading = read(kind, arn, request.props)
     if reading.state == GONE:
         logger.info("%s request=Delete decision=gone", kind.log(arn))

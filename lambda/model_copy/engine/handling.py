@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from ..aws import HandlerError
+from ..aws import HandlerError, botocore_version, missing_operations
 from ..contract import (
     DEFERRED_FAILURE_KEY,
     MAX_TIMEOUT_SECONDS,
@@ -49,6 +49,7 @@ def on_event(kind: Kind, old_kind: Kind, request: Request, result: bool) -> OnEv
         started["Data"] = long_wait.no_watcher()  # the Result resource reads it on every deploy
     physical_id = ""
     try:
+        require_operations(kind)
         kind.check(request.props)
         if request.type == "Create":
             physical_id = lifecycle.make(kind, request, request.props)
@@ -60,11 +61,25 @@ def on_event(kind: Kind, old_kind: Kind, request: Request, result: bool) -> OnEv
         if physical_id:
             # Bought, started or taken back: CloudFormation must know it, so that its rollback can delete it.
             logger.warning("%s decision=report-failure-in-is_complete: %s", kind.log(physical_id), error)
-            return {"PhysicalResourceId": physical_id, **started, DEFERRED_FAILURE_KEY: str(error)}
+            made = kind.made_note(physical_id) if physical_id != request.physical_id else ""
+            failure = f"{str(error).rstrip('.')}. {made}".strip()
+            return {"PhysicalResourceId": physical_id, **started, DEFERRED_FAILURE_KEY: failure}
         if request.type != "Update":
             raise
         return _update_failed(kind, request, error, started)
     return {"PhysicalResourceId": physical_id, **started}
+
+
+def require_operations(kind: Kind) -> None:
+    """Fail before any call when this function's boto3 lacks an operation the kind needs (nothing is bought)."""
+    missing = missing_operations(kind.operations)
+    if missing:
+        raise HandlerError(
+            f"This function's boto3 (botocore {botocore_version()}) has no {', '.join(missing)}: {kind.noun} needs "
+            f"botocore {kind.minimum_botocore} or later, and the Lambda runtime's own SDK is older. Nothing was "
+            "bought or changed. Deploy again once the runtime's SDK is newer (docs/aws-behaviour.md C7), or remove "
+            "the resource."
+        )
 
 
 def _update_failed(kind: Kind, request: Request, error: Exception, started: OnEventResult) -> OnEventResult:

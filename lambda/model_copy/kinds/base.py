@@ -62,6 +62,9 @@ class Kind:
     goes_on: ClassVar[str] = "Bedrock goes on"  # what a failure says of the work Bedrock continues
     created_decision: ClassVar[str] = "created"  # the log's decision once the create call answered
     labels: ClassVar[dict[str, str]] = {}  # identity property -> how messages name its change
+    # The Bedrock client's operations this kind calls (boto3 names), and the first botocore that has them all.
+    operations: ClassVar[tuple[str, ...]] = ()
+    minimum_botocore: ClassVar[str] = "1.34.152"
     identity: ClassVar[tuple[str, ...]] = ()  # property keys whose change makes a new Bedrock resource
     tags_property: ClassVar[str] = ""  # the property holding the user's tags
     watch: ClassVar[Watch | None] = None
@@ -184,6 +187,13 @@ class Kind:
     def failure(self, operation: str, subject: str, error: Exception) -> HandlerError:
         """An AWS call failed: the call, the subject, Bedrock's code and message, and this kind's advice."""
         return describe_failure(self.advice, operation, subject, error)
+
+    def made_note(self, physical_id: str) -> str:
+        """What a failure after a purchase says of what was bought (CloudFormation knows it: it rolls it back)."""
+        return (
+            f"{self.noun} {physical_id} was made before this failure: CloudFormation's rollback deletes it (with "
+            "removal policy RETAIN it is kept: bedrock-model-copy list shows it)."
+        )
 
     def timeout_message(self, request: Any, raw: Mapping[str, Any]) -> str:
         """The wait ran out before the resource was ready."""

@@ -254,6 +254,17 @@ class CopyKind(Kind):
     tags_property = PROP_TARGET_MODEL_TAGS
     watch: ClassVar[Watch | None] = COPY_WATCH
     advice = ADVICE
+    operations: ClassVar[tuple[str, ...]] = (
+        "create_model_copy_job",
+        "get_model_copy_job",
+        "list_model_copy_jobs",
+        "get_custom_model",
+        "delete_custom_model",
+        "list_tags_for_resource",
+        "tag_resource",
+        "untag_resource",
+    )
+    minimum_botocore = "1.34.152"
     delete_is_final = True
     labels: ClassVar[dict[str, str]] = LABELS
 
@@ -405,6 +416,13 @@ class CopyKind(Kind):
         return served.left_under_commitment(model_arn, request.stack_name, region_of(model_arn))
 
     # ------------------------------------------------------------------ messages
+
+    def made_note(self, physical_id: str) -> str:
+        return (
+            f"Model copy job {physical_id} was started before this failure and cannot be stopped: deploy again (same "
+            "stack name and properties) to take it back, or delete its model once it ends (bedrock-model-copy list "
+            "shows it)."
+        )
 
     def timeout_advice(self, request: Request) -> str:
         return (

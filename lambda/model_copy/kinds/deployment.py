@@ -98,6 +98,16 @@ class DeploymentKind(ServingKind):
         "custom-model-deployment",
     )
     advice = ADVICE
+    operations: ClassVar[tuple[str, ...]] = (
+        "create_custom_model_deployment",
+        "get_custom_model_deployment",
+        "list_custom_model_deployments",
+        "delete_custom_model_deployment",
+        "list_tags_for_resource",
+        "tag_resource",
+        "untag_resource",
+    )
+    minimum_botocore = "1.39.7"
     labels: ClassVar[dict[str, str]] = {
         PROP_RESOURCE_KIND: "the construct type",
         PROP_NAME: "Name",

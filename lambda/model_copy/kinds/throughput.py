@@ -118,6 +118,17 @@ class ThroughputKind(ServingKind):
         "provisioned-model",
     )
     advice = ADVICE
+    operations: ClassVar[tuple[str, ...]] = (
+        "create_provisioned_model_throughput",
+        "get_provisioned_model_throughput",
+        "list_provisioned_model_throughputs",
+        "update_provisioned_model_throughput",
+        "delete_provisioned_model_throughput",
+        "list_tags_for_resource",
+        "tag_resource",
+        "untag_resource",
+    )
+    minimum_botocore = "1.34.152"
     labels: ClassVar[dict[str, str]] = {
         PROP_RESOURCE_KIND: "the construct type",
         PROP_MODEL_UNITS: "ModelUnits",

@@ -21,6 +21,7 @@ class WaiterKind(CopyKind):
     identity = (PROP_MODE, PROP_JOB_ARN)
     tags_property = ""
     watch = None
+    operations = ("get_model_copy_job",)
 
     def check(self, props: Mapping[str, Any]) -> None:
         rules.check_job_arn(required(props, PROP_JOB_ARN))
