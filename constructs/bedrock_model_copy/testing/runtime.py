@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from .driver import CloudFormationStack
+from .cfn.stack import CloudFormationStack
 from .iam import PolicySet
 from .intrinsics import Resolver, TemplateValues, pseudo_parameters
 
