@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ._shared import Clock as Clock  # kept importable from here
 from ._shared import short_id
@@ -46,6 +46,7 @@ __all__ = ["DEFAULT_SERVICES", "Clock", "CopyJob", "CustomModel", "FakeBedrock",
 DEFAULT_REGION = "us-west-2"
 DEFAULT_ACCOUNT = "111122223333"
 ServiceFactory = Callable[["FakeBedrock"], Service]
+S = TypeVar("S")
 # The services every fake has unless told otherwise, asked in this order (serving first: it claims the tag
 # calls on its own ARNs, Bedrock the rest).
 DEFAULT_SERVICES: tuple[ServiceFactory, ...] = (Serving, Bedrock, CloudFormation, StepFunctionsApi)
@@ -124,13 +125,17 @@ class FakeBedrock:
     def lock(self) -> threading.RLock:
         return self._lock
 
+    def service(self, kind: type[S]) -> S:
+        """This fake's service of class ``kind`` (``fake.service(Serving)``)."""
+        found = next((service for service in self._active if isinstance(service, kind)), None)
+        if found is None:
+            raise LookupError(f"this fake has no {kind.__name__} service: list it in FakeBedrock(services=...)")
+        return found
+
     @property
     def serving(self) -> Serving:
         """Custom model deployments and Provisioned Throughput (:mod:`.aws.serving`)."""
-        found = next((service for service in self._active if isinstance(service, Serving)), None)
-        if found is None:
-            raise LookupError("this fake has no serving service: list aws.serving.Serving in its services")
-        return found
+        return self.service(Serving)
 
     # ------------------------------------------------------------------ scripting
 

@@ -19,22 +19,21 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from .._shared import Clock, iso, short_id
-from ..iam import ContextValue
-from .service import TAG_PATHS, Call, Check, ModelUser, Request, Service, ServiceError, page, tags_answer
+from .service import (
+    TAG_PATHS,
+    Call,
+    Check,
+    ModelUser,
+    Request,
+    Service,
+    ServiceError,
+    page,
+    request_tags,
+    tag_context,
+    tags_answer,
+)
 
 FOUNDATION_MODEL = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"
-# The request parameter that names the resource IAM authorizes, per operation ("": no resource, "*").
-_RESOURCE_PARAM = {
-    "CreateModelCopyJob": "sourceModelArn",
-    "GetModelCopyJob": "jobArn",
-    "ListModelCopyJobs": "",
-    "ListCustomModels": "",
-    "GetCustomModel": "modelIdentifier",
-    "DeleteCustomModel": "modelIdentifier",
-    "ListTagsForResource": "resourceARN",
-    "TagResource": "resourceARN",
-    "UntagResource": "resourceARN",
-}
 
 
 @dataclass
@@ -165,36 +164,21 @@ class Bedrock:
 
     def authorize(self, call: Call) -> list[Check]:
         operation, params = call.operation, call.params
-        if operation not in _RESOURCE_PARAM:
-            return []
-        if not _RESOURCE_PARAM[operation]:
+        if operation.startswith("List") and operation != "ListTagsForResource":
             return [Check(f"bedrock:{operation}", "*")]
-        context: dict[str, ContextValue] = {}
-        request_tags: dict[str, str] = {}
-        tag_keys: list[str] | None = None
         if operation == "CreateModelCopyJob":
-            resource = params["sourceModelArn"]
-            request_tags = {tag["key"]: tag["value"] for tag in params.get("targetModelTags", [])}
-            tag_keys = list(request_tags)
-        elif operation == "GetModelCopyJob":
-            resource = params["jobArn"]
-            job = self.fake.jobs.get(resource)
-            if job is not None and self.fake.job_tags_from_target_model_tags:
-                context.update({f"aws:ResourceTag/{tag['key']}": tag["value"] for tag in job.tags})
-        else:
-            identifier = params[_RESOURCE_PARAM[operation]]
-            model = find_model(self.fake.models, identifier)
-            resource = model.model_arn if model else self._model_arn_for(identifier)
-            context.update({f"aws:ResourceTag/{key}": value for key, value in (model.tags if model else {}).items()})
-            if operation == "TagResource":
-                request_tags = {tag["key"]: tag["value"] for tag in params.get("tags", [])}
-                tag_keys = list(request_tags)
-            elif operation == "UntagResource":
-                tag_keys = list(params.get("tagKeys", []))
-        context.update({f"aws:RequestTag/{key}": value for key, value in request_tags.items()})
-        if tag_keys is not None:
-            context["aws:TagKeys"] = tag_keys
-        return [Check(f"bedrock:{operation}", resource, context)]
+            return [
+                Check(f"bedrock:{operation}", params["sourceModelArn"], request_tags(params.get("targetModelTags", [])))
+            ]
+        if operation == "GetModelCopyJob":
+            job = self.fake.jobs.get(params["jobArn"])
+            tags = job.tags if job is not None and self.fake.job_tags_from_target_model_tags else []
+            context = {f"aws:ResourceTag/{tag['key']}": tag["value"] for tag in tags}
+            return [Check(f"bedrock:{operation}", params["jobArn"], context)]
+        identifier = params.get("modelIdentifier") or params["resourceARN"]
+        model = find_model(self.fake.models, identifier)
+        resource = model.model_arn if model else self._model_arn_for(identifier)
+        return [Check(f"bedrock:{operation}", resource, tag_context(operation, params, model.tags if model else {}))]
 
     def _model_arn_for(self, identifier: str) -> str:
         if identifier.startswith("arn:"):

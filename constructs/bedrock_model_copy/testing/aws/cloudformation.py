@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
 from .._shared import Clock, iso
-from .service import Call, Check, Request, ServiceError
+from .service import Call, Check, Request, ServiceError, page
 
 STACK_PAGE_SIZE = 2  # ListStackResources page size in the fake (small: callers must follow NextToken)
 OPERATIONS = ("DescribeStacks", "DescribeStackResource", "SignalResource", "ListStackResources")
@@ -136,9 +136,9 @@ class CloudFormation:
             + _fields(LastUpdatedTimestamp=now, ResourceStatus=status)
             for lid, kind, physical, status in self._resources(stack_id)
         ]
-        found = _page(resources, params.get("NextToken"))
-        members = "".join(f"<member>{member}</member>" for member in found[0])
-        token = f"<NextToken>{found[1]}</NextToken>" if found[1] else ""
+        found = page(resources, params, "Members", STACK_PAGE_SIZE, "NextToken")
+        members = "".join(f"<member>{member}</member>" for member in found["Members"])
+        token = f"<NextToken>{found['NextToken']}</NextToken>" if "NextToken" in found else ""
         return 200, (
             f"<ListStackResourcesResult><StackResourceSummaries>{members}</StackResourceSummaries>{token}"
             "</ListStackResourcesResult>"
@@ -200,9 +200,3 @@ class CloudFormation:
             for (owner, logical_id), wait in self.fake.wait_conditions.items()
             if owner == stack_id and logical_id not in stack.resources and wait.status == "CREATE_IN_PROGRESS"
         ]
-
-
-def _page(items: list[str], token: str | None) -> tuple[list[str], str]:
-    start = int(token or 0)
-    rest = str(start + STACK_PAGE_SIZE) if start + STACK_PAGE_SIZE < len(items) else ""
-    return items[start : start + STACK_PAGE_SIZE], rest

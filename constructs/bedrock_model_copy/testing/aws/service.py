@@ -124,6 +124,24 @@ def page(items: Sequence[Any], params: Mapping[str, Any], key: str, size: int, t
     return result
 
 
+def request_tags(tags: Sequence[Mapping[str, str]]) -> dict[str, ContextValue]:
+    """IAM's ``aws:RequestTag/*`` and ``aws:TagKeys`` for the tags (``[{key, value}]``) a request sets."""
+    context: dict[str, ContextValue] = {f"aws:RequestTag/{tag['key']}": tag["value"] for tag in tags}
+    context["aws:TagKeys"] = [tag["key"] for tag in tags]
+    return context
+
+
+def tag_context(operation: str, params: Mapping[str, Any], resource_tags: Mapping[str, str]) -> dict[str, ContextValue]:
+    """IAM's condition keys for a call on a tagged resource: ``aws:ResourceTag/*``, and what TagResource
+    (``aws:RequestTag/*``, ``aws:TagKeys``) or UntagResource (``aws:TagKeys``) asks to change."""
+    context: dict[str, ContextValue] = {f"aws:ResourceTag/{key}": value for key, value in resource_tags.items()}
+    if operation == "TagResource":
+        context.update(request_tags(params.get("tags", [])))
+    elif operation == "UntagResource":
+        context["aws:TagKeys"] = list(params.get("tagKeys", []))
+    return context
+
+
 def tags_answer(operation: str, tags: dict[str, str], params: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
     """TagResource, UntagResource or ListTagsForResource on a resource's ``tags``."""
     if operation == "TagResource":

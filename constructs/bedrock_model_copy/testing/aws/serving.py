@@ -31,9 +31,8 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from .._shared import Clock, iso, short_id
-from ..iam import ContextValue
 from .served import COMMITMENT_SECONDS, ON_DEMAND_REGIONS, Script, Served
-from .service import TAG_PATHS, Call, Check, Request, ServiceError, page, tags_answer
+from .service import TAG_PATHS, Call, Check, Request, ServiceError, page, request_tags, tag_context, tags_answer
 
 DEPLOYMENTS = "/model-customization/custom-model-deployments"
 THROUGHPUT, THROUGHPUTS = "/provisioned-model-throughput", "/provisioned-model-throughputs"
@@ -125,25 +124,15 @@ class Serving:
             return [*checks, Check("bedrock:InvokeModel", found.model_arn)] if found else checks
         if operation in ("CreateCustomModelDeployment", "CreateProvisionedModelThroughput"):
             model = params.get("modelArn") or params.get("modelId") or ""
-            tags = params.get("tags", [])
-            tagging: dict[str, ContextValue] = {f"aws:RequestTag/{t['key']}": t["value"] for t in tags}
-            tagging["aws:TagKeys"] = [t["key"] for t in tags]
+            tagging = request_tags(params.get("tags", []))
             checks = [Check(f"bedrock:{operation}", model, tagging)]
-            return (
-                [*checks, Check("bedrock:TagResource", self._new_arn(operation, "<new>"), tagging)] if tags else checks
-            )
-        arn = (
-            params.get("resourceARN")
-            or params.get("customModelDeploymentIdentifier")
-            or params.get("provisionedModelId", "")
-        )
+            if params.get("tags"):
+                checks.append(Check("bedrock:TagResource", self._new_arn(operation, "<new>"), tagging))
+            return checks
+        arn = params.get("resourceARN") or params.get("customModelDeploymentIdentifier")
+        arn = arn or params.get("provisionedModelId", "")
         found = self._find(arn)
-        context: dict[str, ContextValue] = {f"aws:ResourceTag/{k}": v for k, v in (found.tags if found else {}).items()}
-        if operation == "TagResource":
-            context.update({f"aws:RequestTag/{t['key']}": t["value"] for t in params.get("tags", [])})
-            context["aws:TagKeys"] = [t["key"] for t in params.get("tags", [])]
-        elif operation == "UntagResource":
-            context["aws:TagKeys"] = list(params.get("tagKeys", []))
+        context = tag_context(operation, params, found.tags if found else {})
         checks = [Check(f"bedrock:{operation}", found.arn if found else arn, context)]
         new_model = params.get("modelArn") or params.get("desiredModelId")
         if operation.startswith("Update") and new_model:

@@ -93,6 +93,12 @@ class StackResources:
     def _event(self, logical_id: str, status: str, reason: str = "") -> None:
         self.events.append(StackEvent(self.framework.clock.time(), logical_id, status, reason))
 
+    def _outcome(self, logical_id: str, action: str, response: CfnResponse) -> None:
+        """``<ACTION>_COMPLETE``, or ``<ACTION>_FAILED`` with the response's reason."""
+        self._event(
+            logical_id, f"{action}_{'COMPLETE' if response.ok else 'FAILED'}", "" if response.ok else response.reason
+        )
+
     def first_failure(self) -> StackEvent | None:
         """The event that made the latest stack operation fail, as the console's "root cause" shows it.
 
@@ -173,14 +179,7 @@ class StackResources:
         request = resend or self.request("Create", logical_id, properties)
         response = self.framework.submit(request)
         operation = StackOperation(response)
-        self.events.append(
-            StackEvent(
-                self.framework.clock.time(),
-                logical_id,
-                "CREATE_COMPLETE" if response.ok else "CREATE_FAILED",
-                "" if response.ok else response.reason,
-            )
-        )
+        self._outcome(logical_id, "CREATE", response)
         if response.ok and not later_resource_fails:
             self.resources[logical_id] = DeployedResource(
                 response.physical_resource_id,
@@ -227,9 +226,7 @@ class StackResources:
         )
         new_properties = request["ResourceProperties"]
         response = self.framework.submit(request)
-        self._event(
-            logical_id, "UPDATE_COMPLETE" if response.ok else "UPDATE_FAILED", "" if response.ok else response.reason
-        )
+        self._outcome(logical_id, "UPDATE", response)
         operation = StackOperation(response)
         if response.ok and not later_resource_fails:
             replaced = response.physical_resource_id != current.physical_resource_id
@@ -273,9 +270,7 @@ class StackResources:
         rollback_request["ResourceProperties"] = previous.properties
         rollback = self.framework.submit(rollback_request)
         operation.rollback.append(rollback)
-        self._event(
-            logical_id, "UPDATE_COMPLETE" if rollback.ok else "UPDATE_FAILED", "" if rollback.ok else rollback.reason
-        )
+        self._outcome(logical_id, "UPDATE", rollback)
         if not rollback.ok:
             self._enter("UPDATE_ROLLBACK_FAILED")
             return None
@@ -326,9 +321,7 @@ class StackResources:
 
     def _submit_delete(self, logical_id: str, request: dict[str, Any]) -> CfnResponse:
         response = self.framework.submit(request)
-        self._event(
-            logical_id, "DELETE_COMPLETE" if response.ok else "DELETE_FAILED", "" if response.ok else response.reason
-        )
+        self._outcome(logical_id, "DELETE", response)
         return response
 
 

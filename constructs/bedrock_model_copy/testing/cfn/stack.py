@@ -46,6 +46,25 @@ class CloudFormationStack(StackResources):
     def _step_functions(self) -> StepFunctions:
         return long_waits.step_functions(self)
 
+    def resolver(self, template: dict[str, Any], values: TemplateValues | None = None) -> Resolver:
+        """A resolver of ``template``'s functions as this stack deploys it: its pseudo parameters, ``values``,
+        and the ids (``Ref``) and ``Data`` (``Fn::GetAtt``) of the resources deployed so far."""
+
+        def attribute(logical_id: str, name: str) -> str | None:
+            resource = self.resources.get(logical_id)
+            return None if resource is None else resource.data.get(name)
+
+        def ref(logical_id: str) -> str | None:
+            resource = self.resources.get(logical_id)
+            return None if resource is None else resource.physical_resource_id
+
+        return Resolver(template, values, self._pseudo(), attribute, ref)
+
+    def _pseudo(self) -> dict[str, Any]:
+        return pseudo_parameters(
+            stack_name=self.stack_name, stack_id=self.stack_id, region=self.region, account=self.account
+        )
+
     def _roll_back_update(
         self, failed: StackOperation, updated: dict[str, DeployedResource], created: list[tuple[str, DeployedResource]]
     ) -> None:
@@ -119,22 +138,9 @@ class CloudFormationStack(StackResources):
             the stack outputs that could be resolved.
         """
         values = values or TemplateValues()
-        arn_parts = self.stack_id.split(":")
-        pseudo = pseudo_parameters(
-            stack_name=self.stack_name, stack_id=self.stack_id, region=arn_parts[3], account=arn_parts[4]
-        )
-
-        def deployed_attribute(logical_id: str, attribute: str) -> str | None:
-            resource = self.resources.get(logical_id)
-            return None if resource is None else resource.data.get(attribute)
-
-        def deployed_ref(logical_id: str) -> str | None:
-            resource = self.resources.get(logical_id)
-            return None if resource is None else resource.physical_resource_id
-
-        resolver = Resolver(template, values, pseudo, deployed_attribute, deployed_ref)
+        resolver = self.resolver(template, values)
         resources = template.get("Resources", {})
-        self._configure_handler_functions(resources, values, pseudo)
+        self._configure_handler_functions(resources, values)
         operations: dict[str, StackOperation] = {}
         replaced: list[tuple[StackOperation, str, DeployedResource]] = []  # deleted in the clean-up phase
         self.template = template
@@ -237,9 +243,7 @@ class CloudFormationStack(StackResources):
         """The physical name CloudFormation gives a resource without one: stack name, logical id, a suffix."""
         return f"{self.stack_name[:30]}-{logical_id[:20]}-{short_id(self.stack_id, logical_id).upper()}"
 
-    def _configure_handler_functions(
-        self, resources: dict[str, Any], values: TemplateValues, pseudo: dict[str, Any]
-    ) -> None:
+    def _configure_handler_functions(self, resources: dict[str, Any], values: TemplateValues) -> None:
         """The handler functions' names and environment, as Lambda gives them to the deployed functions."""
 
         def physical_name(logical_id: str) -> str | None:
@@ -249,7 +253,7 @@ class CloudFormationStack(StackResources):
             named = resource.get("Properties", {}).get("LogGroupName")
             return str(resolver.resolve(named, logical_id)) if named else self.generated_name(logical_id)
 
-        resolver = Resolver({"Resources": resources}, values, pseudo, None, physical_name)
+        resolver = Resolver({"Resources": resources}, values, self._pseudo(), None, physical_name)
         entry_points = {ON_EVENT_HANDLER: "on_event", IS_COMPLETE_HANDLER: "is_complete"}
         for logical_id, resource in resources.items():
             properties = resource.get("Properties", {})
