@@ -404,6 +404,3 @@ class Serving:
             return 200, page(bodies, params, "modelDeploymentSummaries", self.parent.page_size)
         bodies = [self._throughput_body(item, True) for item in items]
         return 200, page(bodies, params, "provisionedModelSummaries", self.parent.page_size)
-
-
-FakeServing = Serving  # the name 0.2.0 gave it
