@@ -1,17 +1,18 @@
 """The resource kinds the driver deploys, known through one list of descriptors, not by name.
 
-:data:`PROVIDER_KINDS` lists the custom resource types the stack's provider serves: the driver sends
-their requests through the :class:`~.framework.ProviderFramework` to the handler. Long waits are known
-generically (:mod:`.long_waits`): an ``AWS::CloudFormation::WaitCondition`` with a CreationPolicy, and a
-state machine whose Metadata holds :data:`WATCHER_METADATA_KEY` (the watcher that signals it).
+:data:`PROVIDER_KINDS` lists the custom resource types the stack's provider serves, read from the
+runtime's own kinds list (``bedrock_model_copy._lambda.model_copy.kinds.KINDS``): the driver sends their
+requests through the :class:`~.framework.ProviderFramework` to the handler, so a kind that joins the
+runtime's list is deployed by the driver too. Long waits are known generically (:mod:`.long_waits`): an
+``AWS::CloudFormation::WaitCondition`` with a CreationPolicy, and a state machine whose Metadata holds
+:data:`WATCHER_METADATA_KEY` (the watcher that signals it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..._lambda.model_copy.contract import RESOURCE_TYPE
-from ..._lambda.model_copy.serving_contract import RESOURCE_TYPES
+from ..._lambda.model_copy.kinds import KINDS
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,9 @@ class ProviderKind:
     resource_type: str
 
 
-# The one list the driver reads: the contract's copy type, then the serving types.
-PROVIDER_KINDS: tuple[ProviderKind, ...] = (
-    ProviderKind(RESOURCE_TYPE),
-    *(ProviderKind(resource_type) for resource_type in RESOURCE_TYPES.values()),
+# The one list the driver reads: each resource type of the runtime's kinds, once (a copy and a waiter share one).
+PROVIDER_KINDS: tuple[ProviderKind, ...] = tuple(
+    ProviderKind(resource_type) for resource_type in dict.fromkeys(kind.resource_type for kind in KINDS)
 )
 # The Metadata key that marks the library's watcher state machine (the construct writes it).
 WATCHER_METADATA_KEY = "bedrock-model-copy:copy-watcher"
