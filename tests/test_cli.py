@@ -23,9 +23,9 @@ from bedrock_model_copy.testing.iam import PolicySet
 from conftest import copy_properties
 
 WEST, EU = "us-west-2", "eu-west-1"
-# The fake answers the deployment and Provisioned Throughput APIs once testing/fake_serving.py exists (issue 16);
+# The fake answers the deployment and Provisioned Throughput APIs once testing/aws/serving.py exists (issue 16);
 # until then these tests leave serving out of the inventory, and tests/test_cli_serving.py covers it with Stubber.
-FAKE_SERVES = importlib.util.find_spec("bedrock_model_copy.testing.fake_serving") is not None
+FAKE_SERVES = importlib.util.find_spec("bedrock_model_copy.testing.aws.serving") is not None
 DELETES = ("DeleteCustomModel", "DeleteCustomModelDeployment", "DeleteProvisionedModelThroughput")
 
 
@@ -276,7 +276,7 @@ def test_usage_errors_exit_2(fleet: FakeFleet) -> None:
 
 def test_status_shows_a_long_copy_its_watcher_execution_and_the_wait(fleet: FakeFleet) -> None:
     """The watcher is found as the stack's state machine; its execution by the job ARN in its input, not its name."""
-    from bedrock_model_copy.testing.states import StepFunctions
+    from bedrock_model_copy.testing.aws.stepfunctions import StepFunctions
 
     west = fleet[WEST]
     west.step_functions = StepFunctions(fleet.clock, endpoint="http://unused", region=WEST, account=west.account)

@@ -23,8 +23,8 @@ from test_cli import DELETES, EU, WEST, deploy, fleet_environment, run, run_json
 from bedrock_model_copy._lambda.model_copy.contract import OWNER_TAG_KEY
 from bedrock_model_copy.cli import IAM
 from bedrock_model_copy.testing import CloudFormationStack
+from bedrock_model_copy.testing.aws.served import COMMITMENT_SECONDS
 from bedrock_model_copy.testing.fake_fleet import FakeFleet
-from bedrock_model_copy.testing.fake_served import COMMITMENT_SECONDS
 from bedrock_model_copy.testing.iam import PolicySet
 from conftest import copy_properties
 

@@ -24,8 +24,8 @@ from aws_cdk import assertions
 from bedrock_model_copy import BedrockModelCopy, cli
 from bedrock_model_copy._long_copy import watch_budget
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, simulated_environment
+from bedrock_model_copy.testing.aws.stepfunctions import Execution, StepFunctions
 from bedrock_model_copy.testing.iam import PolicySet, handler_role_policies
-from bedrock_model_copy.testing.states import Execution, StepFunctions
 from conftest import ENV, SOURCE_ARN, STACK_NAME
 
 HOUR = 3600

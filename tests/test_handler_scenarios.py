@@ -16,7 +16,8 @@ from scenario import COPY_REQUEST, NAME, OWNER, OWNER_RESOURCE, writes
 from bedrock_model_copy._lambda.model_copy import handler
 from bedrock_model_copy._lambda.model_copy.kinds.copy import copy_request_id
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock
-from bedrock_model_copy.testing.driver import HANDLER_LOG_GROUP, IS_COMPLETE_FUNCTION_NAME, DeployedResource
+from bedrock_model_copy.testing.cfn.framework import HANDLER_LOG_GROUP, IS_COMPLETE_FUNCTION_NAME
+from bedrock_model_copy.testing.cfn.resources import DeployedResource
 from conftest import OTHER_SOURCE_ARN, SOURCE_ARN, STACK_NAME, copy_properties
 
 KEY_A = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -3,7 +3,7 @@
 The templates are synthesized by the construct; the driver creates their resources as
 CloudFormation does (WaitCondition with CreationPolicy included), the real handler runs behind
 the provider-framework driver, and the copy watcher's Amazon States Language definition runs AS
-SYNTHESIZED in the interpreter (testing/states.py), its SDK calls answered by the fake Bedrock
+SYNTHESIZED in the interpreter (testing/asl.py), its SDK calls answered by the fake Bedrock
 and the fake SignalResource. IAM mode is on: the handler role and the watcher role each get only
 what their synthesized policies allow.
 """
@@ -31,9 +31,10 @@ from bedrock_model_copy._long_copy import (
     watch_budget,
 )
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework, simulated_environment
-from bedrock_model_copy.testing.fake_bedrock import WaitConditionState
+from bedrock_model_copy.testing.asl import StatesError
+from bedrock_model_copy.testing.aws.cloudformation import WaitConditionState
+from bedrock_model_copy.testing.aws.stepfunctions import StepFunctions
 from bedrock_model_copy.testing.iam import handler_role_policies, pseudo_parameters, resolve
-from bedrock_model_copy.testing.states import StatesError, StepFunctions
 from conftest import ENV, JOB_ARN, PUBLIC_ATTRIBUTES, SOURCE_ARN, STACK_NAME
 
 HOUR = 3600
@@ -653,7 +654,7 @@ def test_sdk_errors_are_named_after_the_service_and_can_be_caught() -> None:
 
 
 def test_intrinsics_reject_what_step_functions_rejects() -> None:
-    from bedrock_model_copy.testing.states import evaluate
+    from bedrock_model_copy.testing.asl import evaluate
 
     data = {"A": 1, "S": "x"}
     assert evaluate("States.Format('{}-{}', $.S, States.MathAdd($.A, 2))", data, {}) == "x-3"

@@ -22,9 +22,10 @@ from scenario import NAME, writes
 from bedrock_model_copy import BedrockModelCopy
 from bedrock_model_copy._long_copy import NOT_A_LIBRARY_WAIT, WAIT_METADATA_KEY, definition, watch_budget
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, simulated_environment
-from bedrock_model_copy.testing.fake_bedrock import WaitConditionState
+from bedrock_model_copy.testing.asl import StatesError
+from bedrock_model_copy.testing.aws.cloudformation import WaitConditionState
+from bedrock_model_copy.testing.aws.stepfunctions import StepFunctions
 from bedrock_model_copy.testing.iam import handler_role_policies
-from bedrock_model_copy.testing.states import StatesError, StepFunctions
 from conftest import ENV, SOURCE_ARN, STACK_NAME
 
 HOUR = 3600

@@ -16,7 +16,7 @@ from aws_cdk import assertions
 
 from bedrock_model_copy import Commitment, CustomModelDeployment, ProvisionedThroughput
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, simulated_environment
-from bedrock_model_copy.testing.fake_serving import Script
+from bedrock_model_copy.testing.aws.served import Script
 from bedrock_model_copy.testing.iam import handler_role_policies
 from conftest import ENV, STACK_NAME
 

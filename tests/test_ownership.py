@@ -15,7 +15,7 @@ from scenario import COPY_REQUEST, NAME, OWNER, OWNER_RESOURCE, owned_by, user_t
 
 from bedrock_model_copy._lambda.model_copy.kinds.copy import copy_request_id
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock
-from bedrock_model_copy.testing.driver import DeployedResource
+from bedrock_model_copy.testing.cfn.resources import DeployedResource
 from bedrock_model_copy.testing.iam import PolicySet
 from conftest import OTHER_SOURCE_ARN, SOURCE_ARN, STACK_NAME, copy_properties
 

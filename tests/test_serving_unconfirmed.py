@@ -146,7 +146,7 @@ def cfn_expiry(fake: FakeBedrock, arn: str) -> list[str]:
 
 def _another_stacks_throughput(fake: FakeBedrock, model_arn: str, *, committed: bool) -> str:
     """A Provisioned Throughput of another stack (or a user's) serving ``model_arn``."""
-    from bedrock_model_copy.testing.fake_serving import Script, Served
+    from bedrock_model_copy.testing.aws.served import Script, Served
 
     arn = f"arn:aws:bedrock:{fake.region}:{ENV.account}:provisioned-model/other0000001"
     tags = {lifecycle.OWNER: "OtherStack", lifecycle.OWNER_RESOURCE: "Theirs"}

@@ -1,6 +1,6 @@
 """Every state machine the library synthesizes passes an independent Amazon States Language validator.
 
-The kit's interpreter (testing/states.py) runs the copy watcher's definition, but it was written with
+The kit's interpreter (testing/asl.py) runs the copy watcher's definition, but it was written with
 the definition; ``asl-validator`` (npm, pinned in package.json, installed by ``make venv``) checks the
 definitions against the ASL schema and JSONPath rules on its own: an invalid ResultPath, a state with
 no way out, a Fail with both Error and ErrorPath.

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import tomllib
 from typing import Any
+from unittest import mock
 
 import aws_cdk as cdk
+import boto3
 import pytest
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_ssm as ssm
 from aws_cdk.assertions import Template
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
 from bedrock_model_copy.testing import (
@@ -22,6 +27,10 @@ from bedrock_model_copy.testing import (
     UnresolvedIntrinsicError,
     simulated_environment,
 )
+from bedrock_model_copy.testing.aws.bedrock import Bedrock
+from bedrock_model_copy.testing.cfn import kinds
+from bedrock_model_copy.testing.fake_bedrock import DEFAULT_SERVICES
+from bedrock_model_copy.testing.iam import PolicySet
 from bedrock_model_copy.testing.intrinsics import Resolver, pseudo_parameters
 from conftest import ENV, ROOT, SOURCE_ARN
 from constructs import Construct
@@ -220,3 +229,114 @@ def test_a_second_deploy_updates_changed_copies_only_and_deletes_removed_ones(
     }
     assert fake.model_named("a").tags["team"] == "search"  # type: ignore[union-attr]
     assert fake.model_named("b") is None
+
+
+# ---------------------------------------------------------------- one fake, composed from services (issue 21, defect 10)
+
+
+def documented_service() -> Any:
+    """The service that docs/testing-kit.md adds to a fake (SSM ``GetParameter`` from a dict), run from the page."""
+    page = (ROOT / "docs" / "testing-kit.md").read_text().split("## Faking one more service", 1)[1]
+    namespace: dict[str, Any] = {}
+    exec(compile(page.split("```python\n", 1)[1].split("```", 1)[0], "docs/testing-kit.md", "exec"), namespace)  # noqa: S102
+    assert namespace["fake"].service(namespace["ParameterStore"]).parameters == {
+        "/models/source": "arn:aws:bedrock:..."
+    }
+    return namespace["ParameterStore"]
+
+
+def _client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-west-2",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+def test_a_service_added_to_the_fake_answers_with_its_faults_iam_and_call_record() -> None:
+    allowed = {"Effect": "Allow", "Action": ["ssm:GetParameter", "bedrock:List*"], "Resource": "*"}
+    denied = {"Effect": "Deny", "Action": "ssm:GetParameter", "Resource": "arn:aws:ssm:*:*:parameter/secret/*"}
+    parameter_store = documented_service()
+    fake = FakeBedrock(services=(*DEFAULT_SERVICES, parameter_store), iam=PolicySet([{"Statement": [allowed, denied]}]))
+    fake.service(parameter_store).parameters["/models/source"] = SOURCE_ARN
+    fake.inject_fault("GetParameter", "ThrottlingException", status=400)
+    with fake.serve() as endpoint:
+        ssm = _client("ssm", endpoint)
+        with pytest.raises(ClientError, match="ThrottlingException"):
+            ssm.get_parameter(Name="/models/source")
+        assert ssm.get_parameter(Name="/models/source")["Parameter"]["Value"] == SOURCE_ARN
+        with pytest.raises(ClientError, match="ParameterNotFound"):
+            ssm.get_parameter(Name="/models/missing")
+        with pytest.raises(ClientError, match="AccessDenied"):
+            ssm.get_parameter(Name="/secret/key")
+        assert _client("bedrock", endpoint).list_model_copy_jobs()["modelCopyJobSummaries"] == []  # the rest too
+    assert [call.status for call in fake.calls_to("GetParameter")] == [400, 200, 400, 400]
+    assert fake.iam is not None and fake.iam.denied == [
+        ("ssm:GetParameter", "arn:aws:ssm:us-west-2:111122223333:parameter/secret/key")
+    ]
+
+
+def test_a_fake_answers_only_with_the_services_it_is_given() -> None:
+    fake = FakeBedrock(services=(Bedrock,))
+    with fake.serve() as endpoint:
+        assert _client("bedrock", endpoint).list_custom_models()["modelSummaries"] == []
+        with pytest.raises(ClientError, match="InvalidAction"):
+            _client("cloudformation", endpoint).describe_stacks(StackName="S")
+        with pytest.raises(ClientError, match="UnknownOperationException"):
+            _client("stepfunctions", endpoint).list_executions(
+                stateMachineArn="arn:aws:states:us-west-2:1:stateMachine:W"
+            )
+    with pytest.raises(LookupError, match="no Serving service"):
+        _ = fake.serving
+
+
+def test_importing_fake_fleet_changes_nothing_a_fake_answers() -> None:
+    # The operator's read calls belong to the services: a fake answers them though fake_fleet is never imported
+    # (on 0.2.0 they were registered when the testing package imported fake_fleet).
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["bedrock_model_copy.testing.fake_fleet"] = None  # importing it would fail
+        from bedrock_model_copy.testing import FakeBedrock
+        fake = FakeBedrock()
+        stack_id = "arn:aws:cloudformation:us-west-2:111122223333:stack/S/1"
+        fake.stack_statuses[stack_id] = "CREATE_COMPLETE"
+        fake.stacks[stack_id] = {"Topic": ("AWS::SNS::Topic", "topic")}
+        form = {"content-type": "application/x-www-form-urlencoded"}
+        print(fake.handle("GET", "/custom-models", b"")[0])
+        print(fake.handle("POST", "/", b"Action=DescribeStacks&StackName=S", form)[0])
+        print(fake.handle("POST", "/", b"Action=ListStackResources&StackName=S", form)[0])
+        """
+    )
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "constructs"), str(ROOT)])}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=environment,
+        timeout=300,
+    )
+    assert result.stdout.split() == ["200", "200", "200"], result.stdout + result.stderr
+
+
+def test_the_driver_deploys_the_resource_types_of_its_kinds_list(
+    fake: FakeBedrock, cfn: CloudFormationStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = {"Resources": {"Other": {"Type": "Custom::Other", "Properties": {"ServiceToken": "t", "Mode": "Copy"}}}}
+    assert cfn.deploy_template(template)[0] == {}  # not a kind of the list: CloudFormation's business, not the driver's
+    monkeypatch.setattr(kinds, "PROVIDER_KINDS", (*kinds.PROVIDER_KINDS, kinds.ProviderKind("Custom::Other")))
+    with mock.patch.object(cfn.framework, "submit", wraps=cfn.framework.submit) as submit:
+        operations, _ = cfn.deploy_template(template)
+    assert list(operations) == ["Other"] and operations["Other"].response.request_type == "Create"
+    assert submit.call_args_list[0].args[0]["ResourceType"] == "Custom::Other"
+
+
+def test_every_module_of_the_kit_stays_small() -> None:
+    kit = ROOT / "constructs" / "bedrock_model_copy" / "testing"
+    sizes = {str(path.relative_to(kit)): len(path.read_text().splitlines()) for path in kit.rglob("*.py")}
+    assert {path: size for path, size in sizes.items() if size > 420} == {}

@@ -4,8 +4,9 @@ Install it with the ``testing`` extra, which brings boto3 and botocore::
 
     pip install "bedrock-model-copy[testing]"     # or, from a clone: pip install ".[testing]"
 
-- :class:`FakeBedrock`: the Bedrock model-copy operations over real HTTP on loopback,
-  with a simulated :class:`Clock`, scripted copies, injected faults and a call record.
+- :class:`FakeBedrock`: Bedrock (copies, deployments, Provisioned Throughput), CloudFormation's stack
+  reads and Step Functions over real HTTP on loopback, one service per module (:mod:`.aws`), with a
+  simulated :class:`Clock`, scripted copies, injected faults and a call record.
 - :class:`ProviderFramework` and :class:`CloudFormationStack`: drive the real handler
   as the CDK provider framework and CloudFormation do;
   :meth:`CloudFormationStack.deploy_template` deploys a synthesized template, with
@@ -29,15 +30,10 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess by 
         'pip install "bedrock-model-copy[testing]" (from a clone: pip install ".[testing]")'
     ) from error
 
-from . import fake_fleet  # noqa: F401 - registers the operator's read calls with every FakeBedrock
-from .driver import (
-    CREATE_FAILED_MARKER,
-    CfnResponse,
-    CloudFormationStack,
-    ProviderFramework,
-    StackOperation,
-    simulated_environment,
-)
+from .cfn.framework import CREATE_FAILED_MARKER, CfnResponse, ProviderFramework
+from .cfn.resources import StackOperation
+from .cfn.stack import CloudFormationStack
+from .driver import simulated_environment
 from .fake_bedrock import Clock, FakeBedrock, RecordedCall
 from .intrinsics import TemplateValues, UnresolvedIntrinsicError
 

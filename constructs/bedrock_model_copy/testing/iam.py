@@ -17,7 +17,15 @@ from typing import Any
 
 from .intrinsics import Resolver, pseudo_parameters
 
-__all__ = ["ContextValue", "PolicySet", "handler_role_policies", "pseudo_parameters", "resolve", "role_policies"]
+__all__ = [
+    "ContextValue",
+    "PolicySet",
+    "handler_role_policies",
+    "pseudo_parameters",
+    "resolve",
+    "role_documents",
+    "role_policies",
+]
 
 ContextValue = str | Sequence[str]
 
@@ -172,6 +180,20 @@ def handler_role_policies(
     return role_policies(template, role_id, stack_name=stack_name, region=region, account=account, partition=partition)
 
 
+def role_documents(template: Mapping[str, Any], role_id: str) -> list[dict[str, Any]]:
+    """The policy documents attached to the role ``role_id`` (a logical id) in a template, unresolved."""
+    resources: Mapping[str, Any] = template["Resources"]
+    role = resources[role_id]["Properties"]
+    documents: list[dict[str, Any]] = [policy["PolicyDocument"] for policy in role.get("Policies", [])]
+    attached = {str(ref.get("Ref")) for ref in role.get("ManagedPolicyArns", []) if isinstance(ref, dict)}
+    for logical_id, resource in resources.items():
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            roles = resource["Properties"].get("Roles", [])
+            if {"Ref": role_id} in roles or logical_id in attached:
+                documents.append(resource["Properties"]["PolicyDocument"])
+    return documents
+
+
 def role_policies(
     template: Mapping[str, Any],
     role_id: str,
@@ -182,16 +204,5 @@ def role_policies(
     partition: str | None = None,
 ) -> PolicySet:
     """The policies attached to the role ``role_id`` (a logical id) in a synthesized template."""
-    resources: Mapping[str, Any] = template["Resources"]
     parameters = pseudo_parameters(stack_name=stack_name, region=region, account=account, partition=partition)
-    documents: list[dict[str, Any]] = []
-    role = resources[role_id]["Properties"]
-    documents += [policy["PolicyDocument"] for policy in role.get("Policies", [])]
-    attached = {str(ref.get("Ref")) for ref in role.get("ManagedPolicyArns", []) if isinstance(ref, dict)}
-    for logical_id, resource in resources.items():
-        if resource["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            continue
-        roles = resource["Properties"].get("Roles", [])
-        if {"Ref": role_id} in roles or logical_id in attached:
-            documents.append(resource["Properties"]["PolicyDocument"])
-    return PolicySet([resolve(document, parameters) for document in documents])
+    return PolicySet([resolve(document, parameters) for document in role_documents(template, role_id)])

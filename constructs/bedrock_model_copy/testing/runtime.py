@@ -19,9 +19,8 @@ from typing import Any
 
 import boto3
 
-from .driver import CloudFormationStack
-from .iam import PolicySet
-from .intrinsics import Resolver, TemplateValues, pseudo_parameters
+from .cfn.stack import CloudFormationStack
+from .iam import PolicySet, role_documents
 
 
 def role_policies_deployed(stack: CloudFormationStack, role_logical_id: str) -> PolicySet:
@@ -31,29 +30,8 @@ def role_policies_deployed(stack: CloudFormationStack, role_logical_id: str) -> 
     if resources.get(role_logical_id, {}).get("Type") != "AWS::IAM::Role":
         roles = sorted(name for name, resource in resources.items() if resource["Type"] == "AWS::IAM::Role")
         raise ValueError(f"{role_logical_id!r} is not a role of the deployed template; its roles: {roles}")
-    pseudo = pseudo_parameters(
-        stack_name=stack.stack_name, stack_id=stack.stack_id, region=stack.region, account=stack.account
-    )
-
-    def attribute(logical_id: str, name: str) -> str | None:
-        deployed = stack.resources.get(logical_id)
-        return None if deployed is None else deployed.data.get(name)
-
-    def ref(logical_id: str) -> str | None:
-        deployed = stack.resources.get(logical_id)
-        return None if deployed is None else deployed.physical_resource_id
-
-    resolver = Resolver(template, TemplateValues(), pseudo, attribute, ref)
-    role = resources[role_logical_id]["Properties"]
-    documents = [policy["PolicyDocument"] for policy in role.get("Policies", [])]
-    attached = {str(item.get("Ref")) for item in role.get("ManagedPolicyArns", []) if isinstance(item, dict)}
-    for logical_id, resource in resources.items():
-        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-            roles = resource["Properties"].get("Roles", [])
-            if {"Ref": role_logical_id} in roles or logical_id in attached:
-                documents.append(resource["Properties"]["PolicyDocument"])
-    where = f"{role_logical_id} policies"
-    return PolicySet([resolver.resolve(document, where) for document in documents])
+    resolver, where = stack.resolver(template), f"{role_logical_id} policies"
+    return PolicySet([resolver.resolve(document, where) for document in role_documents(template, role_logical_id)])
 
 
 def client_as(stack: CloudFormationStack, role_logical_id: str, service: str = "bedrock-runtime") -> Any:

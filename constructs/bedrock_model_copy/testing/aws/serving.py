@@ -1,9 +1,8 @@
-"""The fake Bedrock's serving operations: custom model deployments and Provisioned Throughput.
+"""Bedrock's serving operations: custom model deployments, Provisioned Throughput and ``InvokeModel``.
 
-Plugged into :class:`~.fake_bedrock.FakeBedrock` (its router asks :func:`route`, its dispatcher and
-IAM mode hand these operations to :class:`FakeServing`). Shapes follow botocore's service model
-(``tests/test_fake_serving.py`` checks every response against it). Where AWS is not documented the
-fake takes the answer that is harder for the code under test:
+Reach it as ``FakeBedrock.serving``. Shapes follow botocore's service model (``tests/test_fake_serving.py``
+checks every response against it). Where AWS is not documented the fake takes the answer that is harder
+for the code under test:
 
 - creation and updates take simulated time (``deployment_duration``, ``throughput_duration``,
   ``update_duration``) and a delete takes ``delete_duration``, during which the resource is still
@@ -26,28 +25,26 @@ fake takes the answer that is harder for the code under test:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import unquote
 
-from ._shared import Clock
-from ._shared import iso as _iso
-from ._shared import short_id as _short_id
-from .fake_served import (
-    COMMITMENT_SECONDS,
-    ON_DEMAND_REGIONS,
-    OPERATIONS,
-    TAG_OPERATIONS,
-    Script,
-    Served,
-    ServingError,
-    route,
+from .._shared import Clock, iso, short_id
+from .served import COMMITMENT_SECONDS, ON_DEMAND_REGIONS, Script, Served
+from .service import TAG_PATHS, Call, Check, Request, ServiceError, page, request_tags, tag_context, tags_answer
+
+DEPLOYMENTS = "/model-customization/custom-model-deployments"
+THROUGHPUT, THROUGHPUTS = "/provisioned-model-throughput", "/provisioned-model-throughputs"
+_PATHS = (  # (list path, item path, operation suffix, identifier parameter)
+    (DEPLOYMENTS, DEPLOYMENTS, "CustomModelDeployment", "customModelDeploymentIdentifier"),
+    (THROUGHPUTS, THROUGHPUT, "ProvisionedModelThroughput", "provisionedModelId"),
 )
-from .iam import ContextValue, PolicySet
+_VERBS = {"GET": "Get", "PATCH": "Update", "DELETE": "Delete"}
 
 
-class _Parent(Protocol):
-    """What the serving operations read of the :class:`~.fake_bedrock.FakeBedrock` they are part of."""
+class Account(Protocol):
+    """What the serving operations read of the fake they belong to."""
 
     region: str
     account: str
@@ -59,14 +56,16 @@ class _Parent(Protocol):
     def models(self) -> Mapping[str, Any]: ...
 
 
-__all__ = ["OPERATIONS", "TAG_OPERATIONS", "FakeServing", "Script", "Served", "ServingError", "route"]
+def owns(arn: str) -> bool:
+    """Whether ``arn`` names a deployment or a Provisioned Throughput."""
+    return ":custom-model-deployment/" in arn or ":provisioned-model/" in arn
 
 
 @dataclass
-class FakeServing:
-    """State and behaviour of the serving operations; reach it as ``FakeBedrock.serving``."""
+class Serving:
+    """State and behaviour of the serving operations (a :class:`~.service.Service`)."""
 
-    parent: _Parent
+    parent: Account = field(repr=False)
     deployment_duration: float = 600.0
     throughput_duration: float = 900.0
     update_duration: float = 300.0
@@ -94,61 +93,75 @@ class FakeServing:
         self._settle()
         return [item for item in self.resources.values() if item.kind == kind]
 
-    def owns(self, arn: str) -> bool:
-        return ":custom-model-deployment/" in arn or ":provisioned-model/" in arn
+    owns = staticmethod(owns)
 
-    # ------------------------------------------------------------------ IAM
+    # ------------------------------------------------------------------ the service
 
-    def authorize(self, operation: str, params: dict[str, Any], policies: PolicySet | None) -> None:
-        if policies is None:
-            return
-        checks: list[tuple[str, str, dict[str, ContextValue]]] = []
-        base: dict[str, ContextValue] = {"aws:RequestedRegion": self.parent.region}
-        if operation.startswith("List") and operation not in TAG_OPERATIONS:  # ListTagsForResource names its ARN
-            checks.append((operation, "*", base))
-        elif operation == "InvokeModel":
+    def route(self, request: Request) -> Call | None:
+        if request.protocol != "rest-json":
+            return None
+        method, path, payload = request.method, request.path, request.payload
+        if method == "POST" and path.startswith("/model/") and path.endswith("/invoke"):
+            return Call("InvokeModel", {"modelId": unquote(path[len("/model/") : -len("/invoke")]), "body": payload})
+        if method == "POST" and path in TAG_PATHS:
+            return Call(TAG_PATHS[path], payload) if owns(str(payload.get("resourceARN", ""))) else None
+        for base, single, name, key in _PATHS:
+            if path == base and method == "GET":
+                return Call(f"List{name}s", request.query)
+            if path == single and method == "POST":
+                return Call(f"Create{name}", payload)
+            if path.startswith(single + "/") and method in _VERBS:
+                return Call(f"{_VERBS[method]}{name}", {**payload, key: unquote(path[len(single) + 1 :])})
+        return None
+
+    def authorize(self, call: Call) -> list[Check]:
+        operation, params = call.operation, call.params
+        if operation.startswith("List") and operation != "ListTagsForResource":  # that one names its ARN
+            return [Check(f"bedrock:{operation}", "*")]
+        if operation == "InvokeModel":
             found = self._find(params["modelId"])
-            checks.append((operation, found.arn if found else params["modelId"], base))
-            if found is not None:
-                checks.append((operation, found.model_arn, base))
-        elif operation in ("CreateCustomModelDeployment", "CreateProvisionedModelThroughput"):
+            checks = [Check("bedrock:InvokeModel", found.arn if found else params["modelId"])]
+            return [*checks, Check("bedrock:InvokeModel", found.model_arn)] if found else checks
+        if operation in ("CreateCustomModelDeployment", "CreateProvisionedModelThroughput"):
             model = params.get("modelArn") or params.get("modelId") or ""
-            request = {f"aws:RequestTag/{t['key']}": t["value"] for t in params.get("tags", [])}
-            keys = [t["key"] for t in params.get("tags", [])]
-            tagging: dict[str, ContextValue] = {**base, **request, "aws:TagKeys": keys}
-            checks.append((operation, model, tagging))
+            tagging = request_tags(params.get("tags", []))
+            checks = [Check(f"bedrock:{operation}", model, tagging)]
             if params.get("tags"):
-                checks.append(("TagResource", self._new_arn(operation, "<new>"), tagging))
-        else:
-            arn = params.get("resourceARN") or self._identifier_arn(params)
-            found = self._find(arn)
-            context: dict[str, ContextValue] = {**base}
-            context.update({f"aws:ResourceTag/{key}": value for key, value in (found.tags if found else {}).items()})
-            if operation == "TagResource":
-                context.update({f"aws:RequestTag/{t['key']}": t["value"] for t in params.get("tags", [])})
-                context["aws:TagKeys"] = [t["key"] for t in params.get("tags", [])]
-            elif operation == "UntagResource":
-                context["aws:TagKeys"] = list(params.get("tagKeys", []))
-            checks.append((operation, found.arn if found else arn, context))
-            new_model = params.get("modelArn") or params.get("desiredModelId")
-            if operation.startswith("Update") and new_model:
-                checks.append((operation, new_model, base))
-        for action, resource, context in checks:
-            if not policies.is_allowed(f"bedrock:{action}", resource, context):
-                raise ServingError(
-                    "AccessDeniedException",
-                    403,
-                    f"User: arn:aws:sts::{self.parent.account}:assumed-role/HandlerRole/handler is not authorized to "
-                    f"perform: bedrock:{action} on resource: {resource} because no identity-based policy allows it",
-                )
+                checks.append(Check("bedrock:TagResource", self._new_arn(operation, "<new>"), tagging))
+            return checks
+        arn = params.get("resourceARN") or params.get("customModelDeploymentIdentifier")
+        arn = arn or params.get("provisionedModelId", "")
+        found = self._find(arn)
+        context = tag_context(operation, params, found.tags if found else {})
+        checks = [Check(f"bedrock:{operation}", found.arn if found else arn, context)]
+        new_model = params.get("modelArn") or params.get("desiredModelId")
+        if operation.startswith("Update") and new_model:
+            checks.append(Check(f"bedrock:{operation}", new_model))
+        return checks
 
-    # ------------------------------------------------------------------ dispatch
-
-    def dispatch(self, operation: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def handle(self, call: Call) -> tuple[int, Any]:
         self._settle()
-        handler = getattr(self, "_" + "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_"))
-        result: tuple[int, dict[str, Any]] = handler(params)
-        return result
+        handlers: dict[str, Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]] = {
+            "InvokeModel": self._invoke_model,
+            "CreateCustomModelDeployment": self._create_deployment,
+            "GetCustomModelDeployment": lambda p: (200, self._deployment_body(self._deployment(p))),
+            "UpdateCustomModelDeployment": self._update_deployment,
+            "DeleteCustomModelDeployment": self._delete_deployment,
+            "ListCustomModelDeployments": lambda p: self._list(p, "deployment"),
+            "CreateProvisionedModelThroughput": self._create_throughput,
+            "GetProvisionedModelThroughput": lambda p: (200, self._throughput_body(self._throughput(p))),
+            "UpdateProvisionedModelThroughput": self._update_throughput,
+            "DeleteProvisionedModelThroughput": self._delete_throughput,
+            "ListProvisionedModelThroughputs": lambda p: self._list(p, "throughput"),
+        }
+        if call.operation in handlers:
+            return handlers[call.operation](call.params)
+        item = self.resources.get(call.params["resourceARN"])
+        if item is None:
+            raise ServiceError("ResourceNotFoundException", 404, f"Could not find {call.params['resourceARN']}.")
+        return tags_answer(call.operation, item.tags, call.params)
+
+    # ------------------------------------------------------------------ state
 
     def _settle(self) -> None:
         now = self.parent.clock.time()
@@ -159,10 +172,7 @@ class FakeServing:
 
     def _new_arn(self, operation: str, seed: str) -> str:
         kind = "custom-model-deployment" if "Deployment" in operation else "provisioned-model"
-        return f"arn:aws:bedrock:{self.parent.region}:{self.parent.account}:{kind}/{_short_id(kind, seed)}"
-
-    def _identifier_arn(self, params: dict[str, Any]) -> str:
-        return str(params.get("customModelDeploymentIdentifier") or params.get("provisionedModelId") or "")
+        return f"arn:aws:bedrock:{self.parent.region}:{self.parent.account}:{kind}/{short_id(kind, seed)}"
 
     def _find(self, identifier: str) -> Served | None:
         return self.resources.get(identifier) or next(
@@ -172,8 +182,14 @@ class FakeServing:
     def _get(self, identifier: str, kind: str) -> Served:
         found = self._find(identifier)
         if found is None or found.kind != kind:
-            raise ServingError("ResourceNotFoundException", 404, f"Could not find {identifier}.")
+            raise ServiceError("ResourceNotFoundException", 404, f"Could not find {identifier}.")
         return found
+
+    def _deployment(self, params: dict[str, Any]) -> Served:
+        return self._get(params["customModelDeploymentIdentifier"], "deployment")
+
+    def _throughput(self, params: dict[str, Any]) -> Served:
+        return self._get(params["provisionedModelId"], "throughput")
 
     def _create(self, kind: str, params: dict[str, Any], name: str, model: str) -> Served | str:
         """The resource a token already made (its ARN), or a new one after the shared checks."""
@@ -182,17 +198,16 @@ class FakeServing:
         for item in self.resources.values():
             if token and self.parent.remember_tokens and item.token == token:
                 if item.fingerprint != fingerprint:
-                    raise ServingError("ValidationException", 400, "The client request token was reused.")
+                    raise ServiceError("ValidationException", 400, "The client request token was reused.")
                 return item.arn
         if model not in self.parent.models:
-            raise ServingError("ResourceNotFoundException", 404, f"Could not find model {model}.")
+            raise ServiceError("ResourceNotFoundException", 404, f"Could not find model {model}.")
         if any(item.kind == kind and item.name == name for item in self.resources.values()):
-            raise ServingError("ValidationException", 400, f"A resource named {name} already exists.")
+            raise ServiceError("ValidationException", 400, f"A resource named {name} already exists.")
         if len(params.get("tags", [])) > 50:
-            raise ServingError("TooManyTagsException", 400, "A resource may carry at most 50 tags.")
+            raise ServiceError("TooManyTagsException", 400, "A resource may carry at most 50 tags.")
         duration = self.deployment_duration if kind == "deployment" else self.throughput_duration
-        outcome = "Active" if kind == "deployment" else "InService"
-        script = self.scripts.pop(name, Script(duration, outcome))
+        script = self.scripts.pop(name, Script(duration, "Active" if kind == "deployment" else "InService"))
         operation = "CreateCustomModelDeployment" if kind == "deployment" else "CreateProvisionedModelThroughput"
         arn = self._new_arn(operation, f"{name}-{len(self.resources)}-{self.parent.clock.time()}")
         tags = {t["key"]: t["value"] for t in params.get("tags", [])}
@@ -211,7 +226,7 @@ class FakeServing:
         """DeleteCustomModel of a model that is served: refused (the harder answer, S7) unless told otherwise."""
         user = self.model_in_use(model_arn) if self.refuse_model_delete_in_use else None
         if user is not None:
-            raise ServingError(
+            raise ServiceError(
                 "ConflictException", 409, f"The model {model_arn} is in use by {user.arn} and cannot be deleted."
             )
 
@@ -221,21 +236,20 @@ class FakeServing:
         now = self.parent.clock.time()
         if found is None:
             if identifier in self.parent.models and ":custom-model/imported/" not in identifier:
-                raise ServingError(
+                raise ServiceError(
                     "ValidationException",
                     400,
                     f"Invocation of model ID {identifier} with on-demand throughput isn't supported. Use a custom "
                     "model deployment or a Provisioned Throughput.",
                 )
             if identifier not in self.parent.models:
-                raise ServingError("ResourceNotFoundException", 404, f"Could not find model {identifier}.")
+                raise ServiceError("ResourceNotFoundException", 404, f"Could not find model {identifier}.")
         else:
             ready = "Active" if found.kind == "deployment" else "InService"
             if found.status(now) != ready or found.deleting_until is not None:
-                raise ServingError("ValidationException", 400, f"{found.arn} is {found.status(now)}, not {ready}.")
+                raise ServiceError("ValidationException", 400, f"{found.arn} is {found.status(now)}, not {ready}.")
         self.invocations.append((identifier, params.get("body")))
-        served = found.model_arn if found else identifier
-        text = f"(fake answer of {served})"
+        text = f"(fake answer of {found.model_arn if found else identifier})"
         return 200, {
             "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
             "stopReason": "end_turn",
@@ -244,11 +258,11 @@ class FakeServing:
 
     # deployments ---------------------------------------------------------------
 
-    def _create_custom_model_deployment(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _create_deployment(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         name, model = params["modelDeploymentName"], params["modelArn"]
         base = model.split(":custom-model/", 1)[-1]
         if not base.startswith("amazon.nova-") or self.parent.region not in self.on_demand_regions:
-            raise ServingError(
+            raise ServiceError(
                 "ValidationException",
                 400,
                 f"The model {model} is not supported for on-demand deployment in this Region.",
@@ -260,22 +274,20 @@ class FakeServing:
         return 202, {"customModelDeploymentArn": item if isinstance(item, str) else item.arn}
 
     def _deployment_body(self, item: Served, summary: bool = False) -> dict[str, Any]:
-        now = self.parent.clock.time()
-        status = item.status(now)
+        status = item.status(self.parent.clock.time())
         body: dict[str, Any] = {
             "customModelDeploymentArn": item.arn,
             ("customModelDeploymentName" if summary else "modelDeploymentName"): item.name,
             "modelArn": item.model_arn,
-            "createdAt": _iso(item.created_at),
+            "createdAt": iso(item.created_at),
             "status": status,
         }
         if item.updated_at:
-            body["lastUpdatedAt"] = _iso(item.updated_at)
+            body["lastUpdatedAt"] = iso(item.updated_at)
         if status == "Failed":
             body["failureMessage"] = item.script.failure_message or "Deployment failed"
         if item.pending and not summary:
-            settled = item.pending.get("settled")
-            update_status = item.pending["outcome"] if settled else "Updating"
+            update_status = item.pending["outcome"] if item.pending.get("settled") else "Updating"
             body["updateDetails"] = {"modelArn": item.pending["model_arn"], "updateStatus": update_status}
             if update_status == "UpdateFailed":
                 body["failureMessage"] = item.pending.get("failure_message") or "Update failed"
@@ -283,51 +295,40 @@ class FakeServing:
             body["description"] = item.description
         return body
 
-    def _get_custom_model_deployment(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return 200, self._deployment_body(self._get(params["customModelDeploymentIdentifier"], "deployment"))
-
-    def _update_custom_model_deployment(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        item = self._get(params["customModelDeploymentIdentifier"], "deployment")
+    def _update_deployment(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        item = self._deployment(params)
         now = self.parent.clock.time()
         if item.status(now) != "Active" or (item.pending and not item.pending.get("settled")):
-            raise ServingError("ValidationException", 400, f"Deployment {item.arn} is not Active or is updating.")
+            raise ServiceError("ValidationException", 400, f"Deployment {item.arn} is not Active or is updating.")
         if params["modelArn"] not in self.parent.models:
-            raise ServingError("ResourceNotFoundException", 404, f"Could not find model {params['modelArn']}.")
+            raise ServiceError("ResourceNotFoundException", 404, f"Could not find model {params['modelArn']}.")
         script = self.scripts.pop(f"update:{item.name}", Script(self.update_duration, "UpdateCompleted"))
         item.pending = {"model_arn": params["modelArn"], "done_at": now + script.duration, "outcome": script.outcome}
         item.pending["failure_message"] = script.failure_message
         return 202, {"customModelDeploymentArn": item.arn}
 
-    def _delete_custom_model_deployment(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        item = self._get(params["customModelDeploymentIdentifier"], "deployment")
+    def _delete_deployment(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        item = self._deployment(params)
         if item.status(self.parent.clock.time()) == "Creating":
-            raise ServingError("ConflictException", 400, f"Deployment {item.arn} is still Creating.")
+            raise ServiceError("ConflictException", 400, f"Deployment {item.arn} is still Creating.")
         return self._start_delete(item)
 
     def _start_delete(self, item: Served) -> tuple[int, dict[str, Any]]:
         if item.deleting_until is not None:
-            raise ServingError("ConflictException", 400, f"{item.arn} is already being deleted.")
+            raise ServiceError("ConflictException", 400, f"{item.arn} is already being deleted.")
         item.deleting_until = self.parent.clock.time() + self.delete_duration
         return 200, {}
 
-    def _list_custom_model_deployments(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        items = self._filtered("deployment", params)
-        return self._page(params, "modelDeploymentSummaries", [self._deployment_body(i, True) for i in items])
-
     # Provisioned Throughput ----------------------------------------------------
 
-    def _create_provisioned_model_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _create_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         name, model, units = params["provisionedModelName"], params["modelId"], int(params["modelUnits"])
         in_use = sum(i.model_units for i in self.resources.values() if i.kind == "throughput")
-        if (
-            self.model_unit_quota is not None
-            and in_use + units > self.model_unit_quota
-            and not (
-                self.parent.remember_tokens
-                and any(i.token == params.get("clientRequestToken") for i in self.resources.values())
-            )
-        ):
-            raise ServingError(
+        token_known = self.parent.remember_tokens and any(
+            i.token == params.get("clientRequestToken") for i in self.resources.values()
+        )
+        if self.model_unit_quota is not None and in_use + units > self.model_unit_quota and not token_known:
+            raise ServiceError(
                 "ServiceQuotaExceededException",
                 400,
                 f"The request exceeds the model units quota ({self.model_unit_quota}) for Provisioned Throughput.",
@@ -339,11 +340,9 @@ class FakeServing:
         return 201, {"provisionedModelArn": item if isinstance(item, str) else item.arn}
 
     def _throughput_body(self, item: Served, summary: bool = False) -> dict[str, Any]:
-        now = self.parent.clock.time()
-        status = item.status(now)
+        status = item.status(self.parent.clock.time())
         if status == "InService" and item.pending and not item.pending.get("settled"):
             status = "Updating"
-        foundation = "amazon.nova-lite-v1:0:300k"
         body: dict[str, Any] = {
             "modelUnits": item.model_units,
             "desiredModelUnits": item.model_units,
@@ -351,29 +350,26 @@ class FakeServing:
             "provisionedModelArn": item.arn,
             "modelArn": item.model_arn,
             "desiredModelArn": item.pending.get("model_arn") or item.model_arn if item.pending else item.model_arn,
-            "foundationModelArn": f"arn:aws:bedrock:{self.parent.region}::foundation-model/{foundation}",
+            "foundationModelArn": f"arn:aws:bedrock:{self.parent.region}::foundation-model/amazon.nova-lite-v1:0:300k",
             "status": status,
-            "creationTime": _iso(item.created_at),
-            "lastModifiedTime": _iso(item.updated_at or item.created_at),
+            "creationTime": iso(item.created_at),
+            "lastModifiedTime": iso(item.updated_at or item.created_at),
         }
         if item.commitment:
             body["commitmentDuration"] = item.commitment
-            body["commitmentExpirationTime"] = _iso(item.created_at + COMMITMENT_SECONDS[item.commitment])
+            body["commitmentExpirationTime"] = iso(item.created_at + COMMITMENT_SECONDS[item.commitment])
         if status == "Failed" and not summary:
             body["failureMessage"] = item.script.failure_message or "Provisioning failed"
         return body
 
-    def _get_provisioned_model_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return 200, self._throughput_body(self._get(params["provisionedModelId"], "throughput"))
-
-    def _update_provisioned_model_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        item = self._get(params["provisionedModelId"], "throughput")
+    def _update_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        item = self._throughput(params)
         now = self.parent.clock.time()
         if item.status(now) != "InService" or (item.pending and not item.pending.get("settled")):
-            raise ServingError("ValidationException", 400, f"Provisioned Throughput {item.arn} is not InService.")
+            raise ServiceError("ValidationException", 400, f"Provisioned Throughput {item.arn} is not InService.")
         model = params.get("desiredModelId")
         if model and model not in self.parent.models:
-            raise ServingError("ResourceNotFoundException", 404, f"Could not find model {model}.")
+            raise ServiceError("ResourceNotFoundException", 404, f"Could not find model {model}.")
         item.pending = {
             "model_arn": model,
             "name": params.get("desiredProvisionedModelName"),
@@ -383,24 +379,17 @@ class FakeServing:
         item.settle(now)
         return 200, {}
 
-    def _delete_provisioned_model_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        item = self._get(params["provisionedModelId"], "throughput")
-        now = self.parent.clock.time()
-        if item.commitment and now < item.created_at + COMMITMENT_SECONDS[item.commitment]:
-            raise ServingError(
+    def _delete_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        item = self._throughput(params)
+        if item.commitment and self.parent.clock.time() < item.created_at + COMMITMENT_SECONDS[item.commitment]:
+            raise ServiceError(
                 "ValidationException",
                 400,
                 "A Provisioned Throughput cannot be deleted before its commitment term ends.",
             )
         return self._start_delete(item)
 
-    def _list_provisioned_model_throughputs(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        items = self._filtered("throughput", params)
-        return self._page(params, "provisionedModelSummaries", [self._throughput_body(i, True) for i in items])
-
-    # shared ---------------------------------------------------------------------
-
-    def _filtered(self, kind: str, params: dict[str, Any]) -> list[Served]:
+    def _list(self, params: dict[str, Any], kind: str) -> tuple[int, dict[str, Any]]:
         now = self.parent.clock.time()
         items = [item for item in self.resources.values() if item.kind == kind]
         if "nameContains" in params:
@@ -410,33 +399,8 @@ class FakeServing:
         if "statusEquals" in params:
             items = [item for item in items if item.status(now) == params["statusEquals"]]
         items.sort(key=lambda item: item.created_at, reverse=params.get("sortOrder") == "Descending")
-        return items
-
-    def _page(self, params: dict[str, Any], key: str, bodies: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
-        start = int(params.get("nextToken", "0"))
-        size = int(params.get("maxResults", self.parent.page_size))
-        body: dict[str, Any] = {key: bodies[start : start + size]}
-        if start + size < len(bodies):
-            body["nextToken"] = str(start + size)
-        return 200, body
-
-    def _tag_resource(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        item = self._tagged(params["resourceARN"])
-        item.tags.update({t["key"]: t["value"] for t in params.get("tags", [])})
-        return 200, {}
-
-    def _untag_resource(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        item = self._tagged(params["resourceARN"])
-        for key in params.get("tagKeys", []):
-            item.tags.pop(key, None)
-        return 200, {}
-
-    def _list_tags_for_resource(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        item = self._tagged(params["resourceARN"])
-        return 200, {"tags": [{"key": key, "value": value} for key, value in item.tags.items()]}
-
-    def _tagged(self, arn: str) -> Served:
-        found = self.resources.get(arn)
-        if found is None:
-            raise ServingError("ResourceNotFoundException", 404, f"Could not find {arn}.")
-        return found
+        if kind == "deployment":
+            bodies = [self._deployment_body(item, True) for item in items]
+            return 200, page(bodies, params, "modelDeploymentSummaries", self.parent.page_size)
+        bodies = [self._throughput_body(item, True) for item in items]
+        return 200, page(bodies, params, "provisionedModelSummaries", self.parent.page_size)

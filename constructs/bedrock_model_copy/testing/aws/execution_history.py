@@ -1,12 +1,13 @@
 """Step Functions ``GetExecutionHistory`` for the fake, rebuilt from what the interpreter records.
 
-The interpreter (:mod:`.states`) keeps, per execution, the states entered (time, name) and each AWS
-SDK call a Task made (time, ``service:action``, parameters, error). From those this module writes the
-execution's events as the API reference's ``HistoryEvent`` has them: ``ExecutionStarted``, a
-``<Type>StateEntered`` and ``<Type>StateExited`` per state, ``TaskScheduled``/``TaskStarted`` and
-``TaskSucceeded`` or ``TaskFailed`` per call (a retried call appears once per attempt), and the end
-(``ExecutionSucceeded``, ``ExecutionFailed`` or ``ExecutionAborted``). Ids count from 1 in time order;
-pages of ``maxResults`` (default 100, at most 1000), ``reverseOrder`` and ``includeExecutionData``.
+The interpreter (:mod:`..asl`, run by :mod:`.stepfunctions`) keeps, per execution, the states entered
+(time, name) and each AWS SDK call a Task made (time, ``service:action``, parameters, error). From those
+this module writes the execution's events as the API reference's ``HistoryEvent`` has them:
+``ExecutionStarted``, a ``<Type>StateEntered`` and ``<Type>StateExited`` per state,
+``TaskScheduled``/``TaskStarted`` and ``TaskSucceeded`` or ``TaskFailed`` per call (a retried call appears
+once per attempt), and the end (``ExecutionSucceeded``, ``ExecutionFailed`` or ``ExecutionAborted``). Ids
+count from 1 in time order; pages of ``maxResults`` (default 100, at most 1000), ``reverseOrder`` and
+``includeExecutionData``.
 
 What a real Task event names is not fully documented (docs/aws-behaviour.md F5): the fake writes an
 AWS SDK integration ``arn:aws:states:::aws-sdk:bedrock:getModelCopyJob`` as ``resourceType``
@@ -24,7 +25,7 @@ _NO_EXIT = ("Fail",)  # a Fail state ends the execution without an exit event
 
 
 def events(execution: Any) -> list[dict[str, Any]]:
-    """Every event of ``execution`` (a :class:`.states.Execution`), oldest first."""
+    """Every event of ``execution`` (a :class:`.stepfunctions.Execution`), oldest first."""
     states = execution.state_machine.definition.get("States", {})
     found: list[dict[str, Any]] = []
 
