@@ -197,7 +197,7 @@ class ModelCopyJobResource(Construct, _Attributes):
             scope,
             poll_interval_seconds=poll_seconds,
             options=provider_options,
-            requester=Requester(label, f"{scope.node.path}/{id}"),
+            requester=Requester(label, scope, id),
         )
 
         super().__init__(scope, id)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 
@@ -151,17 +152,23 @@ def log_retention_days(options: ModelCopyProviderOptions, node: Node) -> int:
 
 @dataclass(frozen=True)
 class Requester:
-    """The construct that asks for the stack's provider: its class name, its path, and whether it chose the
-    provider's settings (``poll_interval``, ``provider_options``) or takes them as they are (the defaults when
-    it makes the provider: a deployment or a Provisioned Throughput has no such props)."""
+    """The construct that asks for the stack's provider: its class name, where it is (``scope``, ``id``), and
+    whether it chose the provider's settings (``poll_interval``, ``provider_options``) or takes them as they are
+    (the defaults when it makes the provider: a deployment or a Provisioned Throughput has no such props)."""
 
     label: str
-    path: str
+    scope: Any
+    id: str
     chooses_settings: bool = True
+
+    @property
+    def path(self) -> str:
+        """Its construct path (read only for a message: each read is a jsii round trip)."""
+        return "/".join(part for part in (self.scope.node.path, self.id) if part)
 
 
 def check_same_settings(
-    provider: Any, stack_name: str, requester: Requester, poll_interval_seconds: int, options: ModelCopyProviderOptions
+    provider: Any, requester: Requester, poll_interval_seconds: int, options: ModelCopyProviderOptions
 ) -> None:
     """Refuse settings other than ``provider``'s (a ``ModelCopyProvider``): who set it up, with what, what to do."""
     if provider.poll_interval_seconds != poll_interval_seconds:
@@ -196,6 +203,6 @@ def check_same_settings(
     raise PropertyValidationError(
         prop,
         value,
-        f"every construct of this library in stack {stack_name} shares one provider, {made}; "
+        f"every construct of this library in stack {Stack.of(provider).stack_name} shares one provider, {made}; "
         f"{todo}, or put it in another stack",
     )

@@ -111,10 +111,10 @@ class ModelCopyProvider(Construct):
         options = options or DEFAULT_PROVIDER_OPTIONS
         options.check()
         stack = Stack.of(scope)
-        requester = requester or Requester("construct", scope.node.path)
+        requester = requester or Requester("construct", scope, "")
         existing = stack.node.try_find_child(PROVIDER_ID)
         if isinstance(existing, ModelCopyProvider):
-            check_same_settings(existing, stack.stack_name, requester, poll_interval_seconds, options)
+            check_same_settings(existing, requester, poll_interval_seconds, options)
             return existing
         return cls(
             stack, PROVIDER_ID, poll_interval_seconds=poll_interval_seconds, options=options, set_up_by=requester
@@ -132,7 +132,7 @@ class ModelCopyProvider(Construct):
         super().__init__(scope, id)
         self.poll_interval_seconds = poll_interval_seconds
         self.options = options
-        self.set_up_by = set_up_by or Requester("construct", f"{scope.node.path}/{id}")
+        self.set_up_by = set_up_by or Requester("construct", scope, id)
         self._kinds: dict[str, ConstructKind] = {}  # the kinds of the stack's constructs, by name
         self._source_arns: set[str] = set()
         self._token_sources = False

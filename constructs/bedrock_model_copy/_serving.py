@@ -210,7 +210,7 @@ class ServingResource(Construct):
             scope,
             poll_interval_seconds=poll_seconds,
             options=shared.options if shared else None,
-            requester=Requester(kind.label, f"{scope.node.path}/{id}", chooses_settings=False),
+            requester=Requester(kind.label, scope, id, chooses_settings=False),
         )
         super().__init__(scope, id)
         self.provider = provider
