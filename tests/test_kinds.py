@@ -134,3 +134,21 @@ def test_shared_modules_name_no_kind(module: str) -> None:
 def test_nothing_registers_a_kind_on_import() -> None:
     for path in (ROOT / "constructs" / "bedrock_model_copy").glob("*.py"):
         assert "register_kind" not in path.read_text(), path.name
+
+
+def test_the_copy_attributes_are_written_once_in_imodelcopy() -> None:
+    from bedrock_model_copy._copy_resource import COPY_ATTRIBUTES, CopyAttribute, IModelCopy, ModelCopyJobResource
+    from bedrock_model_copy._lambda.model_copy.contract import ATTRIBUTES
+    from bedrock_model_copy.model_copy import BedrockModelCopy
+
+    assert set(COPY_ATTRIBUTES) == {*ATTRIBUTES, "model_arn"}
+    for name, member in COPY_ATTRIBUTES.items():  # the base class has IModelCopy's own descriptors, docs included
+        assert vars(ModelCopyJobResource)[name] is member is vars(IModelCopy)[name]
+        assert f"    {name} : str\n" in (BedrockModelCopy.__doc__ or "")
+    with pytest.raises((TypeError, RuntimeError)) as drifted:
+
+        class _Drifted:
+            not_in_the_contract = CopyAttribute("An attribute the handler does not return.")
+
+    cause = drifted.value.__cause__ or drifted.value  # Python 3.11 wraps an error of __set_name__
+    assert "no attribute 'not_in_the_contract' in the contract" in str(cause)

@@ -7,6 +7,7 @@ class gets the same descriptors, and the constructs' docstrings their ``Attribut
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, overload, runtime_checkable
 
 import jsii
@@ -122,7 +123,10 @@ def attributes_doc() -> str:
     """The ``Attributes`` section of the constructs' docstrings, from :class:`IModelCopy`."""
     lines = ["", "    Attributes", "    ----------"]
     for name, member in COPY_ATTRIBUTES.items():
-        lines += [f"    {name} : str", f"        {member.__doc__}"]
+        lines += [
+            f"    {name} : str",
+            *textwrap.wrap(str(member.__doc__), 100, initial_indent=" " * 8, subsequent_indent=" " * 8),
+        ]
     lines += [
         "    resource : CustomResource",
         "        Escape hatch: the underlying ``CustomResource``; ``cfn_resource`` is its ``CfnResource``.",
