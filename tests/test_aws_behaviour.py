@@ -7,6 +7,9 @@ fake's choice. An entry whose source is botocore's service model names a test he
 
 from __future__ import annotations
 
+import copy
+import json
+import os
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -28,6 +31,7 @@ AREAS = (
     "KMS, Logs, VPC",
     "Serving (deployments, Provisioned Throughput)",
     "Finding resources (CLI)",
+    "Model import",
 )
 
 ACCOUNT_ARN = "arn:aws:bedrock:us-west-2:111122223333"
@@ -141,6 +145,16 @@ def errors(operation: OperationModel) -> set[str]:
 def member(shape: StructureShape | None, name: str) -> Shape:
     assert shape is not None
     return shape.members[name]
+
+
+def text(documentation: str) -> str:
+    """A documentation string without its HTML tags, whitespace collapsed."""
+    flat = " ".join(re.sub(r"<[^>]+>", " ", documentation).split())
+    return re.sub(r" ([.,;:])", r"\1", flat)
+
+
+def pattern(shape: Shape) -> str:
+    return str(shape.metadata["pattern"])
 
 
 def test_create_model_copy_job_members() -> None:
@@ -331,7 +345,7 @@ def test_list_tags_for_resource_shape() -> None:
 
 
 def test_stack_statuses_the_handler_reads() -> None:
-    from bedrock_model_copy._lambda.model_copy import phase
+    from bedrock_model_copy._lambda.model_copy.engine import phase
 
     statuses = set(model("cloudformation").shape_for("StackStatus").enum)
     read = phase.ROLLBACK_STATUSES | phase.CLEANUP_STATUSES | phase.DELETE_STATUSES
@@ -495,3 +509,410 @@ def test_serving_list_summaries_carry_status_and_commitment() -> None:
     assert {"status", "modelArn", "createdAt"} <= members(deployment)
     assert member(throughput, "status").enum == ["Creating", "InService", "Updating", "Failed"]
     assert member(deployment, "status").enum == ["Creating", "Active", "Failed"]  # an update shows only in Get
+
+
+# --------------------------------------------------------------------------- gone, billing, commitments (issue 22)
+
+READS_AND_DELETES = (
+    "GetCustomModel",
+    "DeleteCustomModel",
+    "GetModelCopyJob",
+    "ListTagsForResource",
+    "GetCustomModelDeployment",
+    "DeleteCustomModelDeployment",
+    "GetProvisionedModelThroughput",
+    "DeleteProvisionedModelThroughput",
+    "GetModelImportJob",
+    "GetImportedModel",
+    "DeleteImportedModel",
+)
+
+
+def test_a_missing_resource_is_documented_as_resource_not_found() -> None:
+    bedrock = model("bedrock")
+    assert text(bedrock.shape_for("ResourceNotFoundException").documentation).startswith(
+        "The specified resource Amazon Resource Name (ARN) was not found."
+    )
+    assert text(bedrock.shape_for("ValidationException").documentation).startswith("Input validation failed.")
+    for name in READS_AND_DELETES:
+        assert {"ResourceNotFoundException", "ValidationException"} <= errors(op(name)), name
+
+
+def test_a_committed_throughput_cannot_be_deleted_and_the_refusal_code_is_not_documented() -> None:
+    delete = op("DeleteProvisionedModelThroughput")
+    assert "You can't delete a Provisioned Throughput before the commitment term is over." in text(delete.documentation)
+    assert errors(delete) == {
+        "AccessDeniedException",
+        "ConflictException",
+        "InternalServerException",
+        "ResourceNotFoundException",
+        "ThrottlingException",
+        "ValidationException",
+    }
+    # No status says "deleting": a refusal cannot be read as a delete in progress.
+    assert not [s for s in member(op("GetProvisionedModelThroughput").output_shape, "status").enum if "Delet" in s]
+
+
+def test_throughput_billing_is_hourly_and_model_units_need_a_request() -> None:
+    create = op("CreateProvisionedModelThroughput").input_shape
+    commitment = text(member(create, "commitmentDuration").documentation)
+    assert "Billing occurs hourly and is discounted for longer commitment terms." in commitment
+    assert "To request a no-commit Provisioned Throughput, omit this field." in commitment
+    assert (
+        "By default, your account has no model units for purchasing Provisioned Throughputs with commitment."
+        in text(member(create, "modelUnits").documentation)
+    )
+
+
+def _throughput_shapes() -> list[StructureShape]:
+    bedrock = model("bedrock")
+    shapes = [
+        op("CreateProvisionedModelThroughput").input_shape,
+        op("GetProvisionedModelThroughput").output_shape,
+        op("UpdateProvisionedModelThroughput").input_shape,
+        bedrock.shape_for("ProvisionedModelSummary"),
+    ]
+    return [shape for shape in shapes if isinstance(shape, StructureShape)]
+
+
+def test_a_throughput_by_model_units_has_no_renewal_setting() -> None:
+    shapes = _throughput_shapes()
+    assert len(shapes) == 4
+    for shape in shapes:
+        assert [name for name in shape.members if "renew" in name.lower()] == [], shape.name
+    assert [name for name in model("bedrock").operation_names if "renew" in name.lower()] == []
+    assert "expires" in text(
+        member(op("GetProvisionedModelThroughput").output_shape, "commitmentExpirationTime").documentation
+    )
+
+
+def test_throughput_by_tokens_has_no_operation_in_botocore() -> None:
+    bedrock = model("bedrock")
+    assert _taggable(f"{ACCOUNT_ARN}:provisioned-model-v2/abcdefghij12")
+    assert _taggable(f"{ACCOUNT_ARN}:provisioned-model-reservation/abcdefghij12")
+    # No other shape of the model names those resource types: nothing buys, reads or cancels them.
+    naming = [
+        name
+        for name in bedrock.shape_names
+        if "provisioned-model-v2" in json.dumps(bedrock.shape_for(name).metadata)
+        or "provisioned-model-v2" in (bedrock.shape_for(name).documentation or "")
+    ]
+    assert naming == ["TaggableResourcesArn"]
+    throughput_operations = {name for name in bedrock.operation_names if "ProvisionedModelThroughput" in name}
+    assert throughput_operations == {
+        "CreateProvisionedModelThroughput",
+        "GetProvisionedModelThroughput",
+        "ListProvisionedModelThroughputs",
+        "UpdateProvisionedModelThroughput",
+        "DeleteProvisionedModelThroughput",
+    }
+    created = pattern(member(op("CreateProvisionedModelThroughput").output_shape, "provisionedModelArn"))
+    assert re.fullmatch(created, f"{ACCOUNT_ARN}:provisioned-model/abcdefghij12")
+    assert not re.fullmatch(created, f"{ACCOUNT_ARN}:provisioned-model-v2/abcdefghij12")
+
+
+def test_a_deployment_update_shows_in_update_details() -> None:
+    update = op("UpdateCustomModelDeployment")
+    assert text(update.documentation) == (
+        "Updates a custom model deployment with a new custom model. This allows you to deploy updated models "
+        "without creating new deployment endpoints."
+    )
+    assert "This replaces the currently deployed model." in text(member(update.input_shape, "modelArn").documentation)
+    assert members(update.output_shape) == {"customModelDeploymentArn"}
+    assert "ConflictException" not in errors(update)
+    get = op("GetCustomModelDeployment").output_shape
+    details = member(get, "updateDetails")
+    assert isinstance(details, StructureShape)
+    assert "Details about any pending or completed updates" in text(details.documentation)
+    assert set(details.required_members) == {"modelArn", "updateStatus"}
+    assert text(member(get, "failureMessage").documentation).startswith("If the deployment status is FAILED")
+    assert "Updating" not in member(get, "status").enum
+    assert text(member(get, "modelArn").documentation) == (
+        "The Amazon Resource Name (ARN) of the custom model associated with this deployment."
+    )
+
+
+# --------------------------------------------------------------------------- the runtime's botocore, Step Functions
+
+
+def test_start_execution_names_can_be_reused_90_days_after_they_close() -> None:
+    start = op("StartExecution", "stepfunctions")
+    documentation = text(start.documentation)
+    assert (
+        "If the execution is closed or if the input is different, it returns a 400 ExecutionAlreadyExists error."
+        in documentation
+    )
+    assert "You can reuse the name 90 days after it closes." in documentation
+    assert "you can reuse the name 90 days after it closes." in text(member(start.input_shape, "name").documentation)
+
+
+HANDLER_OPERATIONS = {
+    "CreateModelCopyJob",
+    "GetModelCopyJob",
+    "ListModelCopyJobs",
+    "GetCustomModel",
+    "DeleteCustomModel",
+    "ListTagsForResource",
+    "TagResource",
+    "UntagResource",
+    "CreateCustomModelDeployment",
+    "GetCustomModelDeployment",
+    "ListCustomModelDeployments",
+    "UpdateCustomModelDeployment",
+    "DeleteCustomModelDeployment",
+    "CreateProvisionedModelThroughput",
+    "GetProvisionedModelThroughput",
+    "ListProvisionedModelThroughputs",
+    "UpdateProvisionedModelThroughput",
+    "DeleteProvisionedModelThroughput",
+    "CreateModelImportJob",
+    "GetModelImportJob",
+    "ListModelImportJobs",
+    "GetImportedModel",
+    "ListImportedModels",
+    "DeleteImportedModel",
+}
+
+
+def test_the_installed_botocore_has_every_operation_the_handler_calls() -> None:
+    assert HANDLER_OPERATIONS - set(model("bedrock").operation_names) == set()
+
+
+def test_botocore_loads_service_models_from_aws_data_path_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore import loaders
+
+    documentation = " ".join((loaders.__doc__ or "").split())
+    assert "the botocore loaders have the concept of a data path exposed through AWS_DATA_PATH" in documentation
+    assert "additional search paths where we will attempt to load models outside of the models we ship" in documentation
+    loader = loaders.create_loader(os.pathsep.join(["/first", "/second"]))
+    assert loader.search_paths[:2] == ["/first", "/second"]
+    assert loader.search_paths[-1] == loader.BUILTIN_DATA_PATH
+    # A bedrock model under AWS_DATA_PATH, of the same API version, wins over botocore's own; a client built
+    # from a model that lacks an operation has no method for it (the runtime's missing operation).
+    shipped = loaders.Loader().load_service_model("bedrock", "service-2")
+    trimmed = copy.deepcopy(shipped)
+    del trimmed["operations"]["UpdateCustomModelDeployment"]
+    directory = tmp_path / "bedrock" / shipped["metadata"]["apiVersion"]
+    directory.mkdir(parents=True)
+    (directory / "service-2.json").write_text(json.dumps(trimmed), encoding="utf-8")
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
+    client = botocore.session.Session().create_client(
+        "bedrock", region_name="us-west-2", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret"
+    )
+    assert "UpdateCustomModelDeployment" not in client.meta.service_model.operation_names
+    assert not hasattr(client, "update_custom_model_deployment")
+    assert hasattr(client, "get_custom_model_deployment")
+
+
+# --------------------------------------------------------------------------- model import (issue 23)
+
+IMPORT_JOB_ARN = f"{ACCOUNT_ARN}:model-import-job/abcdefghij12"
+IMPORTED_MODEL_ARN = f"{ACCOUNT_ARN}:imported-model/abcdefghij12"
+CUSTOM_IMPORTED_MODEL_ARN = f"{ACCOUNT_ARN}:custom-model/imported/abcdefghij12"
+
+
+def test_create_model_import_job_request() -> None:
+    create = op("CreateModelImportJob")
+    assert (create.http["method"], create.http["requestUri"], create.http["responseCode"]) == (
+        "POST",
+        "/model-import-jobs",
+        201,
+    )
+    request = create.input_shape
+    assert request is not None
+    assert members(request) == {
+        "jobName",
+        "importedModelName",
+        "roleArn",
+        "modelDataSource",
+        "jobTags",
+        "importedModelTags",
+        "clientRequestToken",
+        "vpcConfig",
+        "importedModelKmsKeyId",
+    }
+    assert set(request.required_members) == {"jobName", "importedModelName", "roleArn", "modelDataSource"}
+    assert pattern(member(request, "jobName")) == r"[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*"
+    assert pattern(member(request, "importedModelName")) == "([0-9a-zA-Z][_-]?)+"
+    assert pattern(member(request, "roleArn")) == "arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+"
+    source = member(request, "modelDataSource")
+    assert isinstance(source, StructureShape) and source.metadata.get("union") is True
+    assert members(source) == {"s3DataSource"}
+    s3_source = member(source, "s3DataSource")
+    assert isinstance(s3_source, StructureShape) and s3_source.required_members == ["s3Uri"]
+    s3_uri = member(s3_source, "s3Uri")
+    assert re.fullmatch(pattern(s3_uri), "s3://my-weights/llama/v1/")
+    assert not re.fullmatch(pattern(s3_uri), "s3://my-weights/a prefix with spaces/")
+    for tags in ("jobTags", "importedModelTags"):
+        assert member(request, tags).name == "TagList", tags
+    token = member(request, "clientRequestToken")
+    assert (
+        token.name == "IdempotencyToken" and token.metadata["pattern"] == "[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?"
+    )
+    assert "idempotencyToken" not in token.metadata  # unlike the copy and serving creates (M2): botocore fills none
+    vpc = member(request, "vpcConfig")
+    assert isinstance(vpc, StructureShape)
+    assert (member(vpc, "subnetIds").metadata["max"], member(vpc, "securityGroupIds").metadata["max"]) == (16, 5)
+    assert member(request, "importedModelKmsKeyId").name == "KmsKeyId"
+    assert members(create.output_shape) == {"jobArn"}
+    assert re.fullmatch(pattern(member(create.output_shape, "jobArn")), IMPORT_JOB_ARN)
+    assert {"ConflictException", "ServiceQuotaExceededException", "TooManyTagsException", "ValidationException"} <= (
+        errors(create)
+    )
+
+
+def test_get_model_import_job_answer() -> None:
+    get = op("GetModelImportJob")
+    assert (get.http["method"], get.http["requestUri"]) == ("GET", "/model-import-jobs/{jobIdentifier}")
+    answer = get.output_shape
+    assert answer is not None
+    assert answer.required_members == []  # not even the imported model's ARN
+    assert {
+        "jobArn",
+        "jobName",
+        "importedModelName",
+        "importedModelArn",
+        "roleArn",
+        "modelDataSource",
+        "status",
+        "failureMessage",
+        "creationTime",
+        "lastModifiedTime",
+        "endTime",
+        "vpcConfig",
+        "importedModelKmsKeyArn",
+    } == members(answer)
+    assert member(answer, "status").enum == ["InProgress", "Completed", "Failed"]
+    assert "If the job failed, the failure message contains information about why the job failed." in text(
+        member(answer, "status").documentation
+    )
+    assert text(member(answer, "endTime").documentation) == "Time that the resource transitioned to terminal state."
+    assert re.fullmatch(pattern(member(answer, "importedModelArn")), IMPORTED_MODEL_ARN)
+    assert "tags" not in " ".join(members(answer)).lower()
+
+
+def test_import_list_calls_filters_and_pagination() -> None:
+    paginators = botocore.session.get_session().get_paginator_model("bedrock")
+    for name, result_key in (
+        ("ListModelImportJobs", "modelImportJobSummaries"),
+        ("ListImportedModels", "modelSummaries"),
+    ):
+        config = paginators.get_paginator(name)
+        assert (config["input_token"], config["output_token"], config["limit_key"], config["result_key"]) == (
+            "nextToken",
+            "nextToken",
+            "maxResults",
+            result_key,
+        ), name
+        listing = op(name)
+        assert member(listing.input_shape, "sortBy").enum == ["CreationTime"], name
+        assert [field for field in members(listing.input_shape) if "tag" in field.lower()] == [], name
+        max_results = member(listing.input_shape, "maxResults").metadata
+        assert (max_results["min"], max_results["max"]) == (1, 1000), name
+    assert members(op("ListModelImportJobs").input_shape) == {
+        "creationTimeAfter",
+        "creationTimeBefore",
+        "statusEquals",
+        "nameContains",
+        "maxResults",
+        "nextToken",
+        "sortBy",
+        "sortOrder",
+    }
+    bedrock = model("bedrock")
+    job = bedrock.shape_for("ModelImportJobSummary")
+    assert isinstance(job, StructureShape)
+    assert set(job.required_members) == {"jobArn", "jobName", "status", "creationTime"}
+    assert {"importedModelArn", "importedModelName", "endTime"} <= members(job)
+    assert [field for field in members(job) if "tag" in field.lower()] == []  # unlike ModelCopyJobSummary
+    imported = bedrock.shape_for("ImportedModelSummary")
+    assert isinstance(imported, StructureShape)
+    assert members(imported) == {"modelArn", "modelName", "creationTime", "instructSupported", "modelArchitecture"}
+
+
+def test_imported_model_get_and_delete() -> None:
+    get = op("GetImportedModel")
+    assert (get.http["method"], get.http["requestUri"]) == ("GET", "/imported-models/{modelIdentifier}")
+    identifier = pattern(member(get.input_shape, "modelIdentifier"))
+    assert re.fullmatch(identifier, IMPORTED_MODEL_ARN) and re.fullmatch(identifier, "my-imported-model")
+    answer = get.output_shape
+    assert members(answer) == {
+        "modelArn",
+        "modelName",
+        "jobName",
+        "jobArn",
+        "modelDataSource",
+        "creationTime",
+        "modelArchitecture",
+        "modelKmsKeyArn",
+        "instructSupported",
+        "customModelUnits",
+    }  # no status
+    units = member(answer, "customModelUnits")
+    assert isinstance(units, StructureShape)
+    assert members(units) == {"customModelUnitsPerModelCopy", "customModelUnitsVersion"}
+    delete = op("DeleteImportedModel")
+    assert (delete.http["method"], delete.http["requestUri"]) == ("DELETE", "/imported-models/{modelIdentifier}")
+    assert text(delete.documentation).startswith("Deletes a custom model that you imported earlier.")
+    assert "ConflictException" in errors(delete)
+
+
+def test_no_import_job_stop() -> None:
+    import_operations = {name for name in model("bedrock").operation_names if "ModelImportJob" in name}
+    assert import_operations == {"CreateModelImportJob", "GetModelImportJob", "ListModelImportJobs"}
+    imported = {name for name in model("bedrock").operation_names if "ImportedModel" in name}
+    assert imported == {"GetImportedModel", "ListImportedModels", "DeleteImportedModel"}
+    assert botocore.session.get_session().get_waiter_model("bedrock").waiter_names == []
+
+
+def test_two_kinds_of_imported_models() -> None:
+    # Custom Model Import makes imported-model/ models, invoked on demand by their own ARN.
+    assert re.fullmatch(pattern(member(op("GetImportedModel").output_shape, "modelArn")), IMPORTED_MODEL_ARN)
+    invoke = pattern(member(op("InvokeModel", "bedrock-runtime").input_shape, "modelId"))
+    assert "imported-model/[a-z0-9]{12}" in invoke
+    # CreateCustomModel makes custom-model/imported/ models, served only through a Provisioned Throughput.
+    create_custom = op("CreateCustomModel")
+    assert (
+        "To use the model for inference, you must purchase Provisioned Throughput for it. You can't use On-demand "
+        "inference with these custom models." in text(create_custom.documentation)
+    )
+    assert re.fullmatch(pattern(member(create_custom.output_shape, "modelArn")), CUSTOM_IMPORTED_MODEL_ARN)
+    assert "IMPORTED" in member(op("GetCustomModel").output_shape, "customizationType").enum
+    # A copy may start from the second kind, never from the first.
+    source = pattern(member(op("CreateModelCopyJob").input_shape, "sourceModelArn"))
+    assert re.fullmatch(source, CUSTOM_IMPORTED_MODEL_ARN)
+    assert not re.fullmatch(source, IMPORTED_MODEL_ARN)
+    # Both serving creates accept the second kind.
+    assert re.fullmatch(
+        pattern(member(op("CreateProvisionedModelThroughput").input_shape, "modelId")), CUSTOM_IMPORTED_MODEL_ARN
+    )
+    assert re.fullmatch(
+        pattern(member(op("CreateCustomModelDeployment").input_shape, "modelArn")), CUSTOM_IMPORTED_MODEL_ARN
+    )
+
+
+def test_import_job_and_imported_model_are_taggable() -> None:
+    assert _taggable(IMPORT_JOB_ARN)
+    assert _taggable(IMPORTED_MODEL_ARN)
+    request = op("CreateModelImportJob").input_shape
+    assert text(member(request, "jobTags").documentation) == "Tags to attach to this import job."
+    assert text(member(request, "importedModelTags").documentation) == "Tags to attach to the imported model."
+
+
+def test_imported_model_billing_and_readiness() -> None:
+    units = model("bedrock").shape_for("CustomModelUnits")
+    assert isinstance(units, StructureShape)
+    assert "abstract view of the hardware utilization" in text(units.documentation or "")
+    assert text(member(units, "customModelUnitsVersion").documentation) == (
+        "The version of the custom model unit. Use to determine the billing rate for the custom model unit."
+    )
+    runtime = model("bedrock-runtime")
+    not_ready = runtime.shape_for("ModelNotReadyException")
+    assert text(not_ready.documentation or "").startswith(
+        "The model specified in the request is not ready to serve inference requests. The AWS SDK will "
+        "automatically retry the operation up to 5 times."
+    )
+    assert not_ready.metadata["error"]["httpStatusCode"] == 429
+    assert "ModelNotReadyException" in errors(op("InvokeModel", "bedrock-runtime"))

@@ -5,20 +5,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bedrock_model_copy._lambda.model_copy.advice import TABLE, markdown_table
+from bedrock_model_copy._lambda.model_copy.kinds import ADVICE as TABLE
+from bedrock_model_copy._lambda.model_copy.kinds import advice_table
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
+TROUBLESHOOTING = (ROOT / "docs" / "troubleshooting.md").read_text()
 LIFECYCLE = (ROOT / "docs" / "lifecycle.md").read_text()  # the lifecycle rules, each with the scenario that proves it
 
 
 def test_the_troubleshooting_section_is_the_advice_table() -> None:
-    match = re.search(r"<!-- advice-table:start -->\n(.*?)\n<!-- advice-table:end -->", README, re.S)
-    assert match, "README.md lost its advice-table markers"
-    assert match.group(1) == markdown_table(), (
-        "README's advice table is out of date; paste the output of\n"
-        "  .venv/bin/python -c 'from bedrock_model_copy._lambda.model_copy.advice import markdown_table; "
-        "print(markdown_table())'"
+    match = re.search(r"<!-- advice-table:start -->\n(.*?)\n<!-- advice-table:end -->", TROUBLESHOOTING, re.S)
+    assert match, "docs/troubleshooting.md lost its advice-table markers"
+    assert match.group(1) == advice_table(), (
+        "docs/troubleshooting.md's advice table is out of date; paste the output of\n"
+        "  .venv/bin/python -c 'from bedrock_model_copy._lambda.model_copy.kinds import advice_table; "
+        "print(advice_table())'"
     )
 
 

@@ -17,8 +17,15 @@ import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, NoCredentialsError
 from botocore.stub import Stubber
 
-from bedrock_model_copy._lambda.model_copy import advice, bedrock, ownership, phase, poll
+from bedrock_model_copy._lambda.model_copy import advice
+from bedrock_model_copy._lambda.model_copy import aws as bedrock
 from bedrock_model_copy._lambda.model_copy.contract import MAX_TIMEOUT_SECONDS, STARTED_AT_KEY
+from bedrock_model_copy._lambda.model_copy.engine import lifecycle, ownership, phase, reading
+from bedrock_model_copy._lambda.model_copy.engine import request as poll
+from bedrock_model_copy._lambda.model_copy.engine.request import Request
+from bedrock_model_copy._lambda.model_copy.kinds import copy, waiter
+
+ROWS = (*copy.ADVICE, *advice.GENERIC)  # the copy's rows, then the generic one
 
 NOW = 1_800_000_000.0
 STACK = "BedrockModelCopyExample"
@@ -132,9 +139,11 @@ def test_network_and_botocore_errors_are_transient_other_exceptions_are_not() ->
     assert not bedrock.is_transient(ValueError("bug"))
 
 
-def test_not_found_means_not_found_or_validation_and_only_from_aws() -> None:
+def test_not_found_means_resource_not_found_only_and_only_from_aws() -> None:
+    # A refusal is never read as gone (docs/aws-behaviour.md M9): ValidationException is not not-found.
     assert bedrock.is_not_found(client_error("ResourceNotFoundException", status=404))
-    assert bedrock.is_not_found(client_error("ValidationException"))
+    assert not bedrock.is_not_found(client_error("ValidationException"))
+    assert not bedrock.is_not_found(client_error("ConflictException", status=409))
     assert not bedrock.is_not_found(client_error("AccessDeniedException", status=403))
     assert not bedrock.is_not_found(ValueError("ResourceNotFoundException"))
 
@@ -178,53 +187,55 @@ ADVICE_CASES = [
 
 @pytest.mark.parametrize(("operation", "code", "message", "row"), ADVICE_CASES)
 def test_advice_is_chosen_by_call_code_and_message(operation: str, code: str, message: str, row: int) -> None:
-    assert advice.advice_for(operation, client_error(code, message)) == advice.TABLE[row].text
+    assert advice.advice_for(copy.ADVICE, operation, client_error(code, message)) == ROWS[row].text
 
 
 def test_the_kms_row_matches_the_message_in_any_case() -> None:
-    text = advice.advice_for("CreateModelCopyJob", client_error("AccessDeniedException", "KMS key policy denies"))
+    text = advice.advice_for(
+        copy.ADVICE, "CreateModelCopyJob", client_error("AccessDeniedException", "KMS key policy denies")
+    )
     assert text.startswith("A KMS key policy does not let the handler role use a key")
 
 
 def test_advice_for_a_code_of_another_call_or_no_row_is_empty_unless_transient() -> None:
-    assert advice.advice_for("GetModelCopyJob", client_error("ConflictException")) == ""
-    assert advice.advice_for("TagResource", client_error("ConflictException")) == ""
-    assert advice.advice_for("GetModelCopyJob", client_error("SomethingNewException", status=503)) == (
-        advice.TABLE[-1].text
+    assert advice.advice_for(copy.ADVICE, "GetModelCopyJob", client_error("ConflictException")) == ""
+    assert advice.advice_for(copy.ADVICE, "TagResource", client_error("ConflictException")) == ""
+    assert advice.advice_for(copy.ADVICE, "GetModelCopyJob", client_error("SomethingNewException", status=503)) == (
+        ROWS[-1].text
     )
-    assert advice.advice_for("GetModelCopyJob", EndpointConnectionError(endpoint_url="https://x")) == (
-        advice.TABLE[-1].text
+    assert advice.advice_for(copy.ADVICE, "GetModelCopyJob", EndpointConnectionError(endpoint_url="https://x")) == (
+        ROWS[-1].text
     )
 
 
 def test_a_failure_names_call_subject_code_message_and_advice_in_one_sentence_each() -> None:
     error = client_error("ResourceNotFoundException", "Model not found.", status=404)
-    failure = advice.describe_failure("CreateModelCopyJob", "source S -> target model name 'n'", error)
-    assert isinstance(failure, bedrock.ModelCopyError)
+    failure = advice.describe_failure(copy.ADVICE, "CreateModelCopyJob", "source S -> target model name 'n'", error)
+    assert isinstance(failure, bedrock.HandlerError)
     assert str(failure) == (
         "CreateModelCopyJob failed for source S -> target model name 'n': ResourceNotFoundException: Model not "
-        f"found. {advice.TABLE[2].text}"
+        f"found. {ROWS[2].text}"
     )
 
 
 def test_a_failure_without_advice_ends_with_the_message() -> None:
-    failure = advice.describe_failure("GetCustomModel", "model M", client_error("OddException", "odd"))
+    failure = advice.describe_failure(copy.ADVICE, "GetCustomModel", "model M", client_error("OddException", "odd"))
     assert str(failure) == "GetCustomModel failed for model M: OddException: odd."
 
 
 def test_a_cut_message_keeps_its_ellipsis_and_gets_no_period() -> None:
-    failure = advice.describe_failure("GetCustomModel", "model M", client_error("OddException", "m" * 700))
+    failure = advice.describe_failure(copy.ADVICE, "GetCustomModel", "model M", client_error("OddException", "m" * 700))
     assert str(failure) == f"GetCustomModel failed for model M: OddException: {'m' * 597}..."
 
 
 def test_the_troubleshooting_table_has_one_line_per_row_under_its_header() -> None:
-    lines = advice.markdown_table().split("\n")
+    lines = advice.markdown_table(copy.ADVICE).split("\n")
     assert lines[:2] == ["| call | error | when the message mentions | what to do |", "|---|---|---|---|"]
-    assert len(lines) == 2 + len(advice.TABLE)
-    assert lines[2] == f"| `CreateModelCopyJob` | `AccessDeniedException` | kms | {advice.TABLE[0].text} |"
-    assert lines[3] == f"| `CreateModelCopyJob` | `AccessDeniedException` |  | {advice.TABLE[1].text} |"
+    assert len(lines) == 2 + len(ROWS)
+    assert lines[2] == f"| `CreateModelCopyJob` | `AccessDeniedException` | kms | {ROWS[0].text} |"
+    assert lines[3] == f"| `CreateModelCopyJob` | `AccessDeniedException` |  | {ROWS[1].text} |"
     assert lines[-1] == (
-        f"| any call | `ThrottlingException` (or any 5xx, or a dropped connection) |  | {advice.TABLE[-1].text} |"
+        f"| any call | `ThrottlingException` (or any 5xx, or a dropped connection) |  | {ROWS[-1].text} |"
     )
 
 
@@ -249,20 +260,20 @@ def test_each_stack_status_has_its_phase(clients: dict[str, Stubber], status: st
     created = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
     stack = {"StackName": STACK, "StackId": STACK_ID, "CreationTime": created, "StackStatus": status}
     clients["cloudformation"].add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": STACK_ID})
-    assert phase.current(event()) == expected
+    assert phase.current(Request(event())) == expected
 
 
 def test_no_stack_in_the_answer_is_an_unknown_phase(clients: dict[str, Stubber]) -> None:
     clients["cloudformation"].add_response("describe_stacks", {"Stacks": []}, {"StackName": STACK_ID})
-    assert phase.current(event()) == "unknown"
+    assert phase.current(Request(event())) == "unknown"
     clients["cloudformation"].add_response("describe_stacks", {}, {"StackName": STACK_ID})
-    assert phase.current(event()) == "unknown"
+    assert phase.current(Request(event())) == "unknown"
 
 
 @pytest.mark.parametrize(("code", "status"), [("AccessDenied", 403), ("ValidationError", 400)])
 def test_describe_stacks_refused_is_an_unknown_phase(clients: dict[str, Stubber], code: str, status: int) -> None:
     clients["cloudformation"].add_client_error("describe_stacks", code, "no", status, expected_params=None)
-    assert phase.current(event()) == "unknown"
+    assert phase.current(Request(event())) == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -272,7 +283,7 @@ def test_describe_stacks_throttled_or_unavailable_is_a_pending_phase(
     clients: dict[str, Stubber], code: str, status: int
 ) -> None:
     clients["cloudformation"].add_client_error("describe_stacks", code, "slow down", status, expected_params=None)
-    assert phase.current(event()) == "pending"
+    assert phase.current(Request(event())) == "pending"
 
 
 def test_only_rollbacks_and_cleanups_must_not_fail() -> None:
@@ -294,93 +305,102 @@ def test_minutes_reads_as_a_person_would(seconds: float, text: str) -> None:
 
 
 def test_timeout_and_poll_interval_default_to_the_maximum_and_thirty_seconds() -> None:
-    assert poll.timeout_seconds(event(ResourceProperties={})) == MAX_TIMEOUT_SECONDS
-    assert poll.timeout_seconds(event(ResourceProperties={"TimeoutSeconds": "600"})) == 600
-    assert poll.poll_interval_seconds(event(ResourceProperties={})) == 30
-    assert poll.poll_interval_seconds(event(ResourceProperties={"PollIntervalSeconds": "5"})) == 5
+    assert Request(event(ResourceProperties={})).timeout_seconds == MAX_TIMEOUT_SECONDS
+    assert Request(event(ResourceProperties={"TimeoutSeconds": "600"})).timeout_seconds == 600
+    assert Request(event(ResourceProperties={})).poll_seconds == 30
+    assert Request(event(ResourceProperties={"PollIntervalSeconds": "5"})).poll_seconds == 5
 
 
 def test_the_deadline_is_the_last_poll_that_still_fits(monkeypatch: pytest.MonkeyPatch) -> None:
     props = {"PollIntervalSeconds": "30"}
     monkeypatch.setattr(poll, "clock", lambda: NOW)
-    assert not poll.past_deadline(event(ResourceProperties=props, **{STARTED_AT_KEY: NOW - 570}), 600)  # 570+30 = 600
-    assert poll.past_deadline(event(ResourceProperties=props, **{STARTED_AT_KEY: NOW - 571}), 600)
-    assert poll.started_at(event(**{STARTED_AT_KEY: NOW - 5})) == NOW - 5
-    assert poll.started_at(event()) == NOW  # no start recorded: now
+    assert not Request(event(ResourceProperties=props, **{STARTED_AT_KEY: NOW - 570})).past(600)  # 570+30 = 600
+    assert Request(event(ResourceProperties=props, **{STARTED_AT_KEY: NOW - 571})).past(600)
+    assert Request(event(**{STARTED_AT_KEY: NOW - 5})).started_at == NOW - 5
+    assert Request(event()).started_at == NOW  # no start recorded: now
 
 
 def test_how_long_says_when_the_job_started(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(poll, "clock", lambda: NOW)
     created = dt.datetime.fromtimestamp(NOW - 1800, tz=dt.UTC)
-    assert poll.how_long(event(), {"creationTime": created}) == f", started {created.isoformat()} (30 min ago)"
-    assert poll.how_long(event(), {"creationTime": "2026-11-27"}) == ""
-    assert poll.how_long(event(), {}) == ""
+    assert copy.how_long({"creationTime": created}) == f", started {created.isoformat()} (30 min ago)"
+    assert copy.how_long({"creationTime": "2026-11-27"}) == ""
+    assert copy.how_long({}) == ""
 
 
 def test_attributes_are_strings_and_blanks_never_missing() -> None:
     created = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
-    data = poll.attributes({"jobArn": JOB, "status": "Completed", "creationTime": created, "sourceAccountId": 0})
+    data = copy.job_attributes({"jobArn": JOB, "status": "Completed", "creationTime": created, "sourceAccountId": 0})
     assert data["CreationTime"] == "2026-11-27T12:00:00+00:00"
     assert data["SourceAccountId"] == "0" and data["JobArn"] == JOB and data["TargetModelArn"] == ""
     assert len(data) == 9
 
 
 def test_a_job_unknown_right_after_its_start_is_read_again_for_one_minute(clients: dict[str, Stubber]) -> None:
+    from bedrock_model_copy._lambda.model_copy import handler
+
     stub = clients["bedrock"]
+    props = {"Mode": "Copy"}
     stub.add_client_error(
         "get_model_copy_job", "ResourceNotFoundException", "no job", 404, expected_params={"jobArn": JOB}
     )
-    job = poll.get_job(event(RequestType="Create", **{STARTED_AT_KEY: NOW - 59}), JOB, "copy")
-    assert job == {"jobArn": JOB, "status": "unknown (ResourceNotFoundException)"} and poll.is_unknown(job)
+    assert reading.read(copy.KIND, JOB, props).state == reading.GONE
     stub.add_client_error(
         "get_model_copy_job", "ResourceNotFoundException", "no job", 404, expected_params={"jobArn": JOB}
     )
-    with pytest.raises(
-        bedrock.ModelCopyError, match=f"GetModelCopyJob failed for job {JOB}: ResourceNotFoundException"
-    ):
-        poll.get_job(event(RequestType="Create", **{STARTED_AT_KEY: NOW - 60}), JOB, "copy")
+    fresh = event(RequestType="Create", ResourceProperties=props, **{STARTED_AT_KEY: NOW - 59})
+    assert handler.is_complete(fresh) == {"IsComplete": False}
+    stub.add_client_error(
+        "get_model_copy_job", "ResourceNotFoundException", "no job", 404, expected_params={"jobArn": JOB}
+    )
+    with pytest.raises(bedrock.HandlerError, match=f"GetModelCopyJob failed for job {JOB}: ResourceNotFoundException"):
+        handler.is_complete(event(RequestType="Create", ResourceProperties=props, **{STARTED_AT_KEY: NOW - 60}))
 
 
 def test_a_throttled_read_is_unknown_and_a_denied_one_fails(clients: dict[str, Stubber]) -> None:
     stub = clients["bedrock"]
     stub.add_client_error("get_model_copy_job", "ThrottlingException", "slow down", 429)
-    assert poll.get_job(event(), JOB, "copy")["status"] == "unknown (ThrottlingException)"
+    throttled = reading.read(copy.KIND, JOB, {})
+    assert throttled.state == reading.UNKNOWN and throttled.raw["status"] == "unknown (ThrottlingException)"
     stub.add_client_error("get_model_copy_job", "AccessDeniedException", "denied", 403)
-    with pytest.raises(bedrock.ModelCopyError, match=r"GetModelCopyJob failed for job .*AccessDeniedException: denied"):
-        poll.get_job(event(), JOB, "delete")
+    with pytest.raises(bedrock.HandlerError, match=r"GetModelCopyJob failed for job .*AccessDeniedException: denied"):
+        reading.read(copy.KIND, JOB, {})
 
 
-def test_a_job_bedrock_does_not_know_is_gone_for_a_delete(clients: dict[str, Stubber]) -> None:
+def test_a_job_bedrock_does_not_know_is_gone(clients: dict[str, Stubber]) -> None:
     clients["bedrock"].add_client_error("get_model_copy_job", "ResourceNotFoundException", "no job", 404)
-    assert poll.get_job(event(**{STARTED_AT_KEY: NOW - 3000}), JOB, "delete") == {"jobArn": JOB, "status": "Gone"}
-    assert not poll.is_unknown({"status": "Gone"}) and not poll.is_unknown({})
+    gone = reading.read(copy.KIND, JOB, {})
+    assert gone.state == reading.GONE and gone.raw == {}
+    clients["bedrock"].add_client_error("get_model_copy_job", "ValidationException", "odd", 400)
+    with pytest.raises(bedrock.HandlerError, match="ValidationException"):  # a refusal is not gone
+        reading.read(copy.KIND, JOB, {})
 
 
 # ---------------------------------------------------------------- ownership.py: who made a copy
 
 
 def test_the_stack_name_comes_from_the_stack_id() -> None:
-    assert ownership.stack_name(event()) == STACK
+    assert Request(event()).stack_name == STACK
 
 
 def test_the_copy_request_fingerprint_tells_source_name_and_key_apart() -> None:
     props = {"SourceModelArn": SOURCE, "TargetModelName": "n", "TargetModelKmsKeyId": KEY_ARN}
-    fingerprint = ownership.copy_request_id(props)
+    fingerprint = copy.copy_request_id(props)
     assert len(fingerprint) == 32 and int(fingerprint, 16) >= 0
     for key, other in (("SourceModelArn", SOURCE + "x"), ("TargetModelName", "m"), ("TargetModelKmsKeyId", "alias/x")):
-        assert ownership.copy_request_id({**props, key: other}) != fingerprint, key
-    assert ownership.copy_request_id({**props, "Mode": "Copy", "TargetModelTags": {"a": "b"}}) == fingerprint
-    assert ownership.copy_request_id({}) == ownership.copy_request_id(
+        assert copy.copy_request_id({**props, key: other}) != fingerprint, key
+    assert copy.copy_request_id({**props, "Mode": "Copy", "TargetModelTags": {"a": "b"}}) == fingerprint
+    assert copy.copy_request_id({}) == copy.copy_request_id(
         {"SourceModelArn": "", "TargetModelName": None, "TargetModelKmsKeyId": ""}
     )
 
 
 def test_the_three_ownership_tags() -> None:
     props = {"SourceModelArn": SOURCE, "TargetModelName": "n"}
-    assert ownership.ownership_tags(event(), props) == [
+    assert ownership.ownership_tags(Request(event()), copy.copy_request_id(props)) == [
         {"key": "bedrock-model-copy:owner-stack", "value": STACK},
         {"key": "bedrock-model-copy:owner-resource", "value": "Copy"},
-        {"key": "bedrock-model-copy:copy-request", "value": ownership.copy_request_id(props)},
+        {"key": "bedrock-model-copy:copy-request", "value": copy.copy_request_id(props)},
     ]
 
 
@@ -396,7 +416,7 @@ def test_an_owner_is_read_from_a_tag_list_a_tag_map_or_nothing() -> None:
     assert ownership.Owner.from_tags(listed) == ownership.Owner(STACK, "Copy", "r")
     assert ownership.Owner.from_tags(OWN) == ownership.Owner(STACK, "Copy", "r")
     assert ownership.Owner.from_tags(None) == ownership.Owner("", "", "")
-    assert ownership.Owner.of_job({"targetModelTags": listed}) == ownership.Owner(STACK, "Copy", "r")
+    assert copy.KIND.recorded_owner({"targetModelTags": listed}) == ownership.Owner(STACK, "Copy", "r")
 
 
 def test_an_owner_describes_itself_for_the_messages() -> None:
@@ -406,24 +426,22 @@ def test_an_owner_describes_itself_for_the_messages() -> None:
     assert ownership.Owner("S", "R", "").describe() == "stack S, resource R"
     assert ownership.Owner("S", "", "").is_upgraded_copy and not ownership.Owner("S", "R", "").is_upgraded_copy
     assert not ownership.Owner("", "", "").is_upgraded_copy
-    assert ownership.Owner(STACK, "Copy", "").is_resource(event())
-    assert not ownership.Owner(STACK, "Other", "").is_resource(event())
-    assert not ownership.Owner("Other", "Copy", "").is_resource(event())
+    assert ownership.Owner(STACK, "Copy", "").is_resource(Request(event()))
+    assert not ownership.Owner(STACK, "Other", "").is_resource(Request(event()))
+    assert not ownership.Owner("Other", "Copy", "").is_resource(Request(event()))
 
 
 def test_a_0_1_0_copy_is_matched_by_the_key_arn_bedrock_reports() -> None:
     job = {"sourceModelArn": SOURCE, "targetModelName": "n", "targetModelTags": [{"key": OWN_KEY, "value": STACK}]}
     props = {"SourceModelArn": SOURCE, "TargetModelName": "n"}
-    assert ownership.made_from(job, props)
-    assert not ownership.made_from({**job, "targetModelKmsKeyArn": KEY_ARN}, props)
-    assert ownership.made_from({**job, "targetModelKmsKeyArn": KEY_ARN}, {**props, "TargetModelKmsKeyId": KEY_ARN})
-    assert ownership.made_from({**job, "targetModelKmsKeyArn": KEY_ARN}, {**props, "TargetModelKmsKeyId": KEY_ID})
-    assert not ownership.made_from(
-        {**job, "targetModelKmsKeyArn": KEY_ARN}, {**props, "TargetModelKmsKeyId": "alias/k"}
-    )
-    assert not ownership.made_from(job, {**props, "TargetModelKmsKeyId": KEY_ID})
-    assert not ownership.made_from(job, {**props, "SourceModelArn": SOURCE + "x"})
-    assert not ownership.made_from(job, {**props, "TargetModelName": "m"})
+    assert copy.made_from(job, props)
+    assert not copy.made_from({**job, "targetModelKmsKeyArn": KEY_ARN}, props)
+    assert copy.made_from({**job, "targetModelKmsKeyArn": KEY_ARN}, {**props, "TargetModelKmsKeyId": KEY_ARN})
+    assert copy.made_from({**job, "targetModelKmsKeyArn": KEY_ARN}, {**props, "TargetModelKmsKeyId": KEY_ID})
+    assert not copy.made_from({**job, "targetModelKmsKeyArn": KEY_ARN}, {**props, "TargetModelKmsKeyId": "alias/k"})
+    assert not copy.made_from(job, {**props, "TargetModelKmsKeyId": KEY_ID})
+    assert not copy.made_from(job, {**props, "SourceModelArn": SOURCE + "x"})
+    assert not copy.made_from(job, {**props, "TargetModelName": "m"})
 
 
 OWN_KEY = "bedrock-model-copy:owner-stack"
@@ -431,15 +449,20 @@ OWN_KEY = "bedrock-model-copy:owner-stack"
 
 def test_a_copy_with_a_request_tag_is_matched_by_the_fingerprint_alone() -> None:
     props = {"SourceModelArn": SOURCE, "TargetModelName": "n", "TargetModelKmsKeyId": "alias/k"}
-    tags = [{"key": "bedrock-model-copy:copy-request", "value": ownership.copy_request_id(props)}]
+    tags = [{"key": "bedrock-model-copy:copy-request", "value": copy.copy_request_id(props)}]
     job = {"sourceModelArn": "reported differently", "targetModelName": "n", "targetModelTags": tags}
-    assert ownership.made_from(job, props)
-    assert not ownership.made_from(job, {**props, "TargetModelKmsKeyId": "alias/other"})
+    assert copy.made_from(job, props)
+    assert not copy.made_from(job, {**props, "TargetModelKmsKeyId": "alias/other"})
+
+
+def is_own_job(job: dict[str, Any], props: dict[str, Any]) -> bool:
+    owner = copy.KIND.recorded_owner(job)
+    return owner is not None and owner.started_by(Request(event())) and copy.made_from(job, props)
 
 
 def test_an_own_job_is_this_resources_or_a_0_1_0_job_of_this_stack() -> None:
     props = {"SourceModelArn": SOURCE, "TargetModelName": "n"}
-    request = ownership.copy_request_id(props)
+    request = copy.copy_request_id(props)
     job = {"sourceModelArn": SOURCE, "targetModelName": "n"}
 
     def tagged(**tags: str) -> dict[str, Any]:
@@ -447,86 +470,92 @@ def test_an_own_job_is_this_resources_or_a_0_1_0_job_of_this_stack() -> None:
         keys["request"] = "bedrock-model-copy:copy-request"
         return {**job, "targetModelTags": [{"key": keys[k], "value": v} for k, v in tags.items()]}
 
-    assert ownership.is_own_job(tagged(stack=STACK, resource="Copy", request=request), event(), props)
-    assert not ownership.is_own_job(tagged(stack=STACK, resource="Copy", request="other"), event(), props)
-    assert not ownership.is_own_job(tagged(stack=STACK, resource="Else", request=request), event(), props)
-    assert ownership.is_own_job(tagged(stack=STACK), event(), props)  # 0.1.0: stack tag only
-    assert not ownership.is_own_job(tagged(stack="Other"), event(), props)
-    assert not ownership.is_own_job(tagged(stack=STACK), event(), {**props, "TargetModelName": "m"})
-    assert not ownership.is_own_job(job, event(), props)
+    assert is_own_job(tagged(stack=STACK, resource="Copy", request=request), props)
+    assert not is_own_job(tagged(stack=STACK, resource="Copy", request="other"), props)
+    assert not is_own_job(tagged(stack=STACK, resource="Else", request=request), props)
+    assert is_own_job(tagged(stack=STACK), props)  # 0.1.0: stack tag only
+    assert not is_own_job(tagged(stack="Other"), props)
+    assert not is_own_job(tagged(stack=STACK), {**props, "TargetModelName": "m"})
+    assert not is_own_job(job, props)
 
 
 def test_a_model_is_owned_by_its_current_tags() -> None:
     mine = {"targetModelTags": [{"key": OWN_KEY, "value": STACK}]}
     theirs = {"targetModelTags": [{"key": OWN_KEY, "value": "Other"}]}
-    assert ownership.owns_model(OWN, event(), theirs)  # the model's tags decide, when they name a resource
-    assert not ownership.owns_model({**OWN, "bedrock-model-copy:owner-resource": "Else"}, event(), mine)
-    assert not ownership.owns_model({**OWN, OWN_KEY: "Other"}, event(), mine)
-    assert ownership.owns_model({OWN_KEY: STACK}, event(), mine)  # 0.1.0 model, job of this stack
-    assert not ownership.owns_model({OWN_KEY: STACK}, event(), theirs)
-    assert not ownership.owns_model({}, event(), mine)
+
+    def owns_model(tags: dict[str, str], job: dict[str, Any]) -> bool:
+        return ownership.owns(tags, Request(event()), copy.KIND.legacy_stack(job))
+
+    assert owns_model(OWN, theirs)  # the model's tags decide, when they name a resource
+    assert not owns_model({**OWN, "bedrock-model-copy:owner-resource": "Else"}, mine)
+    assert not owns_model({**OWN, OWN_KEY: "Other"}, mine)
+    assert owns_model({OWN_KEY: STACK}, mine)  # 0.1.0 model, job of this stack
+    assert not owns_model({OWN_KEY: STACK}, theirs)
+    assert not owns_model({}, mine)
 
 
-def test_model_tags_are_none_once_the_model_is_gone(clients: dict[str, Stubber]) -> None:
+def test_model_tags_are_none_once_the_models_get_says_it_is_gone(clients: dict[str, Stubber]) -> None:
     stub = clients["bedrock"]
     stub.add_response("list_tags_for_resource", {"tags": [{"key": "a", "value": "b"}]}, {"resourceARN": MODEL})
-    assert ownership.model_tags(MODEL) == {"a": "b"}
+    assert lifecycle.product_tags(copy.KIND, MODEL) == {"a": "b"}
     stub.add_response("list_tags_for_resource", {}, {"resourceARN": MODEL})
-    assert ownership.model_tags(MODEL) == {}
+    assert lifecycle.product_tags(copy.KIND, MODEL) == {}
     stub.add_client_error("list_tags_for_resource", "ResourceNotFoundException", "gone", 404)
-    assert ownership.model_tags(MODEL) is None
+    stub.add_client_error("get_custom_model", "ResourceNotFoundException", "gone", 404)
+    assert lifecycle.product_tags(copy.KIND, MODEL) is None
+    stub.add_client_error("list_tags_for_resource", "ResourceNotFoundException", "gone", 404)
+    stub.add_response("get_custom_model", model_body(), {"modelIdentifier": MODEL})
+    with pytest.raises(bedrock.HandlerError, match=f"ListTagsForResource failed for model {MODEL}: ResourceNotFound"):
+        lifecycle.product_tags(copy.KIND, MODEL)  # the tag call said not-found, the Get finds it: not gone
     stub.add_client_error("list_tags_for_resource", "AccessDeniedException", "denied", 403)
-    with pytest.raises(bedrock.ModelCopyError, match=f"ListTagsForResource failed for model {MODEL}: AccessDenied"):
-        ownership.model_tags(MODEL)
+    with pytest.raises(bedrock.HandlerError, match=f"ListTagsForResource failed for model {MODEL}: AccessDenied"):
+        lifecycle.product_tags(copy.KIND, MODEL)
+
+
+def model_body() -> dict[str, Any]:
+    return {
+        "modelArn": MODEL,
+        "modelName": "n",
+        "creationTime": dt.datetime(2026, 11, 27, tzinfo=dt.UTC),
+        "baseModelArn": "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0:300k",
+    }
 
 
 def test_a_0_1_0_model_gets_the_resource_and_request_tags_once(clients: dict[str, Stubber]) -> None:
     props = {"SourceModelArn": SOURCE, "TargetModelName": "n"}
+    request = Request(event(ResourceProperties=props))
+    job = {"status": "Completed", "targetModelArn": MODEL}
     stub = clients["bedrock"]
     stub.add_response(
         "tag_resource",
         {},
-        {"resourceARN": MODEL, "tags": [t for t in ownership.ownership_tags(event(), props) if t["key"] != OWN_KEY]},
+        {
+            "resourceARN": MODEL,
+            "tags": [t for t in ownership.ownership_tags(request, copy.copy_request_id(props)) if t["key"] != OWN_KEY],
+        },
     )
-    ownership.record_upgraded_ownership(MODEL, {OWN_KEY: STACK}, event(), props)
-    ownership.record_upgraded_ownership(MODEL, OWN, event(), props)  # already recorded: no call
+    copy.KIND.settle(request, job, {OWN_KEY: STACK})
+    copy.KIND.settle(request, job, OWN)  # already recorded: no call
     stub.add_client_error("tag_resource", "AccessDeniedException", "denied", 403)
-    with pytest.raises(bedrock.ModelCopyError, match=f"TagResource failed for model {MODEL}: AccessDeniedException"):
-        ownership.record_upgraded_ownership(MODEL, {OWN_KEY: STACK}, event(), props)
+    with pytest.raises(bedrock.HandlerError, match=f"TagResource failed for model {MODEL}: AccessDeniedException"):
+        copy.KIND.settle(request, job, {OWN_KEY: STACK})
 
 
 # ---------------------------------------------------------------- start.py, update.py, delete.py: small rules
 
 
-def test_the_idempotency_token_changes_with_every_part_of_the_request() -> None:
-    from bedrock_model_copy._lambda.model_copy.start import client_request_token
-
+def test_the_idempotency_token_is_one_per_cloudformation_request() -> None:
     request = event(RequestType="Create", RequestId="r-1")
-    props = {
-        "SourceModelArn": SOURCE,
-        "TargetModelName": "n",
-        "TargetModelKmsKeyId": KEY_ID,
-        "TargetModelTags": {"a": "b"},
-    }
-    token = client_request_token(request, props)
-    assert len(token) == 64 and token == client_request_token(dict(request), dict(props))
+    token = lifecycle.client_request_token(Request(request))
+    assert len(token) == 64 and token == lifecycle.client_request_token(Request(dict(request)))
     changed = [
-        client_request_token({**request, "StackId": STACK_ID + "x"}, props),
-        client_request_token({**request, "LogicalResourceId": "Other"}, props),
-        client_request_token({**request, "RequestId": "r-2"}, props),
-        client_request_token(request, {**props, "SourceModelArn": SOURCE + "x"}),
-        client_request_token(request, {**props, "TargetModelName": "m"}),
-        client_request_token(request, {**props, "TargetModelKmsKeyId": "alias/k"}),
-        client_request_token(request, {**props, "TargetModelTags": {"a": "c"}}),
+        lifecycle.client_request_token(Request({**request, "StackId": STACK_ID + "x"})),
+        lifecycle.client_request_token(Request({**request, "LogicalResourceId": "Other"})),
+        lifecycle.client_request_token(Request({**request, "RequestId": "r-2"})),
     ]
     assert token not in changed and len(set(changed)) == len(changed)
-    no_key = {key: value for key, value in props.items() if key != "TargetModelKmsKeyId"}
-    assert client_request_token(request, no_key) == client_request_token(request, {**no_key, "TargetModelKmsKeyId": ""})
-    no_tags = {key: value for key, value in props.items() if key != "TargetModelTags"}
-    assert client_request_token(request, no_tags) == client_request_token(request, {**no_tags, "TargetModelTags": {}})
-    assert client_request_token(request, {**props, "TargetModelTags": {"x": "1", "a": "b"}}) == client_request_token(
-        request, {**props, "TargetModelTags": {"a": "b", "x": "1"}}
-    )
+    # The properties are not part of it: a retry of one request sends the same token whatever it resolves to.
+    assert lifecycle.client_request_token(Request({**request, "ResourceProperties": {"TargetModelName": "m"}})) == token
 
 
 @pytest.mark.parametrize(
@@ -544,13 +573,12 @@ def test_the_idempotency_token_changes_with_every_part_of_the_request() -> None:
     ],
 )
 def test_only_the_copy_identity_makes_a_new_copy(old: dict[str, Any], new: dict[str, Any], replaces: bool) -> None:
-    from bedrock_model_copy._lambda.model_copy.update import needs_new_copy
-
-    assert needs_new_copy(old, new) is replaces
+    request = Request(event(RequestType="Update", ResourceProperties=new, OldResourceProperties=old))
+    assert bool(lifecycle.identity_changes(copy.KIND, copy.KIND, request)) is replaces
 
 
 def test_the_delete_command_names_the_model_the_jobs_region_and_the_clean_command() -> None:
-    from bedrock_model_copy._lambda.model_copy.delete import delete_command
+    delete_command = copy.delete_command
 
     assert delete_command(MODEL, JOB, "Prod") == (
         f"aws bedrock delete-custom-model --model-identifier {MODEL} --region us-west-2 "
@@ -566,14 +594,13 @@ def test_the_delete_command_names_the_model_the_jobs_region_and_the_clean_comman
 
 
 def test_a_rollback_that_cannot_read_its_job_reports_blank_attributes(clients: dict[str, Stubber]) -> None:
-    from bedrock_model_copy._lambda.model_copy.handler import _attributes_if_readable
-
     stub = clients["bedrock"]
     stub.add_client_error("get_model_copy_job", "AccessDeniedException", "denied", 403, expected_params={"jobArn": JOB})
-    assert _attributes_if_readable(JOB) == {**dict.fromkeys(poll.attributes({}), ""), "JobArn": JOB}
+    blank = dict.fromkeys(copy.job_attributes({}), "")
+    assert lifecycle.attributes_if_readable(copy.KIND, JOB) == {**blank, "JobArn": JOB}
     stub.add_client_error("get_model_copy_job", "ValidationException", "not an ARN", 400)
-    blanks = _attributes_if_readable("5f0c3c3e-request-id")
-    assert blanks == dict.fromkeys(poll.attributes({}), "") and len(blanks) == 9
+    blanks = lifecycle.attributes_if_readable(copy.KIND, "5f0c3c3e-request-id")
+    assert blanks == blank and len(blanks) == 9
     created = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
     body = {
         "jobArn": JOB,
@@ -584,7 +611,7 @@ def test_a_rollback_that_cannot_read_its_job_reports_blank_attributes(clients: d
         "sourceModelArn": SOURCE,
     }
     stub.add_response("get_model_copy_job", body, {"jobArn": JOB})
-    assert _attributes_if_readable(JOB)["TargetModelArn"] == MODEL
+    assert lifecycle.attributes_if_readable(copy.KIND, JOB)["TargetModelArn"] == MODEL
 
 
 @pytest.mark.parametrize(
@@ -608,14 +635,14 @@ def test_the_timeout_message_says_how_long_and_how_to_resume(
         **{STARTED_AT_KEY: NOW - 580},
     )
     created = dt.datetime.fromtimestamp(NOW - 3600, tz=dt.UTC)
-    with pytest.raises(bedrock.ModelCopyError) as raised:
-        poll.check_deadline(request, {"jobArn": JOB, "status": "InProgress", "creationTime": created})
-    assert str(raised.value) == (
+    kind = waiter.KIND if mode == "Wait" else copy.KIND
+    assert Request(request).past(600) and not Request({**request, STARTED_AT_KEY: NOW - 570}).past(600)
+    message = kind.timeout_message(Request(request), {"jobArn": JOB, "status": "InProgress", "creationTime": created})
+    assert message == (
         f"Model copy job {JOB} is still InProgress, started {created.isoformat()} (60 min ago); this resource waited "
         f"10 min and its timeout is 10 min (CloudFormation allows a custom resource one hour). The copy continues "
         f"in Bedrock: {advice_text}."
     )
-    poll.check_deadline({**request, STARTED_AT_KEY: NOW - 570}, {"jobArn": JOB, "status": "InProgress"})  # fits
 
 
 # ---------------------------------------------------------------- rules.py: the edges of each rule
@@ -663,7 +690,7 @@ def test_a_stack_without_a_status_is_an_unknown_phase(monkeypatch: pytest.Monkey
             return {"Stacks": [{"StackName": STACK}]}
 
     monkeypatch.setattr(bedrock, "_clients", {"cloudformation": Stacks()})
-    assert phase.current(event()) == "unknown"
+    assert phase.current(Request(event())) == "unknown"
 
 
 # ---------------------------------------------------------------- handler.py: failures of a copy
@@ -693,7 +720,7 @@ def test_a_failed_copy_fails_its_create_with_bedrocks_reason_and_reads_no_stack_
 
     clients["bedrock"].add_response("get_model_copy_job", copy_job("Failed", **failure), {"jobArn": JOB})
     request = event(RequestType="Create", ResourceProperties={"Mode": "Copy"}, **{STARTED_AT_KEY: NOW})
-    with pytest.raises(bedrock.ModelCopyError) as raised:
+    with pytest.raises(bedrock.HandlerError) as raised:
         handler.is_complete(request)  # a Create always fails: no DescribeStacks (nothing is stubbed for it)
     assert str(raised.value) == (
         f"Model copy job {JOB} failed: {reason}. Fix the cause (source model, KMS key policy, quotas) and deploy "
@@ -723,22 +750,20 @@ def test_a_source_arn_is_at_most_1011_characters_and_never_a_job_arn() -> None:
 
 def test_the_copy_request_fingerprint_never_changes_between_versions() -> None:
     # It is written on every copy's tags: a later version must compute the same value to take a copy back.
-    assert ownership.copy_request_id({"SourceModelArn": SOURCE, "TargetModelName": "support-bot-usw2"}) == (
+    assert copy.copy_request_id({"SourceModelArn": SOURCE, "TargetModelName": "support-bot-usw2"}) == (
         "03f04e9e9e888f342a2336d4cf671d02"
     )
-    assert ownership.copy_request_id(
+    assert copy.copy_request_id(
         {"SourceModelArn": SOURCE, "TargetModelName": "support-bot-usw2", "TargetModelKmsKeyId": "alias/models"}
     ) == ("4e578ad1711c6535799fed52d9da2eea")
-    assert ownership.copy_request_id({}) == "39623ca591e0c65aedf53f332da7505a"
+    assert copy.copy_request_id({}) == "39623ca591e0c65aedf53f332da7505a"
 
 
 def test_a_list_page_without_summaries_means_no_jobs(clients: dict[str, Stubber]) -> None:
     # modelCopyJobSummaries is optional in the service model: an empty answer may leave it out.
-    from bedrock_model_copy._lambda.model_copy import start
-
     stub = clients["bedrock"]
     stub.add_response("list_model_copy_jobs", {}, None)
     stub.add_response("create_model_copy_job", {"jobArn": JOB}, None)
     request = event(RequestType="Create", RequestId="r-1", LogicalResourceId="Copy")
     props = {"Mode": "Copy", "SourceModelArn": SOURCE, "TargetModelName": "n"}
-    assert start.adopt_or_start(request, props) == JOB  # type: ignore[arg-type]
+    assert lifecycle.make(copy.KIND, Request(request), props) == JOB

@@ -10,9 +10,13 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from bedrock_model_copy._lambda.model_copy import bedrock, handler, poll, start
+from bedrock_model_copy._lambda.model_copy import aws as bedrock
+from bedrock_model_copy._lambda.model_copy import handler
 from bedrock_model_copy._lambda.model_copy.contract import STARTED_AT_KEY
-from bedrock_model_copy._lambda.model_copy.ownership import copy_request_id
+from bedrock_model_copy._lambda.model_copy.engine import request as poll
+from bedrock_model_copy._lambda.model_copy.engine.lifecycle import client_request_token
+from bedrock_model_copy._lambda.model_copy.engine.request import Request
+from bedrock_model_copy._lambda.model_copy.kinds.copy import copy_request_id
 from conftest import load_event
 
 SOURCE = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
@@ -75,17 +79,15 @@ def test_create_lists_then_starts_a_copy_with_a_deterministic_token(stubber: Stu
         "targetModelName": "support-bot-usw2",
         "modelKmsKeyId": KEY,
         "targetModelTags": [{"key": "team", "value": "ml"}, *ownership(event["ResourceProperties"])],
-        "clientRequestToken": start.client_request_token(event, event["ResourceProperties"]),
+        "clientRequestToken": client_request_token(Request(event)),
     }
     stubber.add_response("create_model_copy_job", {"jobArn": JOB}, expected)
     result = handler.on_event(event)
     assert result == {"PhysicalResourceId": JOB, STARTED_AT_KEY: 1_800_000_000.0}
     token = expected["clientRequestToken"]
-    assert len(token) == 64 and token == start.client_request_token(
-        load_event("create_copy"), event["ResourceProperties"]
-    )
+    assert len(token) == 64 and token == client_request_token(Request(load_event("create_copy")))
     other = dict(event, RequestId="another-request")
-    assert start.client_request_token(other, event["ResourceProperties"]) != token
+    assert client_request_token(Request(other)) != token
 
 
 def test_create_takes_back_its_own_running_job_of_the_exact_name(stubber: Stubber) -> None:
@@ -149,7 +151,7 @@ def test_is_complete_failed_raises_with_bedrock_message_and_job_arn(stubber: Stu
         {"jobArn": JOB},
     )
     with pytest.raises(
-        bedrock.ModelCopyError,
+        bedrock.HandlerError,
         match=rf"Model copy job {JOB} failed: Source model is encrypted with a key you cannot use\. Fix the cause",
     ):
         handler.is_complete(load_event("is_complete_copy"))
@@ -195,7 +197,7 @@ def test_create_access_denied_by_iam_names_the_permission_not_the_key_policy(stu
     stubber.add_client_error(
         "create_model_copy_job", "AccessDeniedException", "not authorized", 403, expected_params=None
     )
-    with pytest.raises(bedrock.ModelCopyError) as error:
+    with pytest.raises(bedrock.HandlerError) as error:
         handler.on_event(load_event("create_copy"))
     message = str(error.value)
     assert f"CreateModelCopyJob failed for source {SOURCE} -> target model name 'support-bot-usw2'" in message

@@ -5,12 +5,12 @@ Each test asserts the Bedrock calls made and exactly what CloudFormation receive
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 import pytest
 from scenario import COPY_REQUEST, NAME, OWNER, OWNER_RESOURCE, owned_by, user_tags, writes
 
+from bedrock_model_copy._lambda.model_copy.kinds.copy import CopyKind
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock, ProviderFramework
 from conftest import OTHER_SOURCE_ARN, PUBLIC_ATTRIBUTES, SOURCE_ARN, copy_properties
 
@@ -62,8 +62,7 @@ def test_retried_create_is_idempotent_through_the_token_alone(
     # As if ListModelCopyJobs did not show the first job yet: the clientRequestToken still dedupes, where Bedrock
     # remembers it (docs/aws-behaviour.md M3; the fake's default is the other answer).
     fake.remember_tokens = True
-    start = importlib.import_module(framework.handler.__name__.rsplit(".", 1)[0] + ".start")
-    monkeypatch.setattr(start, "_jobs_named", lambda name, source: iter(()))
+    monkeypatch.setattr(CopyKind, "same_named", lambda self, props: [])
     request = cfn.request("Create", "Copy", copy_properties())
     first = cfn.create("Copy", {}, resend=request).response
     second = cfn.create("Copy", {}, resend=request).response
@@ -79,12 +78,9 @@ def test_a_retried_create_survives_a_bedrock_that_forgets_tokens(
     # The other answer of docs/aws-behaviour.md M3: the token is not remembered, so the retry's Create is refused
     # as a taken name; the handler looks again, finds the job its first try started and takes it back.
     assert not fake.remember_tokens  # the fake's default
-    start = importlib.import_module(framework.handler.__name__.rsplit(".", 1)[0] + ".start")
-    listed = start._jobs_named
+    listed = CopyKind.same_named
     lagging = iter([True, True])  # the first try's and the retry's first listing do not show the job yet
-    monkeypatch.setattr(
-        start, "_jobs_named", lambda name, source: iter(()) if next(lagging, False) else listed(name, source)
-    )
+    monkeypatch.setattr(CopyKind, "same_named", lambda self, props: [] if next(lagging, False) else listed(self, props))
     request = cfn.request("Create", "Copy", copy_properties())
     first = cfn.create("Copy", {}, resend=request).response
     second = cfn.create("Copy", {}, resend=request).response

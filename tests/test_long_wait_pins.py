@@ -19,12 +19,15 @@ from aws_cdk import aws_kms as kms
 from botocore.stub import Stubber
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyProviderOptions, PropertyValidationError
-from bedrock_model_copy._lambda.model_copy import bedrock, watcher
+from bedrock_model_copy._lambda.model_copy import aws as bedrock
 from bedrock_model_copy._lambda.model_copy.contract import (
     PROP_SOURCE_MODEL_ARN,
     PROP_TARGET_MODEL_KMS_KEY_ID,
     PROP_TARGET_MODEL_NAME,
 )
+from bedrock_model_copy._lambda.model_copy.engine import long_wait as watcher
+from bedrock_model_copy._lambda.model_copy.engine.request import Request
+from bedrock_model_copy._lambda.model_copy.kinds import copy as copy_kind
 from bedrock_model_copy._long_copy import identity_hash
 from conftest import ENV, OTHER_SOURCE_ARN, SOURCE_ARN
 
@@ -76,7 +79,7 @@ def states(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
 
 def test_a_new_deploy_lists_only_running_watchers_and_stops_this_resources_others(states: Stubber) -> None:
     event: dict[str, Any] = {"StackId": STACK_ID, "LogicalResourceId": "Copy"}
-    prefix = watcher.owner_prefix(event)  # type: ignore[arg-type]
+    prefix = watcher.owner_prefix(Request(event))  # type: ignore[arg-type]
     mine, older, someone_elses = f"{prefix}new", f"{prefix}old", "Other-0000000000-ffffffff"
     now = dt.datetime(2027, 1, 15, tzinfo=dt.UTC)
     listed = [
@@ -93,16 +96,20 @@ def test_a_new_deploy_lists_only_running_watchers_and_stops_this_resources_other
         "list_executions", {"executions": listed}, {"stateMachineArn": MACHINE, "statusFilter": "RUNNING"}
     )
     states.add_response("stop_execution", {"stopDate": now}, {"executionArn": f"{MACHINE}:{older}"})
-    assert watcher.stop_superseded(event, MACHINE, keep=mine) == [f"{MACHINE}:{older}"]  # type: ignore[arg-type]
+    assert watcher.stop_superseded(Request(event), MACHINE, keep=mine) == [f"{MACHINE}:{older}"]  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- the watcher's stop: its cause and advice
 
 
 def test_a_watcher_denied_its_poll_gets_the_poll_advice_and_a_missing_cause_is_said() -> None:
-    advice = watcher.watcher_advice("FAILED", "Bedrock.AccessDeniedException", "User: x is not authorized")
+    advice = watcher.watcher_advice(
+        copy_kind.KIND, "FAILED", "Bedrock.AccessDeniedException", "User: x is not authorized"
+    )
     assert advice.startswith("IAM denied the copy watcher's poll")
-    assert watcher.watcher_advice("FAILED", "States.Runtime", "boom").startswith("Read the execution's history")
+    assert watcher.watcher_advice(copy_kind.KIND, "FAILED", "States.Runtime", "boom").startswith(
+        "Read the execution's history"
+    )
 
 
 def test_a_stopped_watcher_without_a_cause_says_no_cause_given(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,7 +119,7 @@ def test_a_stopped_watcher_without_a_cause_says_no_cause_given(monkeypatch: pyte
 
     monkeypatch.setattr(watcher, "states", States)
     event: dict[str, Any] = {"ResourceProperties": {"WatcherExecutionArn": f"{MACHINE}:run"}}
-    outcome, message = watcher.watcher_end(event, "job j was still InProgress", "GetModelCopyJob (copy watcher)")  # type: ignore[arg-type]
+    outcome, message = watcher.watcher_end(copy_kind.KIND, Request(event), "job j was still InProgress")  # type: ignore[arg-type]
     assert outcome == watcher.STOPPED_EARLY
     assert "Bedrock.InternalServerException: no cause given." in message
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from scenario import COPY_REQUEST, NAME, OWNER, OWNER_RESOURCE, owned_by, user_tags, writes
 
-from bedrock_model_copy._lambda.model_copy.ownership import copy_request_id
+from bedrock_model_copy._lambda.model_copy.kinds.copy import copy_request_id
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock
 from bedrock_model_copy.testing.driver import DeployedResource
 from bedrock_model_copy.testing.iam import PolicySet
@@ -289,10 +289,12 @@ def test_a_cleanup_delete_that_fails_while_the_status_is_throttled_still_succeed
     fake: FakeBedrock, cfn: CloudFormationStack
 ) -> None:
     cfn.create("Copy", copy_properties(**DESTROY), deletion_policy="Delete")
-    fake.inject_fault("DeleteCustomModel", "ConflictException", status=409, times=5, message="Model is in use.")
+    # Refused until the retry deadline; then the phase read is throttled once, and asked again at the next poll.
+    fake.inject_fault("DeleteCustomModel", "ConflictException", status=409, times=100_000, message="Model is in use.")
     fake.inject_fault("DescribeStacks", "Throttling", status=400, times=ONE_THROTTLED_READ)
     operation = cfn.delete("Copy", during="update-cleanup")
     assert operation is not None and operation.response.ok and throttled_reads(fake) == 1
+    assert fake.model_named(NAME) is not None
 
 
 # ---------------------------------------------------------------- touch only your own: deletes
@@ -433,10 +435,13 @@ def test_a_model_in_use_fails_a_stack_delete_with_advice_for_that_case(
         "ConflictException",
         status=409,
         message="Model is in use by a provisioned throughput.",
-        times=1,
+        times=100_000,
     )
     operation = cfn.delete("Copy")
     assert operation is not None and operation.response.status == "FAILED"
+    # Asked again at every poll until the retry deadline (a server of it may still be being deleted).
+    asked = fake.calls_to("DeleteCustomModel")
+    assert len(asked) > 90 and 3000 <= asked[-1].at - asked[0].at <= 3120
     reason = operation.response.reason
     assert (
         "DeleteCustomModel failed for model" in reason
@@ -448,9 +453,18 @@ def test_a_model_in_use_fails_a_stack_delete_with_advice_for_that_case(
 
 def test_a_model_in_use_does_not_fail_an_update_cleanup(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
     cfn.create("Copy", copy_properties(**DESTROY), deletion_policy="Delete")
-    fake.inject_fault("DeleteCustomModel", "ConflictException", status=409, message="Model is in use.", times=1)
+    fake.inject_fault("DeleteCustomModel", "ConflictException", status=409, message="Model is in use.", times=100_000)
     operation = cfn.delete("Copy", during="update-cleanup")
     assert operation is not None and operation.response.ok and fake.model_named(NAME) is not None
+
+
+def test_a_model_in_use_for_a_moment_is_deleted_at_the_next_poll(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+    # A refusal is not an answer: the delete is asked again (a deployment serving it may still be being deleted).
+    cfn.create("Copy", copy_properties(**DESTROY), deletion_policy="Delete")
+    fake.inject_fault("DeleteCustomModel", "ConflictException", status=409, message="Model is in use.", times=1)
+    operation = cfn.delete("Copy")
+    assert operation is not None and operation.response.ok and operation.response.polls == 2
+    assert fake.model_named(NAME) is None and [c.status for c in fake.calls_to("DeleteCustomModel")] == [409, 200]
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,10 @@ import pytest
 from conftest import ROOT, handler_asset_dirs
 
 # Every module of the handler package in the source tree, and nothing else (no byte code).
-HANDLER_FILES = {path.name for path in (Path(__file__).resolve().parent.parent / "lambda" / "model_copy").glob("*.py")}
+HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "model_copy"
+# Every module of the handler, its subpackages (engine/, kinds/) included: a package left out of pyproject's list
+# would be missing from the wheel.
+HANDLER_FILES = {path.relative_to(HANDLER_DIR).as_posix() for path in HANDLER_DIR.rglob("*.py")}
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +121,8 @@ def test_wheel_in_a_fresh_venv_synthesizes_from_an_unrelated_directory(dist: Pat
     assert types.count("Custom::BedrockModelCopy") == 3 and types.count("AWS::StepFunctions::StateMachine") == 1
     handler_assets = handler_asset_dirs(outdir)
     assert len(handler_assets) == 1
-    assert {p.name for p in (handler_assets[0] / "model_copy").iterdir()} == HANDLER_FILES
+    shipped = handler_assets[0] / "model_copy"
+    assert {p.relative_to(shipped).as_posix() for p in shipped.rglob("*") if p.is_file()} == HANDLER_FILES
 
 
 def test_lower_bound_environment_pins_the_declared_lower_bounds() -> None:

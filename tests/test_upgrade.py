@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from scenario import COPY_REQUEST, OWNER, owned_by, user_tags, writes
 
-from bedrock_model_copy._lambda.model_copy.ownership import copy_request_id
+from bedrock_model_copy._lambda.model_copy.kinds.copy import copy_request_id
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework
 from bedrock_model_copy.testing.driver import DeployedResource
 from bedrock_model_copy.testing.iam import handler_role_policies

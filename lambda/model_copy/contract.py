@@ -120,6 +120,9 @@ STARTED_AT_KEY: Final = "BedrockModelCopyStartedAt"
 # Top-level key that on_event adds when an Update failed while the stack's status could not be
 # read yet (throttled): is_complete reads the status again and fails or succeeds then.
 DEFERRED_FAILURE_KEY: Final = "BedrockModelCopyDeferredFailure"
+# Top-level key that on_event adds when a rollback's change was refused and the request succeeds anyway:
+# is_complete then completes at once (nothing will bring the refused state) with the attributes it can read.
+SETTLED_KEY: Final = "BedrockModelCopySettled"
 
 # Limits shared with the construct's synth-time checks.
 MAX_TIMEOUT_SECONDS = 57 * 60
@@ -182,6 +185,7 @@ class CustomResourceEvent(TypedDict, total=False):
     OldResourceProperties: ResourceProperties
     BedrockModelCopyStartedAt: float
     BedrockModelCopyDeferredFailure: str
+    BedrockModelCopySettled: str
     Data: dict[str, Any]
 
 
@@ -189,6 +193,7 @@ class OnEventResult(TypedDict, total=False):
     PhysicalResourceId: str
     BedrockModelCopyStartedAt: float
     BedrockModelCopyDeferredFailure: str
+    BedrockModelCopySettled: str
     Data: dict[str, str]
 
 

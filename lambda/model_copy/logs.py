@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from .bedrock import ModelCopyError
+from .aws import HandlerError
 from .contract import LOG_GROUP_ENV
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,6 +39,6 @@ def name_log_group(function: F) -> F:
             where = pointer()
             if not where or where in str(error):
                 raise
-            raise ModelCopyError(f"{error}{where}") from error
+            raise HandlerError(f"{error}{where}") from error
 
     return cast(F, wrapper)

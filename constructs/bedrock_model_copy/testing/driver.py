@@ -1009,8 +1009,8 @@ def simulated_environment(
     """
     module = handler or _handler_module
     package = module.__name__.rsplit(".", 1)[0]
-    bedrock = importlib.import_module(f"{package}.bedrock")  # the handler's own clients
-    poll = importlib.import_module(f"{package}.poll")  # the handler's clock
+    bedrock = importlib.import_module(f"{package}.aws")  # the handler's own clients
+    poll = importlib.import_module(f"{package}.engine.request")  # the handler's clock
     with ExitStack() as stack:
         endpoint = stack.enter_context(fake.serve())
         stack.enter_context(

@@ -19,9 +19,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from . import poll
-from .bedrock import AwsError, client, error_code
-from .contract import OWNER_TAG_KEY
+from ..aws import AwsError, client, error_code, has_operation
+from ..contract import OWNER_TAG_KEY
+from ..engine.request import now
 
 logger = logging.getLogger("model_copy")
 
@@ -31,7 +31,7 @@ class _MissingFromBoto3Error(Exception):
 
 
 def _listed(operation: str, key: str, model_arn: str) -> list[dict[str, Any]]:
-    if operation not in client().meta.method_to_api_mapping:
+    if not has_operation(operation):
         raise _MissingFromBoto3Error(operation)
     pages = client().get_paginator(operation).paginate(modelArnEquals=model_arn)
     return [dict(item) for page in pages for item in page.get(key, [])]
@@ -49,7 +49,7 @@ def _unexpired(summary: Mapping[str, Any]) -> str:
         return ""
     expiry = summary.get("commitmentExpirationTime")
     if isinstance(expiry, dt.datetime):
-        return expiry.isoformat() if expiry.timestamp() > poll.now() else ""
+        return expiry.isoformat() if expiry.timestamp() > now() else ""
     return "a date Bedrock did not report yet"
 
 

@@ -1,10 +1,19 @@
-"""The AWS clients the handler uses, and how their errors are classified."""
+"""The AWS clients the handler uses, and how their errors are classified.
+
+Two rules every kind relies on (docs/aws-behaviour.md M8, M9):
+
+- **Gone** is a Get that answered ``ResourceNotFoundException``, nothing else. A refusal
+  (``ValidationException``, ``ConflictException``, ``AccessDeniedException``) never means a
+  resource is gone: :func:`is_not_found` is true for the not-found code alone, and a delete or
+  tag call that answers not-found is confirmed with the kind's Get.
+- **Transient** failures (throttling, 5xx, a dropped connection) past boto3's standard retries
+  defer a decision to the next poll; they never decide one.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
@@ -28,7 +37,7 @@ TRANSIENT_ERROR_CODES = frozenset(
         "InternalFailure",
     }
 )
-NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "ValidationException"})
+NOT_FOUND_CODE = "ResourceNotFoundException"
 
 # Longest slice of a Bedrock message quoted in a failure reason; CloudFormation's
 # whole response (reason included) must stay under 4096 bytes.
@@ -50,12 +59,14 @@ def cloudformation() -> Any:
 
 
 def states() -> Any:
-    """The Step Functions client (created once); the handler only starts its stack's copy watcher."""
+    """The Step Functions client (created once); the handler only starts its stack's watcher."""
     return _client_for("stepfunctions")
 
 
 def _client_for(service: str) -> Any:
     if service not in _clients:
+        import boto3  # the construct library imports this module for its names; boto3 only when a call is made
+
         _clients[service] = boto3.client(service, config=RETRY_CONFIG)
     return _clients[service]
 
@@ -63,6 +74,26 @@ def _client_for(service: str) -> Any:
 def reset_client() -> None:
     """Forget the cached clients (tests point the handler at another endpoint)."""
     _clients.clear()
+
+
+def has_operation(python_name: str) -> bool:
+    """Whether the Bedrock client of the boto3 this function runs with knows an operation (``list_x``)."""
+    return python_name in client().meta.method_to_api_mapping
+
+
+def botocore_version() -> str:
+    import botocore
+
+    return str(botocore.__version__)
+
+
+def missing_operations(python_names: tuple[str, ...]) -> list[str]:
+    """The Bedrock operations (API names) among ``python_names`` that this function's boto3 does not know.
+
+    The Lambda runtime's own boto3 is whatever the runtime ships (docs/aws-behaviour.md C7): a kind
+    checks its operations before its first irreversible call, not halfway through.
+    """
+    return ["".join(word.capitalize() for word in name.split("_")) for name in python_names if not has_operation(name)]
 
 
 def error_code(error: Exception) -> str:
@@ -98,8 +129,9 @@ def is_transient(error: Exception) -> bool:
 
 
 def is_not_found(error: Exception) -> bool:
-    return isinstance(error, ClientError) and error_code(error) in NOT_FOUND_CODES
+    """``ResourceNotFoundException`` only: never a refusal (docs/aws-behaviour.md M9)."""
+    return isinstance(error, ClientError) and error_code(error) == NOT_FOUND_CODE
 
 
-class ModelCopyError(Exception):
+class HandlerError(Exception):
     """A failure reported to CloudFormation. The message is the stack event's reason."""

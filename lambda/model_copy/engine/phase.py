@@ -4,7 +4,7 @@ CloudFormation does not say in the event whether an Update or Delete is part of 
 rollback or a clean-up, so the handler asks for its own stack's status
 (``cloudformation:DescribeStacks`` on this stack only) when the answer changes
 what it does: a request of a rollback or clean-up phase must never fail, and a
-Delete of an unfinished copy reads differently in a stack delete than in a clean-up.
+Delete of an unfinished job reads differently in a stack delete than in a clean-up.
 
 A status that cannot be read because CloudFormation throttles or is briefly unavailable
 (past boto3's own retries) is ``"pending"``: the handler asks again at its next poll
@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from .bedrock import AwsError, cloudformation, error_code, is_transient
-from .contract import CustomResourceEvent
+from ..aws import AwsError, cloudformation, error_code, is_transient
+from .request import Request
 
 logger = logging.getLogger("model_copy")
 
@@ -37,14 +37,14 @@ CLEANUP_STATUSES = frozenset({"UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"})
 DELETE_STATUSES = frozenset({"DELETE_IN_PROGRESS"})
 
 
-def current(event: CustomResourceEvent) -> Phase:
+def current(request: Request) -> Phase:
     """The phase of the stack operation this request is part of.
 
     ``"pending"`` when DescribeStacks failed in a way a later call may not (throttling, 5xx,
     network): ask again later. ``"unknown"`` when the stack cannot be read at all.
     """
     try:
-        stacks = cloudformation().describe_stacks(StackName=event["StackId"]).get("Stacks") or []
+        stacks = cloudformation().describe_stacks(StackName=request.stack_id).get("Stacks") or []
     except AwsError as error:
         if is_transient(error):
             logger.warning("stack phase pending: DescribeStacks failed with %s; asking again later", error_code(error))

@@ -1,0 +1,230 @@
+"""Provisioned Throughput for a custom model: capacity billed hourly per model unit until deleted.
+
+Bedrock (botocore's service model, docs/aws-behaviour.md S4-S6): ``CreateProvisionedModelThroughput``
+(``modelUnits`` >= 1, ``commitmentDuration`` ``OneMonth | SixMonths`` or none),
+``GetProvisionedModelThroughput`` (status ``Creating | InService | Updating | Failed``, ``modelArn``
+and ``desiredModelArn``, ``commitmentExpirationTime``), ``UpdateProvisionedModelThroughput`` (new
+name and/or model, in place; units and commitment cannot change) and
+``DeleteProvisionedModelThroughput``, which Bedrock refuses before a commitment's term is over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..advice import Advice
+from ..aws import client
+from ..engine.request import now
+from ..serving_contract import (
+    ATTR_ARN,
+    ATTR_COMMITMENT_EXPIRATION,
+    ATTR_MODEL_ARN,
+    ATTR_MODEL_UNITS,
+    ATTR_NAME,
+    ATTR_STATUS,
+    KIND_THROUGHPUT,
+    PROP_COMMITMENT,
+    PROP_MODEL_ARN,
+    PROP_MODEL_UNITS,
+    PROP_NAME,
+    PROP_RESOURCE_KIND,
+    RESOURCE_TYPES,
+)
+from ..serving_rules import check_commitment, check_model_arn, check_model_units, check_name
+from .base import FAILED, READY, WAITING, Found, Watch
+from .serving import ServingKind, quote
+
+ADVICE: tuple[Advice, ...] = (
+    Advice(
+        "CreateProvisionedModelThroughput",
+        "ServiceQuotaExceededException",
+        "",
+        "Provisioned Throughput needs model units from your account's quota for this model (often 0 until "
+        "requested): request model units through AWS Support (Service Quotas, Amazon Bedrock, model units for "
+        "Provisioned Throughput), or lower model_units, or serve the model on demand with deploy_on_demand() "
+        "where its family and Region support it.",
+    ),
+    Advice(
+        "CreateProvisionedModelThroughput",
+        "ValidationException",
+        "",
+        "Bedrock refused the request: check that the model is Active and supports Provisioned Throughput in this "
+        "Region, and that no other Provisioned Throughput has this name.",
+    ),
+    Advice(
+        "CreateProvisionedModelThroughput",
+        "AccessDeniedException",
+        "",
+        "IAM denied it: the handler role may provision custom models of this account and Region only, with this "
+        "stack's ownership tags; check service control policies and permissions boundaries.",
+    ),
+    Advice(
+        "CreateProvisionedModelThroughput",
+        "ResourceNotFoundException",
+        "",
+        "The model does not exist in this Region (yet): a copied model must finish copying first.",
+    ),
+    Advice(
+        "UpdateProvisionedModelThroughput",
+        "ValidationException",
+        "",
+        "Bedrock moves a Provisioned Throughput only to a model of the same base model; to serve another base "
+        "model, give the ProvisionedThroughput a new construct id (a new Provisioned Throughput).",
+    ),
+)
+
+
+def unexpired_commitment(raw: Mapping[str, Any]) -> str:
+    """The commitment's expiry (ISO 8601) while it has not passed; "" without one or once it has.
+
+    Read from the resource's own state (``commitmentDuration``, ``commitmentExpirationTime``), never
+    from the code of a refused delete. A commitment whose expiry Bedrock has not reported yet counts
+    as unexpired.
+    """
+    if not raw.get("commitmentDuration"):
+        return ""
+    expiry = raw.get("commitmentExpirationTime")
+    if isinstance(expiry, dt.datetime):
+        return expiry.isoformat() if expiry.timestamp() > now() else ""
+    return "a date Bedrock did not report yet"
+
+
+class ThroughputKind(ServingKind):
+    """A ``ProvisionedThroughput``."""
+
+    name = KIND_THROUGHPUT
+    resource_type = RESOURCE_TYPES[KIND_THROUGHPUT]
+    noun = "Provisioned Throughput"
+    product_noun = noun
+    arn_marker = ":provisioned-model/"
+    arn_field = "provisionedModelArn"
+    name_field = "provisionedModelName"
+    summary_name_field = "provisionedModelName"
+    get_operation = "GetProvisionedModelThroughput"
+    create_operation = "CreateProvisionedModelThroughput"
+    delete_operation = "DeleteProvisionedModelThroughput"
+    update_operation = "UpdateProvisionedModelThroughput"
+    list_operation = "ListProvisionedModelThroughputs"
+    identity = (PROP_RESOURCE_KIND, PROP_MODEL_UNITS, PROP_COMMITMENT)
+    watch = Watch(
+        "getProvisionedModelThroughput",
+        "ProvisionedModelId",
+        "ResourceArn",
+        "throughput",
+        "InService",
+        "GetProvisionedModelThroughput",
+        "provisioned-model",
+    )
+    advice = ADVICE
+    operations: ClassVar[tuple[str, ...]] = (
+        "create_provisioned_model_throughput",
+        "get_provisioned_model_throughput",
+        "list_provisioned_model_throughputs",
+        "update_provisioned_model_throughput",
+        "delete_provisioned_model_throughput",
+        "list_tags_for_resource",
+        "tag_resource",
+        "untag_resource",
+    )
+    minimum_botocore = "1.34.152"
+    labels: ClassVar[dict[str, str]] = {
+        PROP_RESOURCE_KIND: "the construct type",
+        PROP_MODEL_UNITS: "ModelUnits",
+        PROP_COMMITMENT: "Commitment",
+    }
+
+    def check(self, props: Mapping[str, Any]) -> None:
+        check_name(str(props.get(PROP_NAME) or ""), "name")
+        check_model_arn(str(props.get(PROP_MODEL_ARN) or ""))
+        check_model_units(props.get(PROP_MODEL_UNITS))
+        check_commitment(str(props.get(PROP_COMMITMENT) or ""))
+
+    def same_named(self, props: Mapping[str, Any]) -> list[Found]:
+        name = self.name_of(props)
+        pages = client().get_paginator("list_provisioned_model_throughputs").paginate(nameContains=name)
+        return self.found([item for page in pages for item in page.get("provisionedModelSummaries", [])], name)
+
+    def made_from(self, raw: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+        units = raw.get("desiredModelUnits") or raw.get("modelUnits")
+        return (
+            self.name_in(raw) == props.get(PROP_NAME)
+            and (raw.get("desiredModelArn") or raw.get("modelArn")) == props.get(PROP_MODEL_ARN)
+            and str(units) == str(props.get(PROP_MODEL_UNITS))
+            and (raw.get("commitmentDuration") or "") == (props.get(PROP_COMMITMENT) or "")
+        )
+
+    def create(self, props: Mapping[str, Any], tags: list[dict[str, str]], token: str) -> str:
+        request: dict[str, Any] = {
+            "provisionedModelName": props[PROP_NAME],
+            "modelId": props[PROP_MODEL_ARN],
+            "modelUnits": int(props[PROP_MODEL_UNITS]),
+            "tags": self.creation_tags(props, tags),
+            "clientRequestToken": token,
+        }
+        if props.get(PROP_COMMITMENT):
+            request["commitmentDuration"] = props[PROP_COMMITMENT]
+        return str(client().create_provisioned_model_throughput(**request)["provisionedModelArn"])
+
+    def create_subject(self, props: Mapping[str, Any]) -> str:
+        return f"{props.get(PROP_NAME)} ({props.get(PROP_MODEL_UNITS)} model units of {props.get(PROP_MODEL_ARN)})"
+
+    def get(self, arn: str) -> dict[str, Any]:
+        return dict(client().get_provisioned_model_throughput(provisionedModelId=arn))
+
+    def needs_update(self, props: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+        return props.get(PROP_MODEL_ARN) != old.get(PROP_MODEL_ARN) or props.get(PROP_NAME) != old.get(PROP_NAME)
+
+    def update(self, arn: str, props: Mapping[str, Any], old: Mapping[str, Any]) -> None:
+        request: dict[str, Any] = {}
+        if props.get(PROP_MODEL_ARN) != old.get(PROP_MODEL_ARN):
+            request["desiredModelId"] = props[PROP_MODEL_ARN]
+        if props.get(PROP_NAME) != old.get(PROP_NAME):
+            request["desiredProvisionedModelName"] = props[PROP_NAME]
+        client().update_provisioned_model_throughput(provisionedModelId=arn, **request)
+
+    def delete(self, product: str) -> None:
+        client().delete_provisioned_model_throughput(provisionedModelId=product)
+
+    def state(self, raw: Mapping[str, Any], props: Mapping[str, Any]) -> tuple[str, str]:
+        """Ready once InService with the model and name the template names; Failed fails."""
+        status = raw.get("status")
+        if status == "Failed":
+            reason = str(raw.get("failureMessage") or "Bedrock gave no reason").rstrip(".")
+            return FAILED, (
+                f"Provisioned Throughput {raw.get('provisionedModelArn')} failed: {reason}. Fix the cause and deploy "
+                "again (the rollback deletes it unless a commitment keeps it)."
+            )
+        if status != "InService":
+            return WAITING, ""
+        if raw.get("modelArn") != props.get(PROP_MODEL_ARN) or raw.get("provisionedModelName") != props.get(PROP_NAME):
+            return WAITING, ""  # the update was accepted and has not shown yet
+        return READY, ""
+
+    def attributes(self, raw: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            ATTR_ARN: quote(raw, "provisionedModelArn"),
+            ATTR_NAME: quote(raw, "provisionedModelName"),
+            ATTR_STATUS: quote(raw, "status"),
+            ATTR_MODEL_ARN: quote(raw, "modelArn"),
+            ATTR_MODEL_UNITS: quote(raw, "modelUnits"),
+            ATTR_COMMITMENT_EXPIRATION: quote(raw, "commitmentExpirationTime"),
+        }
+
+    def keep(self, raw: Mapping[str, Any]) -> str:
+        """Why it must be left: an unexpired commitment, with when and how to delete it; "" if it can go."""
+        until = unexpired_commitment(raw)
+        if not until:
+            return ""
+        arn = str(raw.get("provisionedModelArn"))
+        region = arn.split(":")[3] if arn.count(":") >= 5 else ""
+        return (
+            f"Provisioned Throughput {arn} ({raw.get('provisionedModelName')}) is under a "
+            f"{raw.get('commitmentDuration')} commitment until {until}; Bedrock cannot delete it before then, so it is "
+            f"left in place, and it is billed until it is deleted. After {until} delete it with: aws bedrock "
+            f"delete-provisioned-model-throughput --provisioned-model-id {arn} --region {region}"
+        )
+
+
+KIND = ThroughputKind()
