@@ -105,7 +105,7 @@ def test_the_graph_sees_function_level_and_type_checking_imports() -> None:
     # Module level, relative.
     assert "bedrock_model_copy._options" in graph["bedrock_model_copy._provider"]
     # ``from . import x`` of a submodule.
-    assert "bedrock_model_copy._long_copy" in graph["bedrock_model_copy.model_copy"]
+    assert "bedrock_model_copy._long_copy" in graph["bedrock_model_copy._copy_resource"]
     # The handler package, relative; and the construct side importing the one runtime.
     assert "bedrock_model_copy._lambda.model_copy.contract" in graph["bedrock_model_copy._lambda.model_copy.handler"]
     assert "bedrock_model_copy._lambda.model_copy.contract" in graph["bedrock_model_copy._provider"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import pydoc
 import re
+import subprocess
+import sys
 import traceback
+from pathlib import Path
 
 import aws_cdk as cdk
 import aws_cdk.cx_api as cxapi
@@ -12,7 +16,8 @@ import jsii
 import pytest
 from aws_cdk.assertions import Template
 
-from bedrock_model_copy import BedrockModelCopy, PropertyTypeError, PropertyValidationError
+import bedrock_model_copy
+from bedrock_model_copy import BedrockModelCopy, CustomModelDeployment, PropertyTypeError, PropertyValidationError
 from bench.jsii_calls import counting
 from conftest import ENV, ROOT, SOURCE_ARN
 from constructs import IValidation
@@ -47,18 +52,58 @@ def test_a_tag_of_the_right_length_but_wrong_characters_does_not_mention_a_lengt
 # ---------------------------------------------------------------- errors raised through app.synth()
 
 
-def test_a_tags_of_error_reaches_the_user_as_property_validation_error_naming_the_copy() -> None:
+SYNTH_FAILED = "ValidationFailedWithErrors: Validation failed with the following errors:"
+
+
+def _tags_of_too_long(kind: str) -> tuple[cdk.App, cdk.Stack]:
     app = cdk.App()
     stack = cdk.Stack(app, "S", env=ENV)
-    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN)
+    if kind == "copy":
+        BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN)
+    else:
+        CustomModelDeployment(stack, "Copy", model=SOURCE_ARN.replace("us-east-1", "us-west-2"))
     cdk.Tags.of(stack).add("team", "x" * 300)
-    with pytest.raises(PropertyValidationError) as raised:
-        app.synth()
-    error = raised.value
-    assert error.prop == "tags" and error.value == "team=" + "x" * 300
-    assert "this one is 300 characters; at most 256 (the tags prop and Tags.of(...) together)" in error.rule
-    assert error.__notes__ == ["reported at synth for S/Copy"]
-    assert isinstance(error.__cause__, RuntimeError) and "[S/Copy] tags 'team=" in str(error.__cause__)
+    return app, stack
+
+
+@pytest.mark.parametrize("kind", ["copy", "deployment"])
+def test_a_tags_of_error_fails_synth_as_aws_cdk_lib_reports_validation_errors(kind: str) -> None:
+    # What only the final tree shows is reported the way aws-cdk-lib reports it: its own error, the same from
+    # app.synth() and from Template.from_stack, each message after its construct path (docs/errors.md).
+    raised = []
+    for synthesize in (lambda app, stack: app.synth(), lambda app, stack: Template.from_stack(stack)):
+        with pytest.raises(RuntimeError) as failed:
+            synthesize(*_tags_of_too_long(kind))
+        assert not isinstance(failed.value, PropertyValidationError)
+        raised.append((type(failed.value), str(failed.value)))
+    assert raised[0] == raised[1]
+    assert raised[0][1] == (
+        f"{SYNTH_FAILED}\n  [S/Copy] tags 'team={'x' * 300}' is not valid: tag values are 0 to 256 characters of "
+        "letters, digits, spaces and _.:/=+-@: this one is 300 characters; at most 256 (the tags prop and "
+        "Tags.of(...) together)"
+    )
+
+
+def test_importing_the_library_patches_nothing_of_aws_cdk_lib() -> None:
+    # A fresh process: aws-cdk-lib's App and Stage keep their own synth whatever of this package is imported.
+    code = (
+        "import aws_cdk\n"
+        "before = {c.__name__: c.__dict__.get('synth') for c in (aws_cdk.App, aws_cdk.Stage)}\n"
+        "import bedrock_model_copy, bedrock_model_copy._kinds, bedrock_model_copy.testing\n"
+        "from bedrock_model_copy import BedrockModelCopy, ProvisionedThroughput\n"
+        "after = {c.__name__: c.__dict__.get('synth') for c in (aws_cdk.App, aws_cdk.Stage)}\n"
+        "assert before == after and all(before.values()), (before, after)\n"
+        "print('unpatched')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(Path(bedrock_model_copy.__file__).parent.parent)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.stdout.strip() == "unpatched", result.stderr[-2000:]
 
 
 def test_a_synth_error_that_is_not_the_librarys_stays_jsiis_runtime_error() -> None:
@@ -159,6 +204,23 @@ def test_one_name_in_another_place_or_an_unknown_one_is_not_reported(
     assert not [m for messages in warnings.values() for m in messages if "duplicateTargetModelName" in m]
 
 
+def test_the_names_are_kept_per_app_not_per_process() -> None:
+    # Two apps in one process, one copy each of the same name, account and Region: nothing to report.
+    for _ in range(2):
+        app = cdk.App()
+        BedrockModelCopy(cdk.Stack(app, "One", env=ENV), "Copy", source_model_arn=SOURCE_ARN, target_model_name="x")
+        assert not [m for ms in _warnings(app).values() for m in ms if "duplicateTargetModelName" in m]
+
+
+def test_the_duplicate_name_warning_can_be_acknowledged() -> None:
+    app = _two_stacks(ENV, ENV)
+    second = app.node.find_child("Two").node.find_child("Copy")
+    cdk.Annotations.of(second).acknowledge_warning(
+        "bedrock-model-copy:duplicateTargetModelName", "One and Two are never deployed together"
+    )
+    assert not [m for ms in _warnings(app).values() for m in ms if "duplicateTargetModelName" in m]
+
+
 # ---------------------------------------------------------------- jsii round trips
 
 
@@ -183,3 +245,35 @@ def test_concrete_props_cost_no_token_check_in_the_kernel() -> None:
     checks = {name: count for name, count in calls.items() if name.endswith(":isUnresolved")}
     # Only ModelCopyProvider.register_copy still asks the kernel (two checks); validation asks nothing.
     assert sum(checks.values()) <= 2, checks
+
+
+# ---------------------------------------------------------------- docs/errors.md says what the code says
+
+
+def test_the_errors_page_quotes_the_messages_the_code_gives() -> None:
+    page = (ROOT / "docs" / "errors.md").read_text()
+    flat = " ".join(page.split())
+    from bedrock_model_copy._validation import SNAPSHOT_REFUSED
+
+    assert str(SNAPSHOT_REFUSED) in flat
+    stack = cdk.Stack(cdk.App(), "S", env=ENV)
+    CustomModelDeployment(stack, "Deployment", model=SOURCE_ARN.replace("us-east-1", "us-west-2"))
+    with pytest.raises(PropertyValidationError) as refused:
+        BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, poll_interval=cdk.Duration.seconds(15))
+    assert str(refused.value) in flat
+    app = _two_stacks(ENV, ENV)
+    (warning,) = _warnings(app)["/Two/Copy"]
+    documented = warning.split(" [ack:")[0].replace("'shared-name'", "'<name>'").replace("One/Copy", "<path>")
+    documented = documented.replace("111122223333", "<account>").replace("us-west-2", "<region>")
+    assert documented in flat
+    with pytest.raises(RuntimeError) as failed:
+        Template.from_stack(_too_many_tags())
+    assert f"RuntimeError: {' '.join(str(failed.value).split())}" in flat
+
+
+def _too_many_tags() -> cdk.Stack:
+    stack = cdk.Stack(cdk.App(), "S", env=ENV)
+    BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, tags={"a": "1"})
+    for index in range(47):
+        cdk.Tags.of(stack).add(f"k{index}", "v")
+    return stack

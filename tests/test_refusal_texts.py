@@ -17,11 +17,15 @@ from aws_cdk import aws_kms as kms
 from bedrock_model_copy import (
     LOG_RETENTION_CONTEXT_KEY,
     BedrockModelCopy,
+    CustomModelDeployment,
     ModelCopyJobWaiter,
     ModelCopyProviderOptions,
     PropertyValidationError,
+    ProvisionedThroughput,
 )
 from conftest import ENV, JOB_ARN, SOURCE_ARN
+
+MODEL_ARN = "arn:aws:bedrock:us-west-2:111122223333:custom-model/amazon.nova-lite-v1:0:300k/mnopqrstuv34"
 
 
 def _template(build: Callable[[cdk.Stack], Any], context: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -43,6 +47,17 @@ def _two(first: dict[str, Any], second: dict[str, Any]) -> Callable[[cdk.Stack],
     def build(stack: cdk.Stack) -> None:
         BedrockModelCopy(stack, "First", source_model_arn=SOURCE_ARN, target_model_name="first", **first)
         BedrockModelCopy(stack, "Second", source_model_arn=SOURCE_ARN, target_model_name="second", **second)
+
+    return build
+
+
+def _served_first(kind: type[Any], **props: Any) -> Callable[[cdk.Stack], None]:
+    """A deployment or Provisioned Throughput sets the stack's provider up (with the defaults), then a copy."""
+
+    def build(stack: cdk.Stack) -> None:
+        units = {"model_units": 1} if kind is ProvisionedThroughput else {}
+        kind(stack, kind.__name__, model=MODEL_ARN, **units)
+        BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="later", **props)
 
     return build
 
@@ -87,16 +102,35 @@ MESSAGES: dict[str, tuple[Callable[[cdk.Stack], None], dict[str, Any], str]] = {
     "poll interval differs": (
         _two({"poll_interval": cdk.Duration.seconds(30)}, {"poll_interval": cdk.Duration.seconds(60)}),
         {},
-        "poll_interval '60 seconds' is not valid: every BedrockModelCopy and ModelCopyJobWaiter in stack Pins "
-        "shares one provider, which polls every 30 seconds; use the same poll_interval for all of them (or put "
-        "this one in another stack)",
+        "poll_interval '60 seconds' is not valid: every construct of this library in stack Pins shares one "
+        "provider, set up by BedrockModelCopy Pins/First with poll_interval 30 seconds; give this BedrockModelCopy "
+        "the same poll_interval (Duration.seconds(30)), or put it in another stack",
+    ),
+    "poll interval set by a deployment made first": (
+        _served_first(CustomModelDeployment, poll_interval=cdk.Duration.seconds(15)),
+        {},
+        "poll_interval '15 seconds' is not valid: every construct of this library in stack Pins shares one "
+        "provider, set up by CustomModelDeployment Pins/CustomModelDeployment with poll_interval 30 seconds (the "
+        "defaults: a CustomModelDeployment takes the provider's settings as they are, or the defaults when it is "
+        "the first); create this BedrockModelCopy before Pins/CustomModelDeployment, or give it the same "
+        "poll_interval (Duration.seconds(30)), or put it in another stack",
+    ),
+    "provider options set by a Provisioned Throughput made first": (
+        _served_first(ProvisionedThroughput, provider_options=ModelCopyProviderOptions(tracing=True)),
+        {},
+        "provider_options 'differing in tracing' is not valid: every construct of this library in stack Pins "
+        "shares one provider, set up by ProvisionedThroughput Pins/ProvisionedThroughput with no provider_options "
+        "(the defaults: a ProvisionedThroughput takes the provider's settings as they are, or the defaults when "
+        "it is the first); create this BedrockModelCopy before Pins/ProvisionedThroughput, or give it equal "
+        "provider_options (the same ModelCopyProviderOptions object, or none), or put it in another stack",
     ),
     "provider options differ": (
         _two({}, {"provider_options": ModelCopyProviderOptions(tracing=True)}),
         {},
-        "provider_options 'differing in tracing' is not valid: every BedrockModelCopy and ModelCopyJobWaiter in "
-        "stack Pins shares one provider, set up by the first of them; give all of them equal provider_options "
-        "(the same ModelCopyProviderOptions object, or none)",
+        "provider_options 'differing in tracing' is not valid: every construct of this library in stack Pins "
+        "shares one provider, set up by BedrockModelCopy Pins/First with no provider_options; give this "
+        "BedrockModelCopy equal provider_options (the same ModelCopyProviderOptions object, or none), or put it "
+        "in another stack",
     ),
     "retention context": (
         _copy(),
@@ -232,18 +266,21 @@ def test_each_refusal_says_exactly_what_is_wrong_and_what_to_do(case: str) -> No
 
 
 def test_refusals_found_once_the_tree_is_final_are_reported_at_synthesis() -> None:
+    # aws-cdk-lib's own validation error (docs/errors.md): each message after its construct path.
     with pytest.raises(RuntimeError) as snapshot:
         _template(_snapshot_later)
-    assert (
-        "removal_policy 'RemovalPolicy.SNAPSHOT' is not valid: must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY "
-        "(set by apply_removal_policy or a RemovalPolicies aspect)"
-    ) in str(snapshot.value)
+    assert str(snapshot.value) == (
+        "ValidationFailedWithErrors: Validation failed with the following errors:\n  [Pins/Copy] removal_policy "
+        "'RemovalPolicy.SNAPSHOT' is not valid: must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY (set by "
+        "apply_removal_policy or a RemovalPolicies aspect)"
+    )
     with pytest.raises(RuntimeError) as tags:
         _template(_too_many_tags_later)
-    assert (
-        "tags '48 tags' is not valid: at most 47 tags are allowed (50 per model, 3 are the construct's ownership "
-        "tags) (the tags prop and Tags.of(...) together)"
-    ) in str(tags.value)
+    assert str(tags.value) == (
+        "ValidationFailedWithErrors: Validation failed with the following errors:\n  [Pins/Copy] tags '48 tags' is "
+        "not valid: at most 47 tags are allowed (50 per model, 3 are the construct's ownership tags) (the tags "
+        "prop and Tags.of(...) together)"
+    )
 
 
 def test_a_construct_outside_any_stack_is_refused_naming_its_scope() -> None:

@@ -39,7 +39,7 @@ def test_the_serving_contract_names_each_attribute_once() -> None:
         assert tuple(attributes.values()) == serving_contract.ATTRIBUTE_NAMES[kind]
 
 
-def test_serving_adds_one_policy_whatever_the_number_of_served_copies() -> None:
+def test_serving_adds_one_policy_per_kind_whatever_the_number_of_served_copies() -> None:
     counts = []
     for copies in (1, 3):
         stack = _stack()
@@ -49,7 +49,8 @@ def test_serving_adds_one_policy_whatever_the_number_of_served_copies() -> None:
             copied.provision(model_units=1)
         counts.append(len(assertions.Template.from_stack(stack).to_json()["Resources"]))
     plain = len(assertions.Template.from_stack(_plain_stack()).to_json()["Resources"])
-    assert counts == [plain + 1 + 2, plain + 2 + 1 + 3 * 2]  # copies (1 each), ServingPolicy once, 2 per served copy
+    # Copies (1 each), one policy per serving kind (2), 2 per served copy.
+    assert counts == [plain + 2 + 2, plain + 2 + 2 + 3 * 2]
 
 
 def _plain_stack() -> cdk.Stack:
@@ -58,13 +59,18 @@ def _plain_stack() -> cdk.Stack:
     return stack
 
 
-def test_serving_resources_wait_for_the_copy_and_the_serving_policy() -> None:
+def test_serving_resources_wait_for_the_copy_and_their_kinds_policy() -> None:
     stack = _stack()
     copied = BedrockModelCopy(stack, "Copy", source_model_arn=SOURCE_ARN)
     endpoint = copied.deploy_on_demand()
-    resource = assertions.Template.from_stack(stack).to_json()["Resources"][stack.get_logical_id(endpoint.cfn_resource)]
+    throughput = copied.provision(model_units=1)
+    resources = assertions.Template.from_stack(stack).to_json()["Resources"]
+    resource = resources[stack.get_logical_id(endpoint.cfn_resource)]
     assert stack.get_logical_id(copied.cfn_resource) in resource["DependsOn"]
-    assert any("ServingPolicy" in item for item in resource["DependsOn"])
+    policies = [item for item in resource["DependsOn"] if resources[item]["Type"] == "AWS::IAM::ManagedPolicy"]
+    assert [policy[:-8] for policy in policies] == ["BedrockModelCopyProviderCustomModelDeploymentPolicy"]
+    other = resources[stack.get_logical_id(throughput.cfn_resource)]["DependsOn"]
+    assert [p[:-8] for p in other if "Policy" in p] == ["BedrockModelCopyProviderProvisionedThroughputPolicy"]
     assert resource["Properties"]["ModelArn"] == {
         "Fn::GetAtt": [stack.get_logical_id(copied.cfn_resource), "TargetModelArn"]
     }
@@ -163,12 +169,13 @@ def test_the_readme_iam_paragraph_names_exactly_the_serving_policys_actions() ->
     copied.deploy_on_demand()
     copied.provision(model_units=1)
     policies = assertions.Template.from_stack(stack).find_resources("AWS::IAM::ManagedPolicy")
-    (policy,) = [policy for name, policy in policies.items() if "ServingPolicy" in name]
+    served = [p for name, p in policies.items() if name.endswith(("DeploymentPolicy", "ThroughputPolicy"), 0, -8)]
+    assert len(served) == 2
     actions = set()
-    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+    for statement in [s for policy in served for s in policy["Properties"]["PolicyDocument"]["Statement"]]:
         listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         actions |= {action.split(":", 1)[1] for action in listed}
-    paragraph = _readme_serving_section().split("`ServingPolicy`:", 1)[1].split("\n#", 1)[0]
+    paragraph = _readme_serving_section().split("\n## IAM\n", 1)[1].split("\n\n", 1)[0]
     named = set(re.findall(r"`([A-Z][A-Za-z]+)(?:\*)?`", paragraph))
     wildcards = {name for name in re.findall(r"`([A-Z][A-Za-z]*)\*`", paragraph)}  # Get*, Update*, Delete*
     expanded = {a for a in actions if any(a.startswith(prefix) for prefix in wildcards)}

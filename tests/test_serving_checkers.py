@@ -1,8 +1,8 @@
 """Checkers on a stack that serves a copy both ways (a deployment and a Provisioned Throughput).
 
 cfn-lint, the cdk-nag packs of tests/test_checkers.py and tests/test_regulated.py, and checkov
-report nothing unacknowledged; the ServingPolicy's acknowledgement ids are exactly the ids the
-report prints, each is used, and none covers a user's own over-broad statement.
+report nothing unacknowledged; each serving kind's policy's acknowledgement ids are exactly the ids
+the report prints for it, each is used, and none covers a user's own over-broad statement.
 """
 
 from __future__ import annotations
@@ -25,11 +25,17 @@ from conftest import ENV, ROOT, SOURCE_ARN
 
 STACK = "Serving"
 PREFIX = "arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>"
+# Each serving kind's policy, and the findings acknowledged on it: its own resource type, the models it names, '*'.
 SERVING_IAM5 = {
-    f"AwsSolutions::AwsSolutions-IAM5[Resource::{PREFIX}:custom-model-deployment/*]",
-    f"AwsSolutions::AwsSolutions-IAM5[Resource::{PREFIX}:provisioned-model/*]",
-    f"AwsSolutions::AwsSolutions-IAM5[Resource::{PREFIX}:custom-model/*]",
-    "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+    policy: {
+        f"AwsSolutions::AwsSolutions-IAM5[Resource::{PREFIX}:{arn_type}/*]",
+        f"AwsSolutions::AwsSolutions-IAM5[Resource::{PREFIX}:custom-model/*]",
+        "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+    }
+    for policy, arn_type in (
+        ("CustomModelDeploymentPolicy", "custom-model-deployment"),
+        ("ProvisionedThroughputPolicy", "provisioned-model"),
+    )
 }
 
 
@@ -106,19 +112,20 @@ def test_every_pack_passes_a_regulated_stack_that_serves(regulated: tuple[cdk.Ap
     }
 
 
+@pytest.mark.parametrize("policy_id", list(SERVING_IAM5))
 @pytest.mark.parametrize("which", ["default", "regulated"])
 def test_serving_acknowledgements_are_the_printed_ids_and_each_is_used(
-    which: str, synthesized: tuple[cdk.App, Any, Path], regulated: tuple[cdk.App, Any, Path]
+    which: str, policy_id: str, synthesized: tuple[cdk.App, Any, Path], regulated: tuple[cdk.App, Any, Path]
 ) -> None:
     app, reports, _ = synthesized if which == "default" else regulated
-    (policy,) = [c for c in app.node.find_all() if c.node.path.endswith("/BedrockModelCopyProvider/ServingPolicy")]
+    (policy,) = [c for c in app.node.find_all() if c.node.path.endswith(f"/BedrockModelCopyProvider/{policy_id}")]
     path = policy.node.path
     acknowledged = {
         rule for entry in policy.node.metadata if entry.type == "aws:cdk:acknowledged-rules" for rule in entry.data
     }
-    assert acknowledged == SERVING_IAM5
+    assert acknowledged == SERVING_IAM5[policy_id]
     suppressed = [s for r in reports.values() for s in r["suppressedViolations"] if s["acknowledgedAt"] == path]
-    assert {s["acknowledgedId"] for s in suppressed} == SERVING_IAM5  # every one is used, and nothing else
+    assert {s["acknowledgedId"] for s in suppressed} == SERVING_IAM5[policy_id]  # every one used, nothing else
     for violation in suppressed:
         assert violation["acknowledgedId"] == f"AwsSolutions::{violation['ruleName']}"  # the id the report prints
         (construct,) = violation["violatingConstructs"]
@@ -171,5 +178,5 @@ def test_checkov_fails_nothing_of_the_library(regulated: tuple[cdk.App, Any, Pat
     report = json.loads(result.stdout)["results"]
     failed = [(c["check_id"], c["resource"]) for c in report["failed_checks"]]
     assert failed == []
-    serving = [c for c in report["passed_checks"] if "ServingPolicy" in c["resource"]]
-    assert serving  # checkov did look at the serving policy
+    for policy_id in SERVING_IAM5:  # checkov did look at each serving kind's policy
+        assert [c for c in report["passed_checks"] if f"BedrockModelCopyProvider{policy_id}" in c["resource"]]

@@ -1,6 +1,6 @@
 """Serving scenarios: the real handler drives deployments and Provisioned Throughput in the fake Bedrock.
 
-The fake enforces the handler role's synthesized policies (the copy's and the ServingPolicy) for a
+The fake enforces the handler role's synthesized policies (the copy's and each serving kind's) for a
 stack with a copy, a deployment and a Provisioned Throughput.
 """
 

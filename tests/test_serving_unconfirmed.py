@@ -75,7 +75,7 @@ def test_a_stack_delete_removes_what_serves_the_copy_before_the_copy(
     assert all(operation.response.ok for operation in deleted.values())
     order = list(deleted)
     (copied,) = _logical_ids(template, "Custom::BedrockModelCopy")
-    served = [name for name in order if name != copied and "ServingPolicy" not in name]
+    served = [name for name in order if name != copied and not name.startswith("BedrockModelCopyProvider")]
     assert served and all(order.index(name) < order.index(copied) for name in served)
     assert fake.serving.resources == {} and fake.model_named("bot-usw2") is None
     assert [call.status for call in fake.calls_to("DeleteCustomModel")] == [200]
@@ -286,7 +286,7 @@ def _copy_only(stack: cdk.Stack) -> None:
 
 
 def test_the_reads_that_let_a_stack_delete_leave_a_committed_model_need_no_serving_policy() -> None:
-    # In a stack delete the ServingPolicy may be deleted in parallel with the copy (the copy does not depend on
+    # In a stack delete a serving kind's policy may be deleted in parallel with the copy (the copy does not depend on
     # it): the handler role's own policies (a stack with no serving resource) must allow what the copy's delete
     # reads. IAM here is only the copy-only stack's policies; the PT is this stack's, under commitment.
     stack = cdk.Stack(cdk.App(), STACK_NAME, env=ENV)

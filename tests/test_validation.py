@@ -237,8 +237,9 @@ def test_poll_interval_must_match_within_a_stack() -> None:
     copy(stack)
     with pytest.raises(
         ValueError,
-        match=r"poll_interval '15 seconds' is not valid: every BedrockModelCopy and ModelCopyJobWaiter in stack S "
-        r"shares one provider, which polls every 30 seconds",
+        match=r"poll_interval '15 seconds' is not valid: every construct of this library in stack S shares one "
+        r"provider, set up by BedrockModelCopy S/Copy with poll_interval 30 seconds; give this ModelCopyJobWaiter "
+        r"the same poll_interval \(Duration.seconds\(30\)\), or put it in another stack",
     ):
         ModelCopyJobWaiter(stack, "Wait", job_arn=JOB_ARN, poll_interval=cdk.Duration.seconds(15))
 

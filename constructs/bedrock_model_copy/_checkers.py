@@ -9,6 +9,8 @@ reported. Actions without resource-level permissions are kept in a policy of the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import Acknowledgment, CfnResource, Validations
 
 from constructs import IConstruct
@@ -19,9 +21,10 @@ OWN_STACK_NAG_ARN = "arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::Acc
 # cdk-nag packs with a rule for Lambda dead-letter queues.
 DLQ_PACKS = ("Serverless", "NIST.800.53.R5", "HIPAA.Security")
 
-# Actions this library grants on "*" because the Service Authorization Reference lists no resource
-# type for them ("*" is the only resource that authorizes them), each with what needs it.
-# tests/test_regulated.py checks every entry against the Service Authorization Reference.
+# Actions the provider's roles are granted on "*" because the Service Authorization Reference lists no
+# resource type for them ("*" is the only resource that authorizes them), each with what needs it. The
+# Bedrock actions of this kind are each kind's own (``ConstructKind.no_resource_level_actions``);
+# tests/test_regulated.py checks all of them (``_kinds.no_resource_level_actions()``) against the reference.
 NO_RESOURCE_LEVEL_ACTIONS: dict[str, str] = {
     "xray:PutTraceSegments": "X-Ray tracing (tracing option)",
     "xray:PutTelemetryRecords": "X-Ray tracing (tracing option)",
@@ -29,11 +32,6 @@ NO_RESOURCE_LEVEL_ACTIONS: dict[str, str] = {
     "xray:GetSamplingTargets": "X-Ray tracing of a state machine (tracing option)",
     "ec2:DescribeNetworkInterfaces": "Lambda attaching a function to the VPC (vpc option)",
     "ec2:DescribeSubnets": "Lambda attaching a function to the VPC (vpc option)",
-    "bedrock:ListModelCopyJobs": "finding a copy job to resume instead of starting a duplicate",
-    "bedrock:ListProvisionedModelThroughputs": "finding what serves a model Bedrock refuses to delete as in use, "
-    "or a Provisioned Throughput of a name that is taken",
-    "bedrock:ListCustomModelDeployments": "finding what serves a model Bedrock refuses to delete as in use, "
-    "or a deployment of a name that is taken",
     "logs:CreateLogDelivery": "Step Functions logging (vended log delivery)",
     "logs:GetLogDelivery": "Step Functions logging (vended log delivery)",
     "logs:UpdateLogDelivery": "Step Functions logging (vended log delivery)",
@@ -57,9 +55,9 @@ def skip_checkov(resource: CfnResource, reasons: dict[str, str]) -> None:
     resource.add_metadata("checkov", metadata)
 
 
-def no_resource_level_reason(actions: list[str]) -> str:
-    """The IAM5 ``Resource::*`` reason for a policy whose statements on ``*`` are only of ``actions``."""
-    needs = "; ".join(f"{action} ({NO_RESOURCE_LEVEL_ACTIONS[action]})" for action in sorted(actions))
+def no_resource_level_reason(actions: Mapping[str, str]) -> str:
+    """The IAM5 ``Resource::*`` reason for a policy whose statements on ``*`` are only of ``actions`` (-> why)."""
+    needs = "; ".join(f"{action} ({why})" for action, why in sorted(actions.items()))
     return (
         "Its statements on '*' hold only actions for which the Service Authorization Reference lists no "
         f"resource type, so '*' is the only resource that authorizes them, from this list: {needs}."

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 
@@ -145,3 +148,61 @@ def log_retention_days(options: ModelCopyProviderOptions, node: Node) -> int:
             "or both to the same value",
         )
     return int(days)
+
+
+@dataclass(frozen=True)
+class Requester:
+    """The construct that asks for the stack's provider: its class name, where it is (``scope``, ``id``), and
+    whether it chose the provider's settings (``poll_interval``, ``provider_options``) or takes them as they are
+    (the defaults when it makes the provider: a deployment or a Provisioned Throughput has no such props)."""
+
+    label: str
+    scope: Any
+    id: str
+    chooses_settings: bool = True
+
+    @property
+    def path(self) -> str:
+        """Its construct path (read only for a message: each read is a jsii round trip)."""
+        return "/".join(part for part in (self.scope.node.path, self.id) if part)
+
+
+def check_same_settings(
+    provider: Any, requester: Requester, poll_interval_seconds: int, options: ModelCopyProviderOptions
+) -> None:
+    """Refuse settings other than ``provider``'s (a ``ModelCopyProvider``): who set it up, with what, what to do."""
+    if provider.poll_interval_seconds != poll_interval_seconds:
+        seconds = provider.poll_interval_seconds
+        prop, value = "poll_interval", f"{poll_interval_seconds} seconds"
+        setting = f"poll_interval {seconds} seconds"
+        same = f"the same poll_interval (Duration.seconds({seconds}))"
+    elif provider.options != options:
+        differing = [
+            field.name
+            for field in dataclasses.fields(options)
+            if getattr(options, field.name) != getattr(provider.options, field.name)
+        ]
+        prop, value = "provider_options", f"differing in {', '.join(differing)}"
+        chosen = [
+            f.name for f in dataclasses.fields(provider.options) if getattr(provider.options, f.name) != f.default
+        ]
+        setting = f"provider_options setting {', '.join(chosen)}" if chosen else "no provider_options"
+        same = "equal provider_options (the same ModelCopyProviderOptions object, or none)"
+    else:
+        return
+    first = provider.set_up_by
+    if first.chooses_settings:
+        made = f"set up by {first.label} {first.path} with {setting}"
+        todo = f"give this {requester.label} {same}"
+    else:
+        made = (
+            f"set up by {first.label} {first.path} with {setting} (the defaults: a {first.label} takes the "
+            "provider's settings as they are, or the defaults when it is the first)"
+        )
+        todo = f"create this {requester.label} before {first.path}, or give it {same}"
+    raise PropertyValidationError(
+        prop,
+        value,
+        f"every construct of this library in stack {Stack.of(provider).stack_name} shares one provider, {made}; "
+        f"{todo}, or put it in another stack",
+    )

@@ -1,8 +1,12 @@
-"""The private provider shared by every BedrockModelCopy and ModelCopyJobWaiter in a stack."""
+"""The private provider shared by every construct of this library in a stack.
+
+It records what the stack's constructs need (copy sources, KMS keys, the kinds they are) and renders
+exactly that at synth time: the provider's own Bedrock policy (the copy's and the waiter's statements,
+``_copy_policy``) and one policy per kind the stack uses that has its own (``_bedrock_policy.kind_policy``).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, cast
 
 from aws_cdk import (
@@ -21,22 +25,12 @@ from aws_cdk import custom_resources as cr
 
 from constructs import Construct
 
+from . import _copy_policy
 from ._asset import ASSET_EXCLUDES, handler_asset_dir
-from ._bedrock_policy import (
-    KMS_ACTIONS,
-    SOURCE_ARNS_BUDGET_CHARS,
-    PolicyProducer,
-    grant_kms_key,
-    render,
-    widen_to_account,
-)
-from ._checkers import (
-    NAG_IAM5,
-    NAG_SF2,
-    OWN_STACK_NAG_ARN,
-    acknowledge,
-)
+from ._bedrock_policy import KMS_ACTIONS, PolicyProducer, grant_kms_key, kind_policy
+from ._checkers import NAG_IAM5, NAG_SF2, OWN_STACK_NAG_ARN, acknowledge
 from ._compliance import acknowledge_provider_findings
+from ._copy_policy import SOURCE_ARNS_BUDGET_CHARS
 from ._keys import (
     check_kms_key_location,
     encrypt_state_machine,
@@ -45,6 +39,7 @@ from ._keys import (
     let_cloudwatch_logs_use,
     state_machine_arn_pattern,
 )
+from ._kind import ConstructKind
 from ._lambda.model_copy.contract import (
     IS_COMPLETE_HANDLER,
     LOG_GROUP_ENV,
@@ -54,7 +49,14 @@ from ._lambda.model_copy.contract import (
 from ._log_groups import HANDLER_LOG_GROUP_NAME, WAITER_LOG_GROUP_NAME, WATCHER_LOG_GROUP_NAME
 from ._network import allow_network_interfaces
 from ._network import security_groups as _security_groups
-from ._options import DEFAULT_PROVIDER_OPTIONS, LOG_RETENTION_CONTEXT_KEY, ModelCopyProviderOptions, log_retention_days
+from ._options import (
+    DEFAULT_PROVIDER_OPTIONS,
+    LOG_RETENTION_CONTEXT_KEY,
+    ModelCopyProviderOptions,
+    Requester,
+    check_same_settings,
+    log_retention_days,
+)
 from ._roles import ManagedPolicyRole, move_waiter_policy_to_managed
 from ._validation import PropertyValidationError
 
@@ -82,8 +84,8 @@ __all__ = [
 class ModelCopyProvider(Construct):
     """Handler functions, role, log groups and provider framework; one per stack.
 
-    Use :meth:`of`; instances register what they need (source ARNs, deletes,
-    KMS keys) and the role's Bedrock policy is rendered at synth time.
+    Use :meth:`of`; the stack's constructs record what they need (source ARNs, KMS keys, the kinds
+    they are: :meth:`use_kind`) and the role's policies are rendered at synth time.
     """
 
     @classmethod
@@ -93,8 +95,12 @@ class ModelCopyProvider(Construct):
         *,
         poll_interval_seconds: int,
         options: ModelCopyProviderOptions | None = None,
+        requester: Requester | None = None,
     ) -> ModelCopyProvider:
         """Return the stack's provider, creating it on first use.
+
+        ``requester``: the construct asking (named in the errors below, and, for the one that makes
+        the provider, in the errors of the constructs that come later).
 
         Raises
         ------
@@ -105,31 +111,14 @@ class ModelCopyProvider(Construct):
         options = options or DEFAULT_PROVIDER_OPTIONS
         options.check()
         stack = Stack.of(scope)
+        requester = requester or Requester("construct", scope, "")
         existing = stack.node.try_find_child(PROVIDER_ID)
         if isinstance(existing, ModelCopyProvider):
-            if existing.poll_interval_seconds != poll_interval_seconds:
-                raise PropertyValidationError(
-                    "poll_interval",
-                    f"{poll_interval_seconds} seconds",
-                    f"every BedrockModelCopy and ModelCopyJobWaiter in stack {stack.stack_name} shares one "
-                    f"provider, which polls every {existing.poll_interval_seconds} seconds; use the same "
-                    "poll_interval for all of them (or put this one in another stack)",
-                )
-            if existing.options != options:
-                differing = [
-                    field.name
-                    for field in dataclasses.fields(options)
-                    if getattr(options, field.name) != getattr(existing.options, field.name)
-                ]
-                raise PropertyValidationError(
-                    "provider_options",
-                    f"differing in {', '.join(differing)}",
-                    f"every BedrockModelCopy and ModelCopyJobWaiter in stack {stack.stack_name} shares one "
-                    "provider, set up by the first of them; give all of them equal provider_options (the same "
-                    "ModelCopyProviderOptions object, or none)",
-                )
+            check_same_settings(existing, requester, poll_interval_seconds, options)
             return existing
-        return cls(stack, PROVIDER_ID, poll_interval_seconds=poll_interval_seconds, options=options)
+        return cls(
+            stack, PROVIDER_ID, poll_interval_seconds=poll_interval_seconds, options=options, set_up_by=requester
+        )
 
     def __init__(
         self,
@@ -138,15 +127,20 @@ class ModelCopyProvider(Construct):
         *,
         poll_interval_seconds: int,
         options: ModelCopyProviderOptions = DEFAULT_PROVIDER_OPTIONS,
+        set_up_by: Requester | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.poll_interval_seconds = poll_interval_seconds
         self.options = options
+        self.set_up_by = set_up_by or Requester("construct", scope, id)
+        self._kinds: dict[str, ConstructKind] = {}  # the kinds of the stack's constructs, by name
         self._source_arns: set[str] = set()
         self._token_sources = False
         self._copies = False
         self._names: dict[str, str] = {}
         self._watcher: Any = None  # the copy watcher, created with the first long copy
+        # The app's record of copy names and this stack's concrete account (_app_checks), found by the first copy.
+        self.app_copies: tuple[Any, str] | None = None
 
         retention_days = log_retention_days(self.options, self.node)
         key = options.encryption_key
@@ -197,6 +191,7 @@ class ModelCopyProvider(Construct):
             roles=[self.handler_role.role_name],
             policy_document=Lazy.uncached_any(PolicyProducer(self._render_bedrock_policy)),
         )
+        acknowledge(bedrock_policy, _copy_policy.acknowledgements())
 
         security_groups = _security_groups(
             self, options.vpc, list(options.security_groups) if options.security_groups is not None else None
@@ -338,17 +333,20 @@ class ModelCopyProvider(Construct):
             self._token_sources = True
         else:
             self._source_arns.add(source_model_arn)
-            widened = widen_to_account(source_model_arn)
-            acknowledge(
-                self._bedrock_policy,
-                {
-                    f"{NAG_IAM5}[Resource::{widened}]": (
-                        f"More source models than fit the policy budget ({SOURCE_ARNS_BUDGET_CHARS} characters): "
-                        "CreateModelCopyJob is widened to the custom models of each source's own account and "
-                        "Region, with aws:RequestedRegion set to this Region."
-                    )
-                },
-            )
+            acknowledge(self._bedrock_policy, _copy_policy.widened_acknowledgement(source_model_arn))
+
+    def use_kind(self, kind: ConstructKind) -> iam.CfnManagedPolicy | None:
+        """Record that the stack has a resource of ``kind``; returns the kind's policy (made on first use), if any.
+
+        The resource must depend on that policy (CloudFormation then deletes it first), see ``KindPolicy``.
+        """
+        self._kinds.setdefault(kind.name, kind)
+        return kind_policy(self, self.handler_role, kind.policy) if kind.policy is not None else None
+
+    @property
+    def kinds(self) -> tuple[ConstructKind, ...]:
+        """The kinds of the stack's resources, in the order they first appeared."""
+        return tuple(self._kinds.values())
 
     def copy_watcher(self) -> Any:
         """The stack's copy watcher state machine (``_long_copy.CopyWatcher``), created on first use.
@@ -379,10 +377,10 @@ class ModelCopyProvider(Construct):
     # ------------------------------------------------------------------ policy
 
     def _render_bedrock_policy(self) -> dict[str, Any]:
-        """The handler role's Bedrock and CloudFormation permissions (see ``_bedrock_policy.render``)."""
-        return render(
-            source_arns=self._source_arns,
-            token_sources=self._token_sources,
-            copies=self._copies,
-            watcher_statements=self._watcher.handler_statements() if self._watcher is not None else None,
+        """The provider's own policy: the copy's and the waiter's statements, then the watcher's (long waits)."""
+        statements = _copy_policy.statements(
+            source_arns=self._source_arns, token_sources=self._token_sources, copies=self._copies
         )
+        if self._watcher is not None:
+            statements += self._watcher.handler_statements()
+        return {"Version": "2012-10-17", "Statement": statements}

@@ -65,7 +65,7 @@ class ManagedPolicyRole(iam.Role):
                 description=f"{self._description}: actions without resource-level permissions only",
             )
             acknowledge(
-                self._unscoped, {f"{NAG_IAM5}[Resource::*]": no_resource_level_reason(list(NO_RESOURCE_LEVEL_ACTIONS))}
+                self._unscoped, {f"{NAG_IAM5}[Resource::*]": no_resource_level_reason(NO_RESOURCE_LEVEL_ACTIONS)}
             )
         return self._unscoped
 

@@ -1,11 +1,11 @@
-"""What the serving constructs share: the kind registry, the serving policy, and their base class.
+"""What the serving kinds share: their base class, and the statements and policy every serving kind has.
 
-A resource type registers its policy statements with :func:`register_kind`; the stack's shared
-provider (``ModelCopyProvider``) then carries one more customer managed policy, ``ServingPolicy``,
-rendered from every registered kind, attached to the handler role, created with the first serving
-resource of the stack. Each serving resource depends on it, so CloudFormation deletes the
-resources before the policy that lets the handler delete them. The copy's code does not change
-when a kind is added.
+A serving kind (a construct module of its own) defines its :class:`~._kind.ConstructKind` with
+:func:`serving_kind`: its own policy on the stack's handler role (``<provider>/<Kind>Policy``), made
+with the first resource of the kind and holding what the handler does with that kind only (create,
+read, update, delete, find by name, and :func:`ownership_statements` on its own resource type).
+Each resource depends on its kind's policy, so CloudFormation deletes the resources before the
+policy that lets the handler delete them. Nothing here names a kind.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ from typing import Any
 
 import jsii
 from aws_cdk import (
-    Acknowledgment,
     Annotations,
     Aws,
-    CfnDeletionPolicy,
     CfnResource,
     CustomResource,
     Duration,
@@ -31,15 +29,15 @@ from aws_cdk import (
     TagManager,
     TagType,
     Token,
-    Validations,
 )
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
 
-from constructs import Construct, IConstruct, IValidation
+from constructs import Construct, IConstruct
 
 from . import _validation as validation
-from ._app_checks import report
+from ._checkers import NAG_IAM5, no_resource_level_reason
+from ._kind import ConstructKind, KindPolicy, Statement, allow
 from ._lambda.model_copy.contract import (
     MAX_TIMEOUT_SECONDS,
     OWNER_TAG_KEY,
@@ -49,22 +47,13 @@ from ._lambda.model_copy.contract import (
 )
 from ._lambda.model_copy.serving_contract import ATTRIBUTES, PROP_RESOURCE_KIND, PROP_TAGS, RESOURCE_TYPES
 from ._long_serving import add_long_serving
+from ._options import Requester
 from ._provider import PROVIDER_ID, ModelCopyProvider
 
-SERVING_POLICY_ID = "ServingPolicy"
 DEFAULT_POLL_SECONDS = 30
 SERVICE_TIMEOUT = Duration.hours(1)
 INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
-NAG_IAM5 = "AwsSolutions::AwsSolutions-IAM5"
-
-# kind -> statements(region_arn, stack_name) (each kind module registers itself on import).
-Statements = Callable[[str, str], list[dict[str, Any]]]
-_KINDS: dict[str, Statements] = {}
-
-
-def register_kind(kind: str, statements: Statements) -> None:
-    """Add a resource type's policy statements to every stack's serving policy."""
-    _KINDS[kind] = statements
+NAG_PREFIX = "arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>"
 
 
 def owned_condition() -> dict[str, str]:
@@ -85,83 +74,79 @@ def request_tag_condition() -> dict[str, Any]:
     }
 
 
-def _shared_statements(region_arn: str) -> list[dict[str, Any]]:
-    served = [f"{region_arn}:custom-model-deployment/*", f"{region_arn}:provisioned-model/*"]
+def ownership_statements(resources: str) -> list[Statement]:
+    """Reading and writing the ownership of a kind's own resources (``resources``: its ARNs, ``.../<type>/*``)."""
     return [
-        {
-            # Who owns a deployment or Provisioned Throughput, read before it is changed or deleted.
-            "Sid": "ReadServingOwnership",
-            "Effect": "Allow",
-            "Action": "bedrock:ListTagsForResource",
-            "Resource": served,
-        },
-        {
-            # Tag on create (some services authorize the tags of a create as TagResource): only a resource
-            # that carries no owner tag yet, and only with this stack's.
-            "Sid": "TagServingOnCreate",
-            "Effect": "Allow",
-            "Action": "bedrock:TagResource",
-            "Resource": served,
-            "Condition": {
+        # Who owns a resource of the kind, read before it is changed or deleted.
+        allow("ReadServingOwnership", "bedrock:ListTagsForResource", [resources]),
+        # Tag on create (some services authorize the tags of a create as TagResource): only a resource that
+        # carries no owner tag yet, and only with this stack's.
+        allow(
+            "TagServingOnCreate",
+            "bedrock:TagResource",
+            [resources],
+            {
                 "StringEquals": {f"aws:RequestTag/{OWNER_TAG_KEY}": Aws.STACK_NAME},
                 "Null": {f"aws:ResourceTag/{OWNER_TAG_KEY}": "true"},
             },
-        },
-        {
-            "Sid": "RetagOwnServing",
-            "Effect": "Allow",
-            "Action": ["bedrock:TagResource", "bedrock:UntagResource"],
-            "Resource": served,
-            "Condition": {
+        ),
+        allow(
+            "RetagOwnServing",
+            ["bedrock:TagResource", "bedrock:UntagResource"],
+            [resources],
+            {
                 "StringEquals": owned_condition(),
-                "ForAllValues:StringNotEquals": {"aws:TagKeys": list(OWNERSHIP_TAG_KEYS)},
+                # IAM matches tag keys in aws:ResourceTag/<key> without regard to case: refuse them in any case
+                # (docs/aws-behaviour.md T5), as the copy's RetagOwnCopies does.
+                "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": list(OWNERSHIP_TAG_KEYS)},
             },
-        },
+        ),
     ]
 
 
-@jsii.implements(IAnyProducer)
-class _ServingPolicyProducer:
-    def produce(self, context: IResolveContext) -> Any:
-        region_arn = f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        statements = _shared_statements(region_arn)
-        for kind in sorted(_KINDS):
-            statements += _KINDS[kind](region_arn, Aws.STACK_NAME)
-        return {"Version": "2012-10-17", "Statement": statements}
+def serving_kind(
+    *,
+    name: str,
+    arn_type: str,
+    noun: str,
+    statements: Callable[[str], list[Statement]],
+    no_resource_level_actions: Mapping[str, str],
+) -> ConstructKind:
+    """A serving kind: its policy holds :func:`ownership_statements` on ``arn_type``, then ``statements``.
 
+    ``noun``: what the policy's description and acknowledgements call its resources (plural).
+    ``statements(region_arn)`` name ``custom-model/*`` (the model served), ``<arn_type>/*`` and, for
+    ``no_resource_level_actions``, ``*``: the acknowledgements below cover exactly those three.
+    """
 
-def serving_policy(provider: ModelCopyProvider) -> iam.CfnManagedPolicy:
-    """The stack's serving policy, attached to the handler role, created on first use."""
-    existing = provider.node.try_find_child(SERVING_POLICY_ID)
-    if isinstance(existing, iam.CfnManagedPolicy):
-        return existing
-    policy = iam.CfnManagedPolicy(
-        provider,
-        SERVING_POLICY_ID,
-        description="bedrock-model-copy: custom model deployments and Provisioned Throughput of this stack",
-        roles=[provider.handler_role.role_name],
-        policy_document=Lazy.uncached_any(_ServingPolicyProducer()),
-    )
-    prefix = "arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>"
-    reasons = {
-        "custom-model-deployment": "Deployment ARNs are generated by Bedrock when the handler creates them. Get is "
-        "read-only; Update, Delete, TagResource and UntagResource are limited by aws:ResourceTag/"
-        f"{OWNER_TAG_KEY} to deployments this stack made, and the ownership tags cannot be changed.",
-        "provisioned-model": "Provisioned Throughput ARNs are generated by Bedrock when the handler creates them. "
-        "Get is read-only; Update, Delete, TagResource and UntagResource are limited by "
-        f"aws:ResourceTag/{OWNER_TAG_KEY} to ones this stack made, and the ownership tags cannot be changed.",
-        "custom-model": "Copied model ARNs are generated by Bedrock: creating a deployment or Provisioned "
-        "Throughput of a model, or moving one of this stack's to another model, names the model; only custom "
-        "models of this account and Region, tagged with this stack's name on creation.",
+    def all_statements(region_arn: str) -> list[Statement]:
+        return ownership_statements(f"{region_arn}:{arn_type}/*") + statements(region_arn)
+
+    acknowledgements = {
+        f"{NAG_IAM5}[Resource::{NAG_PREFIX}:{arn_type}/*]": f"ARNs of {noun} are generated by Bedrock when the "
+        "handler creates them. Get and ListTagsForResource are read-only; Update, Delete, TagResource and "
+        f"UntagResource are limited by aws:ResourceTag/{OWNER_TAG_KEY} to ones this stack made, and the ownership "
+        "tags cannot be changed (in any letter case).",
+        f"{NAG_IAM5}[Resource::{NAG_PREFIX}:custom-model/*]": "Copied model ARNs are generated by Bedrock: creating "
+        f"{noun} of a model, or moving one of this stack's to another model, names the model; only custom models "
+        "of this account and Region, tagged with this stack's name on creation.",
+        f"{NAG_IAM5}[Resource::*]": no_resource_level_reason(no_resource_level_actions),
     }
-    ids = {f"{NAG_IAM5}[Resource::{prefix}:{kind}/*]": text for kind, text in reasons.items()}
-    ids[f"{NAG_IAM5}[Resource::*]"] = (
-        "Only bedrock:ListCustomModelDeployments and bedrock:ListProvisionedModelThroughputs, which have no "
-        "resource-level permissions (Service Authorization Reference): read after a create refused as a taken name, "
-        "to take back this resource's own by its ownership tags."
+    policy = KindPolicy(
+        id=f"{name}Policy",
+        description=f"bedrock-model-copy: {noun} of this stack",
+        statements=all_statements,
+        acknowledgements=acknowledgements,
     )
-    Validations.of(policy).acknowledge(*(Acknowledgment(id=rule, reason=text) for rule, text in ids.items()))
-    return policy
+    return ConstructKind(
+        name=name,
+        label=name,
+        resource_type=RESOURCE_TYPES[name],
+        arn_type=arn_type,
+        policy=policy,
+        no_resource_level_actions=no_resource_level_actions,
+        serves_models=True,
+    )
 
 
 @jsii.implements(IAnyProducer)
@@ -194,14 +179,14 @@ def is_imported(arn: str) -> bool:
 @jsii.implements(bedrock.IModel)
 @jsii.implements(ITaggableV2)
 class ServingResource(Construct):
-    """Base of :class:`CustomModelDeployment` and :class:`ProvisionedThroughput`."""
+    """Base of the serving kinds' constructs (a Bedrock resource that serves a custom model)."""
 
     def __init__(
         self,
         scope: Construct,
         id: str,
         *,
-        kind: str,
+        kind: ConstructKind,
         model: object,
         properties: Mapping[str, Any],
         tags: Mapping[str, str] | None,
@@ -214,6 +199,7 @@ class ServingResource(Construct):
         tags = dict(tags or {})
         validation.check_tags(tags)
         stack = Stack.of(scope)
+        # No poll_interval or provider_options of its own: the stack's provider as it is, or the defaults.
         existing = stack.node.try_find_child(PROVIDER_ID)
         shared = existing if isinstance(existing, ModelCopyProvider) else None
         poll_seconds = shared.poll_interval_seconds if shared else DEFAULT_POLL_SECONDS
@@ -224,18 +210,19 @@ class ServingResource(Construct):
             scope,
             poll_interval_seconds=poll_seconds,
             options=shared.options if shared else None,
+            requester=Requester(kind.label, scope, id, chooses_settings=False),
         )
         super().__init__(scope, id)
         self.provider = provider
-        self.kind = kind
-        self._tag_manager = TagManager(TagType.MAP, RESOURCE_TYPES[kind], tags or None)
+        self.kind = kind.name
+        self._tag_manager = TagManager(TagType.MAP, kind.resource_type, tags or None)
         self.resource = CustomResource(
             self,
             "Resource",
             service_token=provider.service_token,
-            resource_type=RESOURCE_TYPES[kind],
+            resource_type=kind.resource_type,
             properties={
-                PROP_RESOURCE_KIND: kind,
+                PROP_RESOURCE_KIND: kind.name,
                 **properties,
                 PROP_TAGS: Lazy.uncached_any(_TagsProducer(self._tag_manager)),
                 PROP_TIMEOUT_SECONDS: str(timeout_seconds),
@@ -244,7 +231,9 @@ class ServingResource(Construct):
             removal_policy=removal_policy,
             service_timeout=SERVICE_TIMEOUT,
         )
-        self.resource.node.add_dependency(serving_policy(provider))
+        policy = provider.use_kind(kind)
+        if policy is not None:  # deleted after this resource: the handler may still delete it (_kind.KindPolicy)
+            self.resource.node.add_dependency(policy)
         # A long one's attributes come from its Result resource, once the watcher saw it ready.
         self.result: CustomResource | None = None
         if timeout_seconds > MAX_TIMEOUT_SECONDS:
@@ -252,14 +241,20 @@ class ServingResource(Construct):
                 self,
                 self.cfn_resource,
                 provider=provider,
-                kind=kind,
+                kind=kind.name,
                 properties=properties,
                 timeout_seconds=timeout_seconds,
                 poll_seconds=poll_seconds,
             )
         attributes_from = self.result or self.resource
-        self._attributes = {name: attributes_from.get_att_string(cfn) for name, cfn in ATTRIBUTES[kind].items()}
-        self.node.add_validation(_FinalTags(self))
+        self._attributes = {name: attributes_from.get_att_string(cfn) for name, cfn in ATTRIBUTES[kind.name].items()}
+        # What only the final tree shows (Tags.of, RemovalPolicies aspects): reported by aws-cdk-lib at synth.
+        self.node.add_validation(
+            validation.FinalState(tags=self._tag_manager.render_tags, deletion_policy=self._deletion)
+        )
+
+    def _deletion(self) -> Any:
+        return self.cfn_resource.cfn_options.deletion_policy
 
     def _wait_for(self, model: IConstruct | None) -> None:
         """Deploy after the model's construct (a copy: after its last resource, so a failed copy buys nothing)."""
@@ -302,7 +297,7 @@ class ServingResource(Construct):
 
     @property
     def arn(self) -> str:
-        """ARN of the deployment or Provisioned Throughput (``Arn``)."""
+        """ARN of the resource that serves the model (``Arn``), the one Bedrock invokes."""
         return self._attributes["arn"]
 
     @property
@@ -319,18 +314,3 @@ class ServingResource(Construct):
     def served_model_arn(self) -> str:
         """ARN of the custom model it serves (``ModelArn``)."""
         return self._attributes["served_model_arn"]
-
-
-@jsii.implements(IValidation)
-class _FinalTags:
-    def __init__(self, construct: ServingResource) -> None:
-        self._construct = construct
-
-    def validate(self) -> list[str]:
-        errors: list[str] = []
-        tags_error = validation.final_tags_error(dict(self._construct.cdk_tag_manager.render_tags() or {}))
-        if tags_error is not None:  # app.synth() raises it as PropertyValidationError (_app_checks)
-            errors.append(report(tags_error, self._construct.node.path))
-        if self._construct.cfn_resource.cfn_options.deletion_policy == CfnDeletionPolicy.SNAPSHOT:
-            errors.append("removal_policy 'RemovalPolicy.SNAPSHOT' is not valid: must be RETAIN or DESTROY")
-        return errors

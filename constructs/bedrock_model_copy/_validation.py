@@ -12,13 +12,14 @@ import hashlib
 import json
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+import jsii
+from aws_cdk import CfnDeletionPolicy, Duration, RemovalPolicy, Stack, Token
 from aws_cdk.region_info import RegionInfo
 
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 from ._lambda.model_copy import rules as _rules
 from ._lambda.model_copy.contract import (
@@ -314,3 +315,37 @@ def final_tags_error(tags: Mapping[str, Any]) -> PropertyValidationError | None:
         rule = f"{error.rule} (the tags prop and Tags.of(...) together)"
         return PropertyValidationError(error.prop, error.value, rule)
     return None
+
+
+SNAPSHOT_REFUSED = PropertyValidationError(
+    "removal_policy",
+    "RemovalPolicy.SNAPSHOT",
+    "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY (set by apply_removal_policy or a RemovalPolicies aspect)",
+)
+
+
+@jsii.implements(IValidation)
+class FinalState:
+    """What only the final construct tree shows: the tags after ``Tags.of`` and a DeletionPolicy set by an aspect.
+
+    Returned to aws-cdk-lib as messages, the way its own constructs report: ``app.synth()`` and
+    ``Template.from_stack`` then fail with its error, which lists each message after the construct's
+    path (docs/errors.md). ``tags``: the rendered tags (None for a construct without tags);
+    ``deletion_policy``: the resource's final DeletionPolicy.
+    """
+
+    def __init__(
+        self, *, tags: Callable[[], Mapping[str, Any] | None] | None, deletion_policy: Callable[[], Any]
+    ) -> None:
+        self._tags = tags
+        self._deletion_policy = deletion_policy
+
+    def validate(self) -> list[str]:
+        errors = []
+        if self._tags is not None:
+            tags_error = final_tags_error(dict(self._tags() or {}))
+            if tags_error is not None:
+                errors.append(str(tags_error))
+        if self._deletion_policy() == CfnDeletionPolicy.SNAPSHOT:
+            errors.append(str(SNAPSHOT_REFUSED))
+        return errors

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from . import _serving
 from . import _validation as validation
+from ._kind import Statement, allow
 from ._lambda.model_copy import serving_rules as _rules  # the handler's own rules: one implementation, one message
 from ._lambda.model_copy.serving_contract import KIND_DEPLOYMENT, PROP_DESCRIPTION, PROP_MODEL_ARN, PROP_NAME
 
@@ -20,49 +21,42 @@ ON_DEMAND_REGIONS = ("us-east-1", "us-west-2")
 ON_DEMAND_FAMILIES = ("amazon.nova-pro", "amazon.nova-lite", "amazon.nova-micro")
 
 
-def _statements(region_arn: str, stack_name: str) -> list[dict[str, Any]]:
+def _statements(region_arn: str) -> list[Statement]:
+    """What the handler does with deployments (after :func:`_serving.ownership_statements` on them)."""
     deployments = f"{region_arn}:custom-model-deployment/*"
     models = f"{region_arn}:custom-model/*"
     return [
-        {
-            # After a Create refused because the name is taken: this request's own, made by an earlier try?
-            # (List actions have no resource-level permissions: "*" only.)
-            "Sid": "FindDeploymentsByName",
-            "Effect": "Allow",
-            "Action": "bedrock:ListCustomModelDeployments",
-            "Resource": "*",
-        },
-        {
-            "Sid": "DeployModels",
-            "Effect": "Allow",
-            "Action": "bedrock:CreateCustomModelDeployment",
-            "Resource": [models, deployments],
-            "Condition": _serving.request_tag_condition(),
-        },
-        {
-            "Sid": "ReadDeployments",
-            "Effect": "Allow",
-            "Action": "bedrock:GetCustomModelDeployment",
-            "Resource": deployments,
-        },
-        {
-            "Sid": "ChangeOwnDeployments",
-            "Effect": "Allow",
-            "Action": ["bedrock:UpdateCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"],
-            "Resource": deployments,
-            "Condition": {"StringEquals": _serving.owned_condition()},
-        },
-        {
-            # UpdateCustomModelDeployment names the model it moves to.
-            "Sid": "MoveDeploymentsToModels",
-            "Effect": "Allow",
-            "Action": "bedrock:UpdateCustomModelDeployment",
-            "Resource": models,
-        },
+        # After a Create refused because the name is taken: this request's own, made by an earlier try?
+        # (List actions have no resource-level permissions: "*" only.)
+        allow("FindDeploymentsByName", "bedrock:ListCustomModelDeployments", "*"),
+        allow(
+            "DeployModels",
+            "bedrock:CreateCustomModelDeployment",
+            [models, deployments],
+            _serving.request_tag_condition(),
+        ),
+        allow("ReadDeployments", "bedrock:GetCustomModelDeployment", deployments),
+        allow(
+            "ChangeOwnDeployments",
+            ["bedrock:UpdateCustomModelDeployment", "bedrock:DeleteCustomModelDeployment"],
+            deployments,
+            {"StringEquals": _serving.owned_condition()},
+        ),
+        # UpdateCustomModelDeployment names the model it moves to.
+        allow("MoveDeploymentsToModels", "bedrock:UpdateCustomModelDeployment", models),
     ]
 
 
-_serving.register_kind(KIND_DEPLOYMENT, _statements)
+KIND = _serving.serving_kind(
+    name=KIND_DEPLOYMENT,
+    arn_type="custom-model-deployment",
+    noun="custom model deployments",
+    statements=_statements,
+    no_resource_level_actions={
+        "bedrock:ListCustomModelDeployments": "finding a deployment of a name that is taken, to take back this "
+        "resource's own by its ownership tags after a create refused as a taken name",
+    },
+)
 
 
 class CustomModelDeployment(_serving.ServingResource):
@@ -136,7 +130,7 @@ class CustomModelDeployment(_serving.ServingResource):
         super().__init__(
             scope,
             id,
-            kind=KIND_DEPLOYMENT,
+            kind=KIND,
             model=model,
             properties=properties,
             tags=tags,

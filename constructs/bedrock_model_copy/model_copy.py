@@ -1,380 +1,75 @@
-"""The public constructs: BedrockModelCopy and ModelCopyJobWaiter, and their interface IModelCopy."""
+"""The copy kind: ``BedrockModelCopy`` and ``ModelCopyJobWaiter``, their kinds and synth-time rules.
+
+What they share (``IModelCopy``, the attributes, the resource) is :mod:`._copy_resource`; the
+statements of both kinds are the provider's own policy (:mod:`._copy_policy`, which says why).
+"""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, cast
 
 import jsii
-from aws_cdk import (
-    CfnDeletionPolicy,
-    CfnResource,
-    CustomResource,
-    Duration,
-    IAnyProducer,
-    ICfnResourceOptions,
-    IResolveContext,
-    IStringProducer,
-    ITaggableV2,
-    Lazy,
-    RemovalPolicy,
-    TagManager,
-    TagType,
-)
-from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import Duration, ITaggableV2, Lazy, RemovalPolicy, TagManager, TagType
 from aws_cdk import aws_kms as kms
 
-from constructs import Construct, IValidation, Node
+from constructs import Construct
 
-from . import _long_copy
+from . import _copy_policy
 from . import _validation as validation
-from ._app_checks import AppCopies, report
+from ._app_checks import AppCopies
+from ._copy_resource import (
+    DEFAULT_POLL_INTERVAL_SECONDS,
+    DeletesModelProducer,
+    IModelCopy,
+    ModelCopyJobResource,
+    TagsProducer,
+    attributes_doc,
+)
+from ._kind import ConstructKind
 from ._lambda.model_copy.contract import (
-    ATTRIBUTES,
     MAX_TIMEOUT_SECONDS,
     MODE_COPY,
     MODE_WAIT,
     PROP_DELETE_MODEL_ON_DELETE,
     PROP_JOB_ARN,
     PROP_MODE,
-    PROP_POLL_INTERVAL_SECONDS,
     PROP_SOURCE_MODEL_ARN,
     PROP_TARGET_MODEL_KMS_KEY_ID,
     PROP_TARGET_MODEL_NAME,
     PROP_TARGET_MODEL_TAGS,
-    PROP_TIMEOUT_SECONDS,
     RESOURCE_TYPE,
 )
 from ._options import ModelCopyProviderOptions
-from ._provider import ModelCopyProvider, check_kms_key_location
-from ._validation import PropertyValidationError
+from ._provider import check_kms_key_location
 
-DEFAULT_POLL_INTERVAL_SECONDS = 30
+__all__ = [
+    "COPY",
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_TIMEOUT",
+    "WAITER",
+    "BedrockModelCopy",
+    "IModelCopy",
+    "ModelCopyJobWaiter",
+]
+
 DEFAULT_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS)
 DEFAULT_POLL_INTERVAL = Duration.seconds(DEFAULT_POLL_INTERVAL_SECONDS)
-# CloudFormation's ceiling for a custom resource; the handler's timeout stays below it.
-SERVICE_TIMEOUT = Duration.hours(1)
 
-
-@jsii.implements(IStringProducer)
-class _DeletesModelProducer:
-    """``DeleteModelOnDelete`` from the resource's final DeletionPolicy, read when the template is resolved.
-
-    So whoever sets the policy (the ``removal_policy`` prop, ``apply_removal_policy``,
-    ``RemovalPolicies`` aspects or an escape hatch) decides whether the model is deleted.
-    """
-
-    def __init__(self, construct: _ModelCopyJobResource) -> None:
-        self._construct = construct
-
-    def produce(self, context: IResolveContext) -> str:
-        policy = self._construct._resource_options().deletion_policy
-        return "true" if policy == CfnDeletionPolicy.DELETE else "false"
-
-
-@jsii.implements(IAnyProducer)
-class _TagsProducer:
-    """``TargetModelTags``: the ``tags`` prop merged with ``Tags.of(...)``, rendered by CDK's TagManager."""
-
-    def __init__(self, tags: TagManager) -> None:
-        self._tags = tags
-
-    def produce(self, context: IResolveContext) -> Any:
-        return self._tags.render_tags() or None
-
-
-@jsii.implements(IValidation)
-class _FinalStateValidation:
-    """Synth-time checks of what aspects can change after construction: tags and the DeletionPolicy."""
-
-    def __init__(self, construct: BedrockModelCopy, path: str) -> None:
-        self._construct = construct
-        self._path = path
-
-    def validate(self) -> list[str]:
-        errors = []
-        tags_error = validation.final_tags_error(dict(self._construct.cdk_tag_manager.render_tags() or {}))
-        if tags_error is not None:
-            errors.append(tags_error)
-        policy = self._construct._resource_options().deletion_policy
-        if policy == CfnDeletionPolicy.SNAPSHOT:
-            errors.append(
-                PropertyValidationError(
-                    "removal_policy",
-                    "RemovalPolicy.SNAPSHOT",
-                    "must be RemovalPolicy.RETAIN or RemovalPolicy.DESTROY (set by apply_removal_policy or a "
-                    "RemovalPolicies aspect)",
-                )
-            )
-        # app.synth() raises the first of them as PropertyValidationError (_app_checks).
-        return [report(error, self._path) for error in errors]
-
-
-@runtime_checkable
-class IModelCopy(Protocol):
-    """What :class:`BedrockModelCopy` and :class:`ModelCopyJobWaiter` both expose.
-
-    Accept an ``IModelCopy`` in your own constructs to take either. It is also an
-    ``aws_bedrock.IModel`` (``model_arn`` is the copied model's ARN), so it can be passed
-    wherever CDK takes a Bedrock model. Every attribute is a token that resolves to
-    ``Fn::GetAtt`` of the ``Custom::BedrockModelCopy`` resource; ``""`` where Bedrock omits
-    the field.
-    """
-
-    @property
-    def node(self) -> Node:
-        """The construct's tree node."""
-        ...
-
-    @property
-    def model_arn(self) -> str:
-        """ARN of the copied model (``aws_bedrock.IModel``); the same as ``target_model_arn``."""
-        ...
-
-    @property
-    def target_model_arn(self) -> str:
-        """ARN of the copied model (``TargetModelArn``)."""
-        ...
-
-    @property
-    def target_model_name(self) -> str:
-        """Name of the copied model (``TargetModelName``)."""
-        ...
-
-    @property
-    def job_arn(self) -> str:
-        """ARN of the model copy job, also the resource's physical id (``JobArn``)."""
-        ...
-
-    @property
-    def source_model_arn(self) -> str:
-        """ARN of the model that was copied (``SourceModelArn``)."""
-        ...
-
-    @property
-    def source_model_name(self) -> str:
-        """Name of the source model, ``""`` if Bedrock omits it (``SourceModelName``)."""
-        ...
-
-    @property
-    def source_account_id(self) -> str:
-        """Account that owns the source model (``SourceAccountId``)."""
-        ...
-
-    @property
-    def target_model_kms_key_arn(self) -> str:
-        """Key that encrypts the copy, ``""`` for an AWS owned key (``TargetModelKmsKeyArn``)."""
-        ...
-
-    @property
-    def status(self) -> str:
-        """The job's status when the resource completed: ``Completed`` (``Status``)."""
-        ...
-
-    @property
-    def creation_time(self) -> str:
-        """When the job started, ISO 8601 (``CreationTime``)."""
-        ...
-
-
-@jsii.implements(bedrock.IModel)
-class _ModelCopyJobResource(Construct):
-    """A ``Custom::BedrockModelCopy`` resource and the job description it exposes."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        properties: dict[str, Any],
-        timeout: Duration | None,
-        poll_interval: Duration | None,
-        removal_policy: RemovalPolicy | None,
-        provider_options: ModelCopyProviderOptions | None,
-        long_copies: bool = False,
-    ) -> None:
-        # Everything that can refuse the props runs before this construct joins the tree.
-        # The defaults are known in Python: no jsii round trip to convert them.
-        poll_seconds = (
-            DEFAULT_POLL_INTERVAL_SECONDS
-            if poll_interval is None
-            else validation.whole_seconds("poll_interval", poll_interval)
-        )
-        validation.check_poll_interval(poll_seconds)
-        timeout_seconds = MAX_TIMEOUT_SECONDS if timeout is None else validation.whole_seconds("timeout", timeout)
-        validation.check_timeout(timeout_seconds, poll_seconds, long_copies=long_copies)
-        provider = ModelCopyProvider.of(scope, poll_interval_seconds=poll_seconds, options=provider_options)
-
-        super().__init__(scope, id)
-        self._cfn_resource: CfnResource | None = None
-        self._cfn_options: ICfnResourceOptions | None = None
-        self.provider = provider
-        self.resource = CustomResource(
-            self,
-            "Resource",
-            service_token=self.provider.service_token,
-            resource_type=RESOURCE_TYPE,
-            properties={
-                **properties,
-                PROP_TIMEOUT_SECONDS: str(timeout_seconds),
-                PROP_POLL_INTERVAL_SECONDS: str(poll_seconds),
-            },
-            removal_policy=removal_policy,
-            service_timeout=SERVICE_TIMEOUT,
-        )
-        attributes_from = self.resource
-        if timeout_seconds > MAX_TIMEOUT_SECONDS:  # a long copy: a WaitCondition and a result resource follow
-            attributes_from = _long_copy.add_long_copy(
-                self,
-                provider=provider,
-                properties=properties,
-                timeout_seconds=timeout_seconds,
-                poll_seconds=poll_seconds,
-            )
-        # Attribute tokens are made when first read (one jsii round trip each), not nine per copy up front.
-        self._attributes_from = attributes_from
-        self._attributes: dict[str, str] = {}
-
-    def _attribute(self, python_name: str) -> str:
-        """The ``Fn::GetAtt`` token of one attribute, created on first use and kept."""
-        token = self._attributes.get(python_name)
-        if token is None:
-            token = self._attributes[python_name] = self._attributes_from.get_att_string(ATTRIBUTES[python_name])
-        return token
-
-    # ------------------------------------------------------------------ escape hatches
-
-    @property
-    def cfn_resource(self) -> CfnResource:
-        """The ``Custom::BedrockModelCopy`` CloudFormation resource (an escape hatch).
-
-        For example ``copy.cfn_resource.add_property_override(...)`` or
-        ``copy.cfn_resource.cfn_options``. ``copy.resource`` is the ``CustomResource`` around
-        it, and ``copy.provider.handler_role`` the role the handler runs as.
-        """
-        if self._cfn_resource is None:
-            child = self.resource.node.default_child
-            assert isinstance(child, CfnResource)
-            self._cfn_resource = child
-        return self._cfn_resource
-
-    def _resource_options(self) -> ICfnResourceOptions:
-        """``cfn_resource.cfn_options`` (the same object on every read, so kept after the first)."""
-        if self._cfn_options is None:
-            self._cfn_options = self.cfn_resource.cfn_options
-        return self._cfn_options
-
-    def apply_removal_policy(self, policy: RemovalPolicy) -> None:
-        """Set what happens to the copied model when the resource is deleted or replaced.
-
-        The same as the ``removal_policy`` prop, and what ``RemovalPolicies.of(scope)``
-        aspects do: the resource's final DeletionPolicy decides whether the handler
-        deletes the model (``DESTROY``) or CloudFormation leaves it (``RETAIN``). A
-        ``ModelCopyJobWaiter`` never deletes a model; on it this only sets the resource's
-        DeletionPolicy.
-
-        Parameters
-        ----------
-        policy : RemovalPolicy
-            ``RemovalPolicy.RETAIN`` or ``RemovalPolicy.DESTROY``.
-
-        Raises
-        ------
-        PropertyValidationError
-            Any other policy (CloudFormation cannot snapshot a custom resource).
-        """
-        validation.check_removal_policy(policy)
-        self.resource.apply_removal_policy(policy)
-
-    # ------------------------------------------------------------------ attributes (IModelCopy)
-
-    @property
-    def model_arn(self) -> str:
-        """ARN of the copied model (``aws_bedrock.IModel``); the same as ``target_model_arn``."""
-        return self._attribute("target_model_arn")
-
-    @property
-    def target_model_arn(self) -> str:
-        """ARN of the copied model (``TargetModelArn``)."""
-        return self._attribute("target_model_arn")
-
-    @property
-    def target_model_name(self) -> str:
-        """Name of the copied model (``TargetModelName``)."""
-        return self._attribute("target_model_name")
-
-    @property
-    def job_arn(self) -> str:
-        """ARN of the model copy job, also the resource's physical id (``JobArn``)."""
-        return self._attribute("job_arn")
-
-    @property
-    def source_model_arn(self) -> str:
-        """ARN of the model that was copied (``SourceModelArn``)."""
-        return self._attribute("source_model_arn")
-
-    @property
-    def source_model_name(self) -> str:
-        """Name of the source model, ``""`` if Bedrock omits it (``SourceModelName``)."""
-        return self._attribute("source_model_name")
-
-    @property
-    def source_account_id(self) -> str:
-        """Account that owns the source model (``SourceAccountId``)."""
-        return self._attribute("source_account_id")
-
-    @property
-    def target_model_kms_key_arn(self) -> str:
-        """Key that encrypts the copy, ``""`` for an AWS owned key (``TargetModelKmsKeyArn``)."""
-        return self._attribute("target_model_kms_key_arn")
-
-    @property
-    def status(self) -> str:
-        """The job's status when the resource completed: ``Completed`` (``Status``)."""
-        return self._attribute("status")
-
-    @property
-    def creation_time(self) -> str:
-        """When the job started, ISO 8601 (``CreationTime``)."""
-        return self._attribute("creation_time")
-
-
-_ATTRIBUTES_DOC = """
-    Attributes
-    ----------
-    target_model_arn : str
-        ARN of the copied model (``Fn::GetAtt TargetModelArn``).
-    model_arn : str
-        The same, as ``aws_bedrock.IModel`` asks. A customized model is invoked only through
-        ``deploy_on_demand()`` or ``provision(model_units=...)`` (pass those to
-        ``BedrockInvokeModel``); only an imported model is invoked by this ARN (``grant_invoke``).
-    target_model_name : str
-        Name of the copied model.
-    job_arn : str
-        ARN of the model copy job (the resource's physical id).
-    source_model_arn : str
-        ARN of the model that was copied.
-    source_model_name : str
-        Its name (``""`` if Bedrock omits it).
-    source_account_id : str
-        Account that owns the source model.
-    target_model_kms_key_arn : str
-        Key that encrypts the copy (``""`` for an AWS owned key).
-    status : str
-        ``Completed``.
-    creation_time : str
-        When the job started, ISO 8601.
-    resource : CustomResource
-        Escape hatch: the underlying ``CustomResource``; ``cfn_resource`` is its ``CfnResource``.
-    provider : ModelCopyProvider
-        Escape hatch: the stack's shared provider; ``provider.handler_role`` is the IAM role
-        the handler runs as (add permissions to it with ``add_to_principal_policy``).
-"""
+# The two kinds. Their statements are the provider's own (_copy_policy): no policy of their own.
+COPY = ConstructKind(
+    name="Copy",
+    label="BedrockModelCopy",
+    resource_type=RESOURCE_TYPE,
+    arn_type="custom-model",
+    no_resource_level_actions=_copy_policy.NO_RESOURCE_LEVEL_ACTIONS,
+)
+WAITER = ConstructKind(name="Wait", label="ModelCopyJobWaiter", resource_type=RESOURCE_TYPE, arn_type="model-copy-job")
 
 
 @jsii.implements(ITaggableV2)
-class BedrockModelCopy(_ModelCopyJobResource):
+class BedrockModelCopy(ModelCopyJobResource):
     """Copy an Amazon Bedrock custom model into this stack's Region.
 
     Starts ``CreateModelCopyJob`` in the stack's Region (or adopts a running or
@@ -440,11 +135,13 @@ class BedrockModelCopy(_ModelCopyJobResource):
     PropertyValidationError
         (a ``ValueError``) A concrete prop that Bedrock or CloudFormation would
         refuse, or a scope in no Stack; the message names the prop, the value and
-        the rule. From ``app.synth()``: the final tags (the ``tags`` prop with
-        ``Tags.of``) or a DeletionPolicy that cannot work. (Two copies in
-        different stacks of one app with the same concrete target model name,
-        account and Region get a synth warning,
-        ``bedrock-model-copy:duplicateTargetModelName``.)
+        the rule. What only the final tree shows (the tags prop with ``Tags.of``, a
+        DeletionPolicy set by an aspect) fails synthesis the way aws-cdk-lib reports
+        validation errors (``app.synth()`` and ``Template.from_stack``: a
+        ``RuntimeError`` listing each message after its construct path; docs/errors.md).
+        Two copies in different stacks of one app with the same concrete target model
+        name, account and Region get a synth warning,
+        ``bedrock-model-copy:duplicateTargetModelName``.
     """
 
     def __init__(
@@ -487,14 +184,15 @@ class BedrockModelCopy(_ModelCopyJobResource):
             PROP_MODE: MODE_COPY,
             PROP_SOURCE_MODEL_ARN: source_model_arn,
             PROP_TARGET_MODEL_NAME: target_model_name,
-            PROP_DELETE_MODEL_ON_DELETE: Lazy.uncached_string(_DeletesModelProducer(self)),
-            PROP_TARGET_MODEL_TAGS: Lazy.uncached_any(_TagsProducer(self._tag_manager)),
+            PROP_DELETE_MODEL_ON_DELETE: Lazy.uncached_string(DeletesModelProducer(self)),
+            PROP_TARGET_MODEL_TAGS: Lazy.uncached_any(TagsProducer(self._tag_manager)),
         }
         if kms_key_id:
             properties[PROP_TARGET_MODEL_KMS_KEY_ID] = kms_key_id
         super().__init__(
             scope,
             id,
+            label=COPY.label,
             properties=properties,
             timeout=timeout,
             poll_interval=poll_interval,
@@ -504,11 +202,20 @@ class BedrockModelCopy(_ModelCopyJobResource):
         )
         node = self.node
         path = node.path
-        self.provider.register_copy(source_model_arn=source_model_arn, target_model_name=target_model_name, path=path)
-        AppCopies.register(stack, self, target_model_name=target_model_name, path=path)
+        provider = self.provider
+        provider.use_kind(COPY)
+        provider.register_copy(source_model_arn=source_model_arn, target_model_name=target_model_name, path=path)
+        if provider.app_copies is None:  # the app's record and the stack's concrete account, found once per stack
+            account = stack.account
+            provider.app_copies = (AppCopies.of(stack), "" if validation.may_be_token(account) else account)
+        app_copies, account = provider.app_copies
+        app_copies.register(stack, account, self, target_model_name=target_model_name, path=path)
         if target_kms_key is not None:
-            self.provider.grant_kms_key(target_kms_key)
-        node.add_validation(_FinalStateValidation(self, path))
+            provider.grant_kms_key(target_kms_key)
+        # What only the final tree shows (Tags.of, RemovalPolicies aspects): reported by aws-cdk-lib at synth.
+        node.add_validation(
+            validation.FinalState(tags=self._tag_manager.render_tags, deletion_policy=self._deletion_policy)
+        )
         self.requested_source_model_arn = source_model_arn  # what the serving constructs check at synth time
 
     # ------------------------------------------------------------------ serving the copy (deployment.py, throughput.py)
@@ -561,6 +268,9 @@ class BedrockModelCopy(_ModelCopyJobResource):
             resource_arns=[self.target_model_arn],
         )
 
+    def _deletion_policy(self) -> Any:
+        return self._resource_options().deletion_policy
+
     @property
     def cdk_tag_manager(self) -> TagManager:
         """CDK's tag manager for the copied model (``ITaggableV2``): what ``Tags.of(scope)`` adds to.
@@ -572,7 +282,7 @@ class BedrockModelCopy(_ModelCopyJobResource):
         return self._tag_manager
 
 
-class ModelCopyJobWaiter(_ModelCopyJobResource):
+class ModelCopyJobWaiter(ModelCopyJobResource):
     """Wait for a model copy job started elsewhere (console, CLI, a pipeline).
 
     Only calls ``GetModelCopyJob``; never deletes the model, whatever happens to
@@ -624,12 +334,14 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
         super().__init__(
             scope,
             id,
+            label=WAITER.label,
             properties={PROP_MODE: MODE_WAIT, PROP_JOB_ARN: job_arn},
             timeout=timeout,
             poll_interval=poll_interval,
             provider_options=provider_options,
             removal_policy=None,
         )
+        self.provider.use_kind(WAITER)
 
 
 # help() and IDEs show the real keyword-only signatures (jsii's metaclass would show (*args, **kwargs)),
@@ -637,4 +349,4 @@ class ModelCopyJobWaiter(_ModelCopyJobResource):
 for _construct_class in (BedrockModelCopy, ModelCopyJobWaiter):
     _signature = inspect.signature(_construct_class.__init__)
     _construct_class.__signature__ = _signature.replace(parameters=list(_signature.parameters.values())[1:])
-    _construct_class.__doc__ = (_construct_class.__doc__ or "").rstrip() + "\n" + _ATTRIBUTES_DOC
+    _construct_class.__doc__ = (_construct_class.__doc__ or "").rstrip() + "\n" + attributes_doc()

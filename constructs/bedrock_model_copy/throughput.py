@@ -13,6 +13,7 @@ from constructs import Construct
 
 from . import _serving
 from . import _validation as validation
+from ._kind import Statement, allow
 from ._lambda.model_copy import serving_rules as _rules
 from ._lambda.model_copy.serving_contract import (
     KIND_THROUGHPUT,
@@ -30,49 +31,42 @@ class Commitment(enum.Enum):
     SIX_MONTHS = "SixMonths"
 
 
-def _statements(region_arn: str, stack_name: str) -> list[dict[str, Any]]:
+def _statements(region_arn: str) -> list[Statement]:
+    """What the handler does with Provisioned Throughput (after :func:`_serving.ownership_statements` on it)."""
     throughputs = f"{region_arn}:provisioned-model/*"
     models = f"{region_arn}:custom-model/*"
     return [
-        {
-            # After a Create refused because the name is taken: this request's own, made by an earlier try?
-            # (List actions have no resource-level permissions: "*" only.)
-            "Sid": "FindProvisionedThroughputByName",
-            "Effect": "Allow",
-            "Action": "bedrock:ListProvisionedModelThroughputs",
-            "Resource": "*",
-        },
-        {
-            "Sid": "ProvisionModels",
-            "Effect": "Allow",
-            "Action": "bedrock:CreateProvisionedModelThroughput",
-            "Resource": models,
-            "Condition": _serving.request_tag_condition(),
-        },
-        {
-            "Sid": "ReadProvisionedThroughput",
-            "Effect": "Allow",
-            "Action": "bedrock:GetProvisionedModelThroughput",
-            "Resource": throughputs,
-        },
-        {
-            "Sid": "ChangeOwnProvisionedThroughput",
-            "Effect": "Allow",
-            "Action": ["bedrock:UpdateProvisionedModelThroughput", "bedrock:DeleteProvisionedModelThroughput"],
-            "Resource": throughputs,
-            "Condition": {"StringEquals": _serving.owned_condition()},
-        },
-        {
-            # UpdateProvisionedModelThroughput is authorized on the model it moves to as well.
-            "Sid": "MoveProvisionedThroughputToModels",
-            "Effect": "Allow",
-            "Action": "bedrock:UpdateProvisionedModelThroughput",
-            "Resource": models,
-        },
+        # After a Create refused because the name is taken: this request's own, made by an earlier try?
+        # (List actions have no resource-level permissions: "*" only.)
+        allow("FindProvisionedThroughputByName", "bedrock:ListProvisionedModelThroughputs", "*"),
+        allow(
+            "ProvisionModels",
+            "bedrock:CreateProvisionedModelThroughput",
+            models,
+            _serving.request_tag_condition(),
+        ),
+        allow("ReadProvisionedThroughput", "bedrock:GetProvisionedModelThroughput", throughputs),
+        allow(
+            "ChangeOwnProvisionedThroughput",
+            ["bedrock:UpdateProvisionedModelThroughput", "bedrock:DeleteProvisionedModelThroughput"],
+            throughputs,
+            {"StringEquals": _serving.owned_condition()},
+        ),
+        # UpdateProvisionedModelThroughput is authorized on the model it moves to as well.
+        allow("MoveProvisionedThroughputToModels", "bedrock:UpdateProvisionedModelThroughput", models),
     ]
 
 
-_serving.register_kind(KIND_THROUGHPUT, _statements)
+KIND = _serving.serving_kind(
+    name=KIND_THROUGHPUT,
+    arn_type="provisioned-model",
+    noun="Provisioned Throughputs",
+    statements=_statements,
+    no_resource_level_actions={
+        "bedrock:ListProvisionedModelThroughputs": "finding a Provisioned Throughput of a name that is taken, to "
+        "take back this resource's own by its ownership tags after a create refused as a taken name",
+    },
+)
 
 
 class ProvisionedThroughput(_serving.ServingResource):
@@ -146,7 +140,7 @@ class ProvisionedThroughput(_serving.ServingResource):
         super().__init__(
             scope,
             id,
-            kind=KIND_THROUGHPUT,
+            kind=KIND,
             model=model,
             properties=properties,
             tags=tags,

@@ -1,0 +1,174 @@
+"""Nothing changes for users (issue 21, point 7): the corpus synthesizes what 0.2.0 synthesized.
+
+Byte for byte (after tests/corpus.py's normalization of asset hashes), except the least-privilege
+change of point 3, stated here exactly: 0.2.0's one ``ServingPolicy`` (every serving kind's statements,
+whatever the stack held) is replaced by one policy per serving kind the stack has
+(``<Kind>Policy`` under the provider), and each serving resource depends on its kind's policy instead
+of the ``ServingPolicy``. Each kind's policy holds exactly 0.2.0's statements for that kind: the
+shared ownership statements restricted to the kind's own resource type (with ``RetagOwnServing``'s
+tag-key guard made case-insensitive, issue 21 defect 8), then the kind's own statements, unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from corpus import APPS, recorded, synthesize
+
+from bedrock_model_copy._kinds import KINDS
+
+PROVIDER = "BedrockModelCopyProvider"
+OLD_POLICY = f"{PROVIDER}ServingPolicyAA9B8179"
+SHARED_SIDS = ("ReadServingOwnership", "TagServingOnCreate", "RetagOwnServing")
+SERVING = {kind.resource_type: kind for kind in KINDS if kind.policy is not None}
+
+
+def _policy_ids(template: dict[str, Any]) -> dict[str, str]:
+    """Logical id of each serving kind's policy in ``template`` -> the kind's resource type."""
+    found = {}
+    for logical_id, resource in template["Resources"].items():
+        for kind in SERVING.values():
+            assert kind.policy is not None
+            prefix = f"{PROVIDER}{kind.policy.id}"
+            if logical_id.startswith(prefix) and len(logical_id) == len(prefix) + 8:
+                assert resource["Type"] == "AWS::IAM::ManagedPolicy"
+                found[logical_id] = kind.resource_type
+    return found
+
+
+def _without_serving_policies(template: dict[str, Any], policies: set[str]) -> dict[str, Any]:
+    """``template`` without ``policies``, and every DependsOn on one of them written as one on "<serving policy>"."""
+    result = copy.deepcopy(template)
+    for logical_id in policies:
+        del result["Resources"][logical_id]
+    for resource in result["Resources"].values():
+        if "DependsOn" in resource:
+            named = {"<serving policy>" if item in policies else item for item in resource["DependsOn"]}
+            resource["DependsOn"] = sorted(named)
+    return result
+
+
+def _expected_statements(old_document: dict[str, Any], kind_type: str, own_sids: list[str]) -> list[dict[str, Any]]:
+    """What 0.2.0's ServingPolicy granted for one kind: the shared statements on its type, then its own."""
+    by_sid = {statement["Sid"]: statement for statement in old_document["Statement"]}
+    arn_type = SERVING[kind_type].arn_type
+    expected = []
+    for sid in SHARED_SIDS:
+        statement = copy.deepcopy(by_sid[sid])
+        statement["Resource"] = [r for r in statement["Resource"] if r["Fn::Join"][1][-1] == f":{arn_type}/*"]
+        condition = statement.get("Condition", {})
+        if "ForAllValues:StringNotEquals" in condition:  # defect 8: the case-sensitive guard
+            condition["ForAllValues:StringNotEqualsIgnoreCase"] = condition.pop("ForAllValues:StringNotEquals")
+        expected.append(statement)
+    return expected + [by_sid[sid] for sid in own_sids]
+
+
+@pytest.mark.parametrize("name", list(APPS))
+def test_every_app_synthesizes_what_0_2_0_did_except_the_serving_policies(name: str) -> None:
+    now, then = synthesize(name), recorded(name)
+    assert set(now) == set(then)
+    for stack_name, template in now.items():
+        old = then[stack_name]
+        new_policies = _policy_ids(template)
+        old_policies = {OLD_POLICY} if OLD_POLICY in old["Resources"] else set()
+        assert bool(new_policies) == bool(old_policies), stack_name  # a serving policy where 0.2.0 had one
+        assert json.dumps(_without_serving_policies(template, set(new_policies)), sort_keys=True) == json.dumps(
+            _without_serving_policies(old, old_policies), sort_keys=True
+        ), stack_name
+        if not old_policies:
+            continue
+        old_policy = old["Resources"][OLD_POLICY]["Properties"]
+        kinds_present = {r["Type"] for r in template["Resources"].values() if r["Type"] in SERVING}
+        assert set(new_policies.values()) == kinds_present  # one policy per kind the stack has, no other
+        moved: list[str] = []
+        for logical_id, kind_type in new_policies.items():
+            properties = template["Resources"][logical_id]["Properties"]
+            assert properties["Roles"] == old_policy["Roles"]
+            assert (
+                properties["Description"].startswith("bedrock-model-copy: ")
+                and "of this stack" in (properties["Description"])
+            )
+            statements = properties["PolicyDocument"]["Statement"]
+            own = [s["Sid"] for s in statements[len(SHARED_SIDS) :]]
+            assert properties["PolicyDocument"]["Version"] == old_policy["PolicyDocument"]["Version"]
+            assert statements == _expected_statements(old_policy["PolicyDocument"], kind_type, own)
+            moved += own
+            # Every resource of the kind depends on its kind's policy, no resource of another kind does.
+            for resource in template["Resources"].values():
+                if resource["Type"] in SERVING and resource["Properties"].get("Mode") != "Result":
+                    assert (logical_id in resource.get("DependsOn", [])) == (resource["Type"] == kind_type)
+        old_own = [s["Sid"] for s in old_policy["PolicyDocument"]["Statement"] if s["Sid"] not in SHARED_SIDS]
+        # The statements of the kinds the stack has moved to their policies; the others are gone.
+        assert sorted(moved) == sorted(sid for sid in old_own if _kind_of_sid(old_policy, sid) in kinds_present)
+
+
+def _kind_of_sid(old_policy: dict[str, Any], sid: str) -> str:
+    """The kind (resource type) one of 0.2.0's own statements was for, from the actions it names."""
+    (statement,) = [s for s in old_policy["PolicyDocument"]["Statement"] if s["Sid"] == sid]
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    names = {"CustomModelDeployment": "Custom::BedrockCustomModelDeployment"}
+    names["ProvisionedModelThroughput"] = "Custom::BedrockProvisionedThroughput"
+    (kind,) = {resource_type for word, resource_type in names.items() for a in actions if word in a}
+    return kind
+
+
+def test_the_difference_is_exactly_this() -> None:
+    """The serving app of the corpus, in numbers: one policy removed, one per kind added, statements split."""
+    now, then = synthesize("serving")["Serving"], recorded("serving")["Serving"]
+    added = sorted(set(now["Resources"]) - set(then["Resources"]))
+    removed = sorted(set(then["Resources"]) - set(now["Resources"]))
+    assert removed == [OLD_POLICY]
+    assert [name[:-8] for name in added] == [
+        f"{PROVIDER}CustomModelDeploymentPolicy",
+        f"{PROVIDER}ProvisionedThroughputPolicy",
+    ]
+    changed = sorted(
+        k for k in now["Resources"] if k in then["Resources"] and now["Resources"][k] != then["Resources"][k]
+    )
+    assert changed == ["ByArn048781FC", "CommittedB23E7469", "CopyOnDemandE9F0C920", "CopyProvisioned529E3C4C"]
+    for logical_id in changed:  # only their DependsOn
+        old, new = then["Resources"][logical_id], now["Resources"][logical_id]
+        assert {k: v for k, v in old.items() if k != "DependsOn"} == {k: v for k, v in new.items() if k != "DependsOn"}
+    only = synthesize("deployment_only")["DeploymentOnly"]
+    (policy,) = [r for k, r in only["Resources"].items() if k.startswith(f"{PROVIDER}CustomModelDeploymentPolicy")]
+    text = json.dumps(policy)
+    # Least privilege: a stack with only a deployment can no longer buy, change or delete Provisioned Throughput.
+    assert "ProvisionedModelThroughput" not in text and "provisioned-model" not in text
+    assert "ProvisionedModelThroughput" in json.dumps(then["Resources"][OLD_POLICY])
+
+
+def test_an_upgrade_from_0_2_0_sends_the_handler_nothing_and_changes_nothing_in_bedrock() -> None:
+    """The corpus' serving stack as 0.2.0 deployed it, then this version's template (docs/serving.md, IAM).
+
+    In the update phase both the old ServingPolicy and the new per-kind policies exist (the union is what
+    the handler may do); the serving resources change only their DependsOn, which sends them nothing.
+    """
+    from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, simulated_environment
+    from bedrock_model_copy.testing.iam import PolicySet, handler_role_policies
+    from conftest import ENV, STACK_NAME
+
+    old, new = recorded("serving")["Serving"], synthesize("serving")["Serving"]
+    for template in (old, new):  # its model, copied elsewhere, is not in the fake
+        del template["Resources"]["ByArn048781FC"]
+
+    def policies(template: dict[str, Any]) -> list[dict[str, Any]]:
+        found = handler_role_policies(template, stack_name=STACK_NAME, region=str(ENV.region), account=str(ENV.account))
+        return list(found.documents)
+
+    fake = FakeBedrock(iam=PolicySet(policies(old)))
+    with simulated_environment(fake) as framework:
+        cfn = CloudFormationStack(framework)
+        created, _ = cfn.deploy_template(old)
+        assert set(created) == {k for k, r in old["Resources"].items() if r["Type"].startswith("Custom::")}
+        assert all(operation.response.ok for operation in created.values()), cfn.first_failure()
+        assert len(fake.serving.resources) == 3  # a deployment and two Provisioned Throughputs
+        before = {arn: (r.model_arn, dict(r.tags)) for arn, r in fake.serving.resources.items()}
+        calls = len(fake.calls)
+        fake.iam = PolicySet(policies(old) + policies(new))  # the update phase: old and new policies both exist
+        updated, _ = cfn.deploy_template(new)
+    assert updated == {}  # nothing sent to any custom resource: only DependsOn and IAM policies changed
+    assert len(fake.calls) == calls
+    assert {arn: (r.model_arn, dict(r.tags)) for arn, r in fake.serving.resources.items()} == before
