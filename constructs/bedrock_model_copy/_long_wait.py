@@ -30,7 +30,6 @@ wait then fails at its backstop, and the watcher's log group tells why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnCreationPolicy, CfnResource, CfnResourceSignal
@@ -39,6 +38,7 @@ from constructs import Construct
 
 from ._lambda.model_copy.contract import (
     MAX_LONG_TIMEOUT_SECONDS,
+    MODE_COPY,
     PROP_WAIT_LOGICAL_ID,
     PROP_WATCH_MAX_POLLS,
     PROP_WATCH_POLL_SECONDS,
@@ -46,6 +46,8 @@ from ._lambda.model_copy.contract import (
     PROP_WATCH_SIGNAL_COUNT,
     PROP_WATCHER_ARN,
 )
+from ._lambda.model_copy.kinds import KINDS as RUNTIME_KINDS
+from ._lambda.model_copy.kinds.base import Watch as WatchKind
 
 WAIT_CONDITION_TYPE = "AWS::CloudFormation::WaitCondition"
 # Metadata key that marks the copy watcher state machine (the offline driver looks for it).
@@ -97,42 +99,10 @@ def watch_budget(timeout_seconds: int, poll_interval_seconds: int) -> dict[str, 
     }
 
 
-@dataclass(frozen=True)
-class WatchKind:
-    """What the watcher polls for one kind of resource: the Get call, its ARN parameter, and its end."""
-
-    action: str  # the AWS SDK integration's action (camelCase)
-    arn_parameter: str  # the request member that takes the ARN (PascalCase), read from the input's ``arn_input``
-    arn_input: str
-    label: str  # first word of the signals' UniqueId
-    done: str  # the status that ends the wait besides ``Failed``
-    poll_action: str  # the IAM action the watcher's role needs
-    arn_resource: str  # the resource type of the polled ARNs
-
-
-COPY = "Copy"
-# Input ``Kind`` -> what to poll. A copy's input carries no Kind (the Choice's default).
-WATCH_KINDS: dict[str, WatchKind] = {
-    COPY: WatchKind("getModelCopyJob", "JobArn", "JobArn", "copy", "Completed", "GetModelCopyJob", "model-copy-job"),
-    "CustomModelDeployment": WatchKind(
-        "getCustomModelDeployment",
-        "CustomModelDeploymentIdentifier",
-        "ResourceArn",
-        "deployment",
-        "Active",
-        "GetCustomModelDeployment",
-        "custom-model-deployment",
-    ),
-    "ProvisionedThroughput": WatchKind(
-        "getProvisionedModelThroughput",
-        "ProvisionedModelId",
-        "ResourceArn",
-        "throughput",
-        "InService",
-        "GetProvisionedModelThroughput",
-        "provisioned-model",
-    ),
-}
+COPY = MODE_COPY
+# Input ``Kind`` -> what to poll: each runtime kind's own ``watch`` (its Get call, the ARN parameter, the status
+# that ends the wait), the one place a kind says it. A copy's input carries no Kind (the Choice's default).
+WATCH_KINDS: dict[str, WatchKind] = {kind.name: kind.watch for kind in RUNTIME_KINDS if kind.watch is not None}
 
 
 ALL_KINDS = tuple(WATCH_KINDS)
