@@ -7,6 +7,10 @@ whatever the stack held) is replaced by one policy per serving kind the stack ha
 of the ``ServingPolicy``. Each kind's policy holds exactly 0.2.0's statements for that kind: the
 shared ownership statements restricted to the kind's own resource type (with ``RetagOwnServing``'s
 tag-key guard made case-insensitive, issue 21 defect 8), then the kind's own statements, unchanged.
+
+And one fix of issue 24: a Provisioned Throughput's ``grant_invoke`` also grants the custom model it serves, as a
+deployment's always did (docs/aws-behaviour.md S9), so a role's invoke statement on a Provisioned Throughput names
+its ``ModelArn`` too (:func:`_with_issue_24_grants` applies exactly that to 0.2.0's templates).
 """
 
 from __future__ import annotations
@@ -66,9 +70,26 @@ def _expected_statements(old_document: dict[str, Any], kind_type: str, own_sids:
     return expected + [by_sid[sid] for sid in own_sids]
 
 
+def _with_issue_24_grants(template: dict[str, Any]) -> dict[str, Any]:
+    """0.2.0's ``template`` with each invoke statement on a Provisioned Throughput also on the model it serves."""
+    result = copy.deepcopy(template)
+    resources = result["Resources"]
+    for resource in resources.values():
+        if resource["Type"] != "AWS::IAM::Policy":
+            continue
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
+            target = statement["Resource"]
+            if "bedrock:InvokeModel" not in statement["Action"] or not isinstance(target, dict):
+                continue
+            served = resources.get(target.get("Fn::GetAtt", [""])[0], {})
+            if served.get("Type") == "Custom::BedrockProvisionedThroughput":
+                statement["Resource"] = [target, served["Properties"]["ModelArn"]]
+    return result
+
+
 @pytest.mark.parametrize("name", list(APPS))
 def test_every_app_synthesizes_what_0_2_0_did_except_the_serving_policies(name: str) -> None:
-    now, then = synthesize(name), recorded(name)
+    now, then = synthesize(name), {stack: _with_issue_24_grants(t) for stack, t in recorded(name).items()}
     assert set(now) == set(then)
     for stack_name, template in now.items():
         old = then[stack_name]
@@ -128,7 +149,15 @@ def test_the_difference_is_exactly_this() -> None:
     changed = sorted(
         k for k in now["Resources"] if k in then["Resources"] and now["Resources"][k] != then["Resources"][k]
     )
-    assert changed == ["ByArn048781FC", "CommittedB23E7469", "CopyOnDemandE9F0C920", "CopyProvisioned529E3C4C"]
+    assert changed == [
+        "ByArn048781FC",
+        "CommittedB23E7469",
+        "CopyOnDemandE9F0C920",
+        "CopyProvisioned529E3C4C",
+        "InvokerDefaultPolicy3FF8208D",
+    ]
+    grants = changed.pop()  # issue 24: the invoke statement on the Provisioned Throughput, on its model too
+    assert _with_issue_24_grants(then)["Resources"][grants] == now["Resources"][grants] != then["Resources"][grants]
     for logical_id in changed:  # only their DependsOn
         old, new = then["Resources"][logical_id], now["Resources"][logical_id]
         assert {k: v for k, v in old.items() if k != "DependsOn"} == {k: v for k, v in new.items() if k != "DependsOn"}

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._by_arn import ModelFromArn
     from ._lambda.model_copy.contract import OWNER_TAG_KEY, RESOURCE_TYPE
     from ._options import ModelCopyProviderOptions
     from ._provider import LOG_RETENTION_CONTEXT_KEY, ModelCopyProvider
@@ -24,6 +25,7 @@ __version__ = "0.2.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {
+    "ModelFromArn": "._by_arn",
     "OWNER_TAG_KEY": "._lambda.model_copy.contract",
     "RESOURCE_TYPE": "._lambda.model_copy.contract",
     "ModelCopyProviderOptions": "._options",
@@ -54,6 +56,7 @@ __all__ = [
     "ModelCopyJobWaiter",
     "ModelCopyProvider",
     "ModelCopyProviderOptions",
+    "ModelFromArn",
     "PropertyTypeError",
     "PropertyValidationError",
     "ProvisionedThroughput",

@@ -215,6 +215,7 @@ class ServingResource(Construct):
         super().__init__(scope, id)
         self.provider = provider
         self.kind = kind.name
+        self._served_model_arn_input = model_arn_of(model)[0]  # grant_invoke grants it too (S9)
         self._tag_manager = TagManager(TagType.MAP, kind.resource_type, tags or None)
         self.resource = CustomResource(
             self,
@@ -285,7 +286,9 @@ class ServingResource(Construct):
         )
 
     def _invoke_resources(self) -> list[str]:
-        return [self.arn]
+        # Unconfirmed whether InvokeModel through a serving resource is also authorized on the custom model behind
+        # it (docs/aws-behaviour.md S9): granting both works either way.
+        return [self.arn, self._served_model_arn_input]
 
     def warn(self, id: str, message: str) -> None:
         Annotations.of(self).add_warning_v2(f"bedrock-model-copy:{id}", message)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import jsii
-from aws_cdk import CfnDeletionPolicy, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, CfnDeletionPolicy, Duration, RemovalPolicy, Stack, Token
 from aws_cdk.region_info import RegionInfo
 
 from constructs import IConstruct, IValidation
@@ -250,6 +250,30 @@ def check_arn_location(prop: str, arn: str, scope: Stack, *, same_region: bool) 
             f"is in Region {arn_region}; a model copy job can only be read in its own Region, and stack "
             f"{scope.stack_name} deploys to {region}: put the ModelCopyJobWaiter in a stack of {arn_region}",
         )
+
+
+COPY_TO_ITSELF = "bedrock-model-copy:copyToItself"
+
+
+def warn_if_copy_to_itself(copy: IConstruct, source_model_arn: str, stack: Stack) -> None:
+    """Warn (an Annotation ``COPY_TO_ITSELF``) when a concrete source is in the stack's own concrete Region AND
+    account: the model is already where the copy would go. A source of another account (shared through AWS
+    RAM) must be copied to be used (docs/aws-behaviour.md M10), so it stays silent; so do tokens."""
+    if not _concrete(source_model_arn):
+        return
+    region, _ = stack_location(stack)
+    account = stack.account
+    if not region or may_be_token(account):
+        return
+    if (_arn_field(source_model_arn, 3), _arn_field(source_model_arn, 4)) != (region, account):
+        return
+    Annotations.of(copy).add_warning_v2(
+        COPY_TO_ITSELF,
+        f"source_model_arn '{source_model_arn}' is in this stack's own account {account} and Region {region}: "
+        "the model is already here, and the copy would be a second custom model of it, with its own storage fee. Serve "
+        "the source itself (CustomModelDeployment or ProvisionedThroughput with model=<its ARN>), or put the copy in "
+        "a stack of the Region it should go to; if a second model is what you want, acknowledge this warning",
+    )
 
 
 # ---------------------------------------------------------------- generated target model names

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from . import _serving
 from . import _validation as validation
+from ._by_arn import ModelFromArn, served_model
 from ._kind import Statement, allow
 from ._lambda.model_copy import serving_rules as _rules  # the handler's own rules: one implementation, one message
 from ._lambda.model_copy.serving_contract import KIND_DEPLOYMENT, PROP_DESCRIPTION, PROP_MODEL_ARN, PROP_NAME
@@ -140,6 +141,28 @@ class CustomModelDeployment(_serving.ServingResource):
         self._served_model_arn_input = model_arn
         self._wait_for(model_construct)
         self._warn_if_unsupported(stack, source_arn)
+
+    @staticmethod
+    def from_custom_model_deployment_arn(
+        scope: Construct, id: str, custom_model_deployment_arn: str, *, served_model_arn: str | None = None
+    ) -> ModelFromArn:
+        """A deployment made elsewhere (another stack, the console), by its ARN, as aws-cdk-lib's ``from_*_arn``.
+
+        Returns an ``aws_bedrock.IModel`` (``model_arn`` is the deployment ARN) with ``grant_invoke``. A concrete
+        ARN must be ``arn:aws:bedrock:<region>:<account>:custom-model-deployment/<id>``; a token (an
+        ``Fn.import_value``, an SSM parameter) is accepted. ``grant_invoke`` grants ``InvokeModel`` and
+        ``InvokeModelWithResponseStream`` on the deployment and, given ``served_model_arn`` (the custom model it
+        serves), on that model too, as this construct's own ``grant_invoke`` does. Whether Bedrock checks the
+        model behind a deployment is unconfirmed (docs/aws-behaviour.md S9); the testing kit's fake does.
+        """
+        return ModelFromArn(
+            scope,
+            id,
+            arn=custom_model_deployment_arn,
+            prop="custom_model_deployment_arn",
+            resource_type=KIND.arn_type,
+            also_invoked=served_model(served_model_arn),
+        )
 
     def _invoke_resources(self) -> list[str]:
         # Unconfirmed whether InvokeModel through a deployment is also authorized on the custom model behind

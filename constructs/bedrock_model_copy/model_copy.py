@@ -217,6 +217,7 @@ class BedrockModelCopy(ModelCopyJobResource):
             validation.FinalState(tags=self._tag_manager.render_tags, deletion_policy=self._deletion_policy)
         )
         self.requested_source_model_arn = source_model_arn  # what the serving constructs check at synth time
+        validation.warn_if_copy_to_itself(self, source_model_arn, stack)
 
     # ------------------------------------------------------------------ serving the copy (deployment.py, throughput.py)
 

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from . import _serving
 from . import _validation as validation
+from ._by_arn import ModelFromArn, served_model
 from ._kind import Statement, allow
 from ._lambda.model_copy import serving_rules as _rules
 from ._lambda.model_copy.serving_contract import (
@@ -148,6 +149,28 @@ class ProvisionedThroughput(_serving.ServingResource):
             timeout=timeout,
         )
         self._wait_for(model_construct)
+
+    @staticmethod
+    def from_provisioned_throughput_arn(
+        scope: Construct, id: str, provisioned_throughput_arn: str, *, served_model_arn: str | None = None
+    ) -> ModelFromArn:
+        """A Provisioned Throughput bought elsewhere (another stack, the console), by its ARN, as aws-cdk-lib's
+        ``from_*_arn``.
+
+        Returns an ``aws_bedrock.IModel`` (``model_arn`` is the provisioned model ARN) with ``grant_invoke``. A
+        concrete ARN must be ``arn:aws:bedrock:<region>:<account>:provisioned-model/<id>``; a token is accepted.
+        ``grant_invoke`` grants ``InvokeModel`` and ``InvokeModelWithResponseStream`` on it and, given
+        ``served_model_arn`` (the custom model it serves), on that model too, as this construct's own
+        ``grant_invoke`` does (docs/aws-behaviour.md S9).
+        """
+        return ModelFromArn(
+            scope,
+            id,
+            arn=provisioned_throughput_arn,
+            prop="provisioned_throughput_arn",
+            resource_type=KIND.arn_type,
+            also_invoked=served_model(served_model_arn),
+        )
 
     @property
     def model_units(self) -> str:

@@ -29,6 +29,17 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+__all__ = [
+    "MAX_TRANSITIONS",
+    "StatesError",
+    "choice_matches",
+    "evaluate",
+    "read_path",
+    "render",
+    "run",
+    "write_path",
+]
+
 MAX_TRANSITIONS = 200_000  # per execution: a definition that loops without waiting fails instead of hanging
 
 
@@ -167,6 +178,7 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def choice_matches(rule: dict[str, Any], data: Any, context: dict[str, Any]) -> bool:
+    """Whether one Choice rule (``And``/``Or``/``Not``, or a ``Variable`` with an operator) matches ``data``."""
     if "And" in rule:
         return all(choice_matches(r, data, context) for r in rule["And"])
     if "Or" in rule:

@@ -8,16 +8,22 @@ keeps its names importable from here.
 
 Time is simulated: the fake's :class:`~._shared.Clock` replaces the handler's clock and boto3's retry
 sleeps, so an hour-long copy runs in milliseconds and nothing sleeps.
+
+The handler logs a line per poll (``job=... status=InProgress decision=poll-again``), as it does in its log
+group; in a test that is dozens of identical lines. By default (``handler_logs="changes"``) the kit lets
+through one line per state change: an INFO line that repeats the last line of the same resource is dropped
+(:class:`StateChanges`); warnings and errors always pass. ``handler_logs="all"`` keeps every line.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from types import ModuleType, SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 from unittest import mock
 
 import botocore.endpoint
@@ -41,6 +47,7 @@ from .fake_bedrock import FakeBedrock
 
 __all__ = [
     "CREATE_FAILED_MARKER",
+    "HANDLER_LOGGER",
     "HANDLER_LOG_GROUP",
     "IS_COMPLETE_FUNCTION_NAME",
     "MAX_RESPONSE_BYTES",
@@ -54,13 +61,43 @@ __all__ = [
     "ProviderFramework",
     "StackEvent",
     "StackOperation",
+    "StateChanges",
     "simulated_environment",
 ]
+
+HANDLER_LOGGER = "model_copy"  # the name of the handler's logger (logging.getLogger(HANDLER_LOGGER))
+
+
+class StateChanges(logging.Filter):
+    """A filter for the handler's logger: an INFO (or lower) line that says again what the last line of the
+    same resource said is dropped, so each state change shows once. Warnings and errors always pass.
+
+    A line's resource is its first argument (``job=<arn>``, ``resource=<arn>``), the way the handler logs.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last: dict[str, str] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        key = str(args[0]) if args else ""
+        message = record.getMessage()
+        if self.last.get(key) == message:
+            return False
+        self.last[key] = message
+        return True
 
 
 @contextmanager
 def simulated_environment(
-    fake: FakeBedrock, *, handler: ModuleType | None = None, **framework_options: Any
+    fake: FakeBedrock,
+    *,
+    handler: ModuleType | None = None,
+    handler_logs: Literal["changes", "all"] = "changes",
+    **framework_options: Any,
 ) -> Iterator[ProviderFramework]:
     """Serve ``fake`` on loopback and point the real handler and a real boto3 client at it.
 
@@ -69,7 +106,12 @@ def simulated_environment(
     handler's clock and boto3's retry sleep with ``fake.clock``. Yields a
     :class:`ProviderFramework` for the handler (``framework_options`` go to it:
     ``query_interval``, ``total_timeout``, ``lambda_timeout``).
+
+    ``handler_logs``: ``"changes"`` (default) logs one line per state change of each resource
+    (:class:`StateChanges` on the :data:`HANDLER_LOGGER` logger), ``"all"`` every line the handler logs.
     """
+    if handler_logs not in ("changes", "all"):
+        raise ValueError(f"handler_logs must be 'changes' or 'all', not {handler_logs!r}")
     module = handler or _handler_module
     package = module.__name__.rsplit(".", 1)[0]
     bedrock = importlib.import_module(f"{package}.aws")  # the handler's own clients
@@ -97,6 +139,10 @@ def simulated_environment(
         stack.enter_context(mock.patch.object(botocore.endpoint, "time", SimpleNamespace(sleep=fake.clock.sleep)))
         bedrock.reset_client()
         stack.callback(bedrock.reset_client)
+        if handler_logs == "changes":
+            quiet, logger = StateChanges(), logging.getLogger(HANDLER_LOGGER)
+            logger.addFilter(quiet)
+            stack.callback(logger.removeFilter, quiet)
         yield ProviderFramework(
             fake.clock,
             handler=module,

@@ -39,6 +39,7 @@ from .aws.server import Fault, RecordedCall
 from .aws.service import Service
 from .aws.serving import Serving
 from .aws.stepfunctions import StepFunctions, StepFunctionsApi
+from .cfn.exports import Export
 from .iam import PolicySet
 
 __all__ = ["DEFAULT_SERVICES", "Clock", "CopyJob", "CustomModel", "FakeBedrock", "RecordedCall", "WaitConditionState"]
@@ -103,6 +104,8 @@ class FakeBedrock:
     wait_conditions: dict[tuple[str, str], WaitConditionState] = field(default_factory=dict)
     # StackId -> the driver's CloudFormationStack (or {logical id: (type, physical id)}), for ListStackResources.
     stacks: dict[str, Any] = field(default_factory=dict)
+    # Export name -> what a stack of the driver exported (CloudFormation's exports of this account and Region).
+    exports: dict[str, Export] = field(default_factory=dict)
     calls: list[RecordedCall] = field(default_factory=list)
     jobs: dict[str, CopyJob] = field(default_factory=dict)
     models: dict[str, CustomModel] = field(default_factory=dict)

@@ -19,6 +19,8 @@ from .aws import server
 from .aws.cloudformation import STACK_PAGE_SIZE as STACK_PAGE_SIZE  # kept importable from here
 from .fake_bedrock import DEFAULT_ACCOUNT, Clock, FakeBedrock
 
+__all__ = ["STACK_PAGE_SIZE", "FakeFleet"]
+
 _SCOPE_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
 
 

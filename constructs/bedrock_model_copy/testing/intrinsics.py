@@ -10,7 +10,8 @@ Supported: ``Ref`` (template parameters, resources, pseudo parameters), ``Fn::Ge
 ``Fn::ImportValue``, ``Fn::Join``, ``Fn::Sub``, ``Fn::Select``, ``Fn::Split``,
 ``Fn::Base64``, SSM parameters (``AWS::SSM::Parameter::Value<...>`` parameters and
 ``{{resolve:ssm:...}}`` dynamic references) and ``AWS::NoValue``. Anything the mapping does
-not give fails with a message that says which key to add.
+not give fails with a message that says which key to add. ``Fn::ImportValue`` of what a stack
+deployed before in the same simulated environment exported resolves by itself (:mod:`.cfn.exports`).
 
 This is the kit's only resolver. The IAM simulator reads policy documents and the copy
 watcher's definition with it in its lenient mode (``lenient=True``: what has no value yet
@@ -28,6 +29,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = [
+    "NO_VALUE",
+    "Resolver",
+    "TemplateValues",
+    "UnresolvedIntrinsicError",
+    "dependency_order",
+    "imported_names",
+    "partition_of",
+    "pseudo_parameters",
+]
+
 NO_VALUE = object()  # Ref AWS::NoValue: the property is removed
 
 _SSM_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:ssm:([^:}]+)(?::(\d+))?\}\}")
@@ -39,6 +51,7 @@ class UnresolvedIntrinsicError(ValueError):
 
 
 def partition_of(region: str) -> str:
+    """The partition of a Region: ``aws-cn`` for ``cn-*``, ``aws-us-gov`` for ``us-gov-*``, else ``aws``."""
     if region.startswith("cn-"):
         return "aws-cn"
     if region.startswith("us-gov-"):
@@ -82,7 +95,8 @@ class TemplateValues:
         ``Fn::GetAtt``, by ``"LogicalId.Attribute"`` (``{"ModelKey961B73FD.Arn": "arn:aws:kms:..."}``).
         Attributes of the ``Custom::BedrockModelCopy`` resources deployed before are known.
     imports : Mapping[str, Any]
-        ``Fn::ImportValue``, by export name (what another stack exported).
+        ``Fn::ImportValue``, by export name (what another stack exported). An export of a stack
+        deployed before in the same simulated environment needs no entry (:mod:`.cfn.exports`).
     ssm_parameters : Mapping[str, Any]
         SSM parameter values, by parameter name (``{"/models/source-arn": "arn:..."}``), for
         ``AWS::SSM::Parameter::Value<String>`` template parameters (what
@@ -103,8 +117,10 @@ class TemplateValues:
 class Resolver:
     """Resolves values of one template with :class:`TemplateValues` and the stack's pseudo parameters.
 
-    ``deployed_attribute`` answers ``Fn::GetAtt`` of resources deployed so far and
-    ``deployed_ref`` their ``Ref`` (None if unknown); a test may give placeholders through them.
+    ``deployed_attribute`` answers ``Fn::GetAtt`` of resources deployed so far, ``deployed_ref`` their
+    ``Ref`` and ``deployed_import`` ``Fn::ImportValue`` of what stacks deployed before exported (called with the
+    export name and the place; None if unknown); a test may give placeholders through them. ``values`` wins
+    over all three.
     With ``lenient``, what has no value becomes a marker instead of an error: ``<unresolved Ref X>``,
     ``<unresolved GetAtt X.Attr>``, ``<unresolved Fn::Name>`` (a function the kit does not evaluate,
     or an import nobody gave); an unknown ``{{resolve:ssm:...}}`` reference is left as written.
@@ -119,6 +135,7 @@ class Resolver:
         deployed_ref: Callable[[str], Any] | None = None,
         *,
         lenient: bool = False,
+        deployed_import: Callable[[str, str], Any] | None = None,
     ) -> None:
         self.parameters: Mapping[str, Any] = template.get("Parameters", {})
         self.values = values = values or TemplateValues()
@@ -126,6 +143,7 @@ class Resolver:
         self.pseudo = {**pseudo, **values.pseudo_parameters}
         self._deployed_attribute = deployed_attribute or (lambda logical_id, attribute: None)
         self._deployed_ref = deployed_ref or (lambda logical_id: None)
+        self._deployed_import = deployed_import or (lambda export, where: None)
 
     def resolve(self, value: Any, where: str) -> Any:
         """Resolve every function in ``value``; ``where`` names the place in errors."""
@@ -217,8 +235,16 @@ class Resolver:
             export = self.resolve(argument, where)
             if export in self.values.imports:
                 return self.values.imports[export]
+            deployed = self._deployed_import(export, where)
+            if deployed is not None:
+                return deployed
             return self._unknown(
-                name, where, f"Fn::ImportValue {export}", f"give it in TemplateValues(imports={{{export!r}: ...}})"
+                name,
+                where,
+                f"Fn::ImportValue {export}",
+                "no stack deployed before in this simulated environment exports it: deploy that stack first "
+                "(deploy_app deploys an app's stacks in order), or give it in "
+                f"TemplateValues(imports={{{export!r}: ...}})",
             )
         if name == "Fn::Join":
             separator, items = argument
@@ -271,6 +297,20 @@ def _references(value: Any) -> set[str]:
                 found |= _references(item)
             else:
                 found |= _references(item)
+    return found
+
+
+def imported_names(value: Any) -> list[Any]:
+    """The arguments of every ``Fn::ImportValue`` in ``value`` (export names, unresolved), in the order found."""
+    found: list[Any] = []
+    if isinstance(value, list):
+        for item in value:
+            found += imported_names(item)
+    elif isinstance(value, dict):
+        if len(value) == 1 and "Fn::ImportValue" in value:
+            return [value["Fn::ImportValue"]]
+        for item in value.values():
+            found += imported_names(item)
     return found
 
 

@@ -3,11 +3,14 @@
 After :meth:`~bedrock_model_copy.testing.CloudFormationStack.deploy_template`, :func:`client_as`
 returns a real boto3 client (``bedrock-runtime`` by default) pointed at the fake, whose calls are
 authorized with the policies the template attaches to a role of yours, resolved with what the
-stack deployed (a deployment's ``Arn``, a copy's ``TargetModelArn``). So a test shows that the
-function's role may invoke the deployment, and that the deployment answers:
+stack deployed (a deployment's ``Arn``, a copy's ``TargetModelArn``, the ``TemplateValues`` it was given)
+and what other stacks of the simulated environment export (``Fn::ImportValue``). So a test shows that
+the function's role may invoke the deployment, and that the deployment answers:
 
 >>> runtime = client_as(stack, "InvokerServiceRole1234")
 >>> runtime.invoke_model(modelId=deployment_arn, body=b'{"messages": []}')
+
+For the stacks of a whole app, :meth:`~.apps.DeployedApp.client_as` takes the role construct itself.
 
 The fake answers ``InvokeModel`` through an Active deployment or an InService Provisioned
 Throughput, and refuses a customized model's own ARN, as Bedrock does (docs/aws-behaviour.md S1).
@@ -19,8 +22,11 @@ from typing import Any
 
 import boto3
 
+from ._shared import short_id
 from .cfn.stack import CloudFormationStack
 from .iam import PolicySet, role_documents
+
+__all__ = ["client_as", "role_policies_deployed"]
 
 
 def role_policies_deployed(stack: CloudFormationStack, role_logical_id: str) -> PolicySet:
@@ -39,7 +45,7 @@ def client_as(stack: CloudFormationStack, role_logical_id: str, service: str = "
     fake = stack.framework.fake
     if fake is None or not stack.framework.endpoint:
         raise ValueError("client_as needs a stack made inside simulated_environment(fake)")
-    access_key = f"AKIAROLE{role_logical_id[:12].upper()}"
+    access_key = f"AKIAROLE{short_id(stack.stack_id, role_logical_id).upper()}"  # one per role of each stack
     fake.role_iam[access_key] = role_policies_deployed(stack, role_logical_id)
     return boto3.client(
         service,

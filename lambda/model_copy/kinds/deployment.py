@@ -39,7 +39,15 @@ ON_DEMAND_ADVICE = (
     "supported Region, or serve it with Provisioned Throughput (provision()) instead."
 )
 
+NAME_TAKEN_ADVICE = (
+    "A custom model deployment of this name exists in this Region that this resource did not make: give the "
+    "deployment another deployment_name (or leave it to be generated), or delete that one first."
+)
+
+# A row matches by call, code and a word of Bedrock's message: a taken name (refused with either code, S8) gets the
+# name advice, and only a message that says "not supported" gets the on-demand advice.
 ADVICE: tuple[Advice, ...] = (
+    Advice("CreateCustomModelDeployment", "ValidationException", "already exist", NAME_TAKEN_ADVICE),
     Advice("CreateCustomModelDeployment", "ValidationException", "not supported", ON_DEMAND_ADVICE),
     Advice(
         "CreateCustomModelDeployment",
@@ -61,13 +69,7 @@ ADVICE: tuple[Advice, ...] = (
         "",
         "The model does not exist in this Region (yet): a copied model must finish copying first.",
     ),
-    Advice(
-        "CreateCustomModelDeployment",
-        "ConflictException",
-        "",
-        "A custom model deployment of this name exists in this Region that this resource did not make: give the "
-        "deployment another deployment_name (or leave it to be generated), or delete that one first.",
-    ),
+    Advice("CreateCustomModelDeployment", "ConflictException", "", NAME_TAKEN_ADVICE),
 )
 
 

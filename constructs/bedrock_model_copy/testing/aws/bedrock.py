@@ -47,6 +47,8 @@ class CopyScript:
 
 @dataclass
 class CopyJob:
+    """A model copy job as the fake keeps it (``FakeBedrock.jobs``, by job ARN): its request, script and status."""
+
     job_arn: str
     source_model_arn: str
     target_model_name: str
@@ -65,6 +67,8 @@ class CopyJob:
 
 @dataclass
 class CustomModel:
+    """A custom model as the fake keeps it (``FakeBedrock.models``, by model ARN): name, base model, tags."""
+
     model_arn: str
     model_name: str
     base_model_arn: str

@@ -5,6 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._shared import Clock
+
+# The kinds of resource the serving fake keeps (``FakeBedrock.serving.of_kind(DEPLOYMENT)``).
+DEPLOYMENT = "deployment"  # a custom model deployment (on demand)
+THROUGHPUT = "throughput"  # a Provisioned Throughput
+SERVED_KINDS = (DEPLOYMENT, THROUGHPUT)
+
+
+def check_kind(kind: str) -> None:
+    """Raise ``ValueError`` unless ``kind`` is one of :data:`SERVED_KINDS` (a misspelt kind would find nothing)."""
+    if kind not in SERVED_KINDS:
+        raise ValueError(
+            f"kind {kind!r} is not a kind of the serving fake; use DEPLOYMENT ({DEPLOYMENT!r}) or THROUGHPUT "
+            f"({THROUGHPUT!r}) from bedrock_model_copy.testing"
+        )
+
+
 DAY = 86400.0
 COMMITMENT_SECONDS = {"OneMonth": 30 * DAY, "SixMonths": 182 * DAY}
 ON_DEMAND_REGIONS = ("us-east-1", "us-west-2")
@@ -21,9 +38,14 @@ class Script:
 
 @dataclass
 class Served:
-    """A deployment or Provisioned Throughput as the fake keeps it."""
+    """A deployment or Provisioned Throughput as the fake keeps it.
 
-    kind: str  # "deployment" | "throughput"
+    ``kind`` is :data:`DEPLOYMENT` or :data:`THROUGHPUT`; ``arn``, ``name``, ``model_arn`` (the model it
+    serves now), ``tags``, ``model_units`` and ``commitment`` are what Bedrock would describe;
+    :meth:`status` is its status at a time.
+    """
+
+    kind: str  # DEPLOYMENT | THROUGHPUT
     arn: str
     name: str
     model_arn: str
@@ -38,13 +60,24 @@ class Served:
     pending: dict[str, Any] = field(default_factory=dict)  # update: model_arn, name, done_at, outcome
     deleting_until: float | None = None
     updated_at: float = 0.0
+    clock: Clock | None = field(default=None, repr=False, compare=False)  # the fake's, for status()
 
-    def status(self, now: float) -> str:
+    def status(self, now: float | None = None) -> str:
+        """Its status: ``Creating`` until its scripted duration has passed, then the scripted outcome
+        (``Active`` or ``InService``, or ``Failed``).
+
+        ``now`` is a time of the fake's clock; omitted, the fake's clock now (``item.status()``).
+        """
+        if now is None:
+            if self.clock is None:
+                raise ValueError("this Served has no clock: give the time, status(fake.clock.time())")
+            now = self.clock.time()
         if now < self.created_at + self.script.duration:
             return "Creating"
         return self.script.outcome
 
     def settle(self, now: float) -> None:
+        """Apply an update that has completed by ``now`` (the model or name it moved to)."""
         if self.pending and now >= self.pending["done_at"]:
             if self.pending["outcome"] != "UpdateFailed":
                 self.model_arn = self.pending.get("model_arn") or self.model_arn

@@ -31,14 +31,14 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from .._shared import Clock, iso, short_id
-from .served import COMMITMENT_SECONDS, ON_DEMAND_REGIONS, Script, Served
+from .served import COMMITMENT_SECONDS, DEPLOYMENT, ON_DEMAND_REGIONS, THROUGHPUT, Script, Served, check_kind
 from .service import TAG_PATHS, Call, Check, Request, ServiceError, page, request_tags, tag_context, tags_answer
 
 DEPLOYMENTS = "/model-customization/custom-model-deployments"
-THROUGHPUT, THROUGHPUTS = "/provisioned-model-throughput", "/provisioned-model-throughputs"
+THROUGHPUT_PATH, THROUGHPUTS = "/provisioned-model-throughput", "/provisioned-model-throughputs"
 _PATHS = (  # (list path, item path, operation suffix, identifier parameter)
     (DEPLOYMENTS, DEPLOYMENTS, "CustomModelDeployment", "customModelDeploymentIdentifier"),
-    (THROUGHPUTS, THROUGHPUT, "ProvisionedModelThroughput", "provisionedModelId"),
+    (THROUGHPUTS, THROUGHPUT_PATH, "ProvisionedModelThroughput", "provisionedModelId"),
 )
 _VERBS = {"GET": "Get", "PATCH": "Update", "DELETE": "Delete"}
 
@@ -86,10 +86,16 @@ class Serving:
         self.scripts[name] = Script(duration, outcome, failure_message)
 
     def named(self, name: str) -> Served | None:
+        """The deployment or Provisioned Throughput named ``name`` (None if there is none)."""
         self._settle()
         return next((item for item in self.resources.values() if item.name == name), None)
 
     def of_kind(self, kind: str) -> list[Served]:
+        """Every resource of ``kind`` (:data:`~.served.DEPLOYMENT` or :data:`~.served.THROUGHPUT`) that exists now.
+
+        Raises ``ValueError`` for any other kind (a misspelt kind would otherwise find nothing).
+        """
+        check_kind(kind)
         self._settle()
         return [item for item in self.resources.values() if item.kind == kind]
 
@@ -147,12 +153,12 @@ class Serving:
             "GetCustomModelDeployment": lambda p: (200, self._deployment_body(self._deployment(p))),
             "UpdateCustomModelDeployment": self._update_deployment,
             "DeleteCustomModelDeployment": self._delete_deployment,
-            "ListCustomModelDeployments": lambda p: self._list(p, "deployment"),
+            "ListCustomModelDeployments": lambda p: self._list(p, DEPLOYMENT),
             "CreateProvisionedModelThroughput": self._create_throughput,
             "GetProvisionedModelThroughput": lambda p: (200, self._throughput_body(self._throughput(p))),
             "UpdateProvisionedModelThroughput": self._update_throughput,
             "DeleteProvisionedModelThroughput": self._delete_throughput,
-            "ListProvisionedModelThroughputs": lambda p: self._list(p, "throughput"),
+            "ListProvisionedModelThroughputs": lambda p: self._list(p, THROUGHPUT),
         }
         if call.operation in handlers:
             return handlers[call.operation](call.params)
@@ -186,10 +192,10 @@ class Serving:
         return found
 
     def _deployment(self, params: dict[str, Any]) -> Served:
-        return self._get(params["customModelDeploymentIdentifier"], "deployment")
+        return self._get(params["customModelDeploymentIdentifier"], DEPLOYMENT)
 
     def _throughput(self, params: dict[str, Any]) -> Served:
-        return self._get(params["provisionedModelId"], "throughput")
+        return self._get(params["provisionedModelId"], THROUGHPUT)
 
     def _create(self, kind: str, params: dict[str, Any], name: str, model: str) -> Served | str:
         """The resource a token already made (its ARN), or a new one after the shared checks."""
@@ -206,12 +212,14 @@ class Serving:
             raise ServiceError("ValidationException", 400, f"A resource named {name} already exists.")
         if len(params.get("tags", [])) > 50:
             raise ServiceError("TooManyTagsException", 400, "A resource may carry at most 50 tags.")
-        duration = self.deployment_duration if kind == "deployment" else self.throughput_duration
-        script = self.scripts.pop(name, Script(duration, "Active" if kind == "deployment" else "InService"))
-        operation = "CreateCustomModelDeployment" if kind == "deployment" else "CreateProvisionedModelThroughput"
+        duration = self.deployment_duration if kind == DEPLOYMENT else self.throughput_duration
+        script = self.scripts.pop(name, Script(duration, "Active" if kind == DEPLOYMENT else "InService"))
+        operation = "CreateCustomModelDeployment" if kind == DEPLOYMENT else "CreateProvisionedModelThroughput"
         arn = self._new_arn(operation, f"{name}-{len(self.resources)}-{self.parent.clock.time()}")
         tags = {t["key"]: t["value"] for t in params.get("tags", [])}
-        return Served(kind, arn, name, model, tags, self.parent.clock.time(), script, token, fingerprint)
+        served = Served(kind, arn, name, model, tags, self.parent.clock.time(), script, token, fingerprint)
+        served.clock = self.parent.clock
+        return served
 
     def model_in_use(self, model_arn: str) -> Served | None:
         """The deployment or Provisioned Throughput that serves ``model_arn`` (or is moving to it), if any."""
@@ -245,7 +253,7 @@ class Serving:
             if identifier not in self.parent.models:
                 raise ServiceError("ResourceNotFoundException", 404, f"Could not find model {identifier}.")
         else:
-            ready = "Active" if found.kind == "deployment" else "InService"
+            ready = "Active" if found.kind == DEPLOYMENT else "InService"
             if found.status(now) != ready or found.deleting_until is not None:
                 raise ServiceError("ValidationException", 400, f"{found.arn} is {found.status(now)}, not {ready}.")
         self.invocations.append((identifier, params.get("body")))
@@ -267,7 +275,7 @@ class Serving:
                 400,
                 f"The model {model} is not supported for on-demand deployment in this Region.",
             )
-        item = self._create("deployment", params, name, model)
+        item = self._create(DEPLOYMENT, params, name, model)
         if isinstance(item, Served):
             item.description = params.get("description", "")
             self.resources[item.arn] = item
@@ -323,7 +331,7 @@ class Serving:
 
     def _create_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         name, model, units = params["provisionedModelName"], params["modelId"], int(params["modelUnits"])
-        in_use = sum(i.model_units for i in self.resources.values() if i.kind == "throughput")
+        in_use = sum(i.model_units for i in self.resources.values() if i.kind == THROUGHPUT)
         token_known = self.parent.remember_tokens and any(
             i.token == params.get("clientRequestToken") for i in self.resources.values()
         )
@@ -333,7 +341,7 @@ class Serving:
                 400,
                 f"The request exceeds the model units quota ({self.model_unit_quota}) for Provisioned Throughput.",
             )
-        item = self._create("throughput", params, name, model)
+        item = self._create(THROUGHPUT, params, name, model)
         if isinstance(item, Served):
             item.model_units, item.commitment = units, params.get("commitmentDuration", "")
             self.resources[item.arn] = item
@@ -399,7 +407,7 @@ class Serving:
         if "statusEquals" in params:
             items = [item for item in items if item.status(now) == params["statusEquals"]]
         items.sort(key=lambda item: item.created_at, reverse=params.get("sortOrder") == "Descending")
-        if kind == "deployment":
+        if kind == DEPLOYMENT:
             bodies = [self._deployment_body(item, True) for item in items]
             return 200, page(bodies, params, "modelDeploymentSummaries", self.parent.page_size)
         bodies = [self._throughput_body(item, True) for item in items]

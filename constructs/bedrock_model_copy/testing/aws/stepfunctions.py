@@ -96,6 +96,8 @@ _SDK_RESOURCE = re.compile(r"^arn:[\w-]+:states:::aws-sdk:(?P<service>[a-z0-9]+)
 
 @dataclass
 class StateMachine:
+    """A state machine the fake runs: its ARN, its definition, and its role's access key."""
+
     arn: str
     definition: dict[str, Any]
     access_key: str  # the execution role's credentials, as the fake Bedrock tells roles apart
@@ -103,6 +105,8 @@ class StateMachine:
 
 @dataclass
 class SdkCall:
+    """One AWS SDK integration call an execution made: when, the action, its parameters, the error."""
+
     at: float
     action: str  # e.g. bedrock:getModelCopyJob
     parameters: dict[str, Any]
@@ -111,6 +115,8 @@ class SdkCall:
 
 @dataclass
 class Execution:
+    """One execution of a state machine in simulated time: input, status, the states entered, its calls."""
+
     arn: str
     name: str
     state_machine: StateMachine

@@ -20,6 +20,8 @@ from .kinds import PROVIDER_KINDS, provider_kind
 
 @dataclass
 class DeployedResource:
+    """A resource as CloudFormation keeps it: physical id, properties sent, Data (its attributes), policies."""
+
     physical_resource_id: str
     properties: dict[str, Any]
     data: dict[str, str]

@@ -17,6 +17,7 @@ from ..._lambda.model_copy.contract import IS_COMPLETE_HANDLER, ON_EVENT_HANDLER
 from .._shared import short_id
 from ..aws.stepfunctions import StepFunctions
 from ..intrinsics import Resolver, TemplateValues, UnresolvedIntrinsicError, dependency_order, pseudo_parameters
+from . import exports as stack_exports
 from . import long_waits
 from .kinds import provider_kind
 from .resources import DeployedResource, StackOperation, StackResources, stringify
@@ -33,7 +34,18 @@ class CloudFormationStack(StackResources):
         Where requests go.
     stack_name, region, account : str
         Used for StackId (the handler derives its ownership tag from it).
+
+    Stacks of one simulated environment share CloudFormation's exports (:mod:`.exports`): an
+    ``Fn::ImportValue`` of what a stack deployed before exported needs no value from the test.
     """
+
+    values: TemplateValues | None = None  # what the last deploy_template was given (client_as resolves with it)
+
+    @property
+    def exports(self) -> dict[str, stack_exports.Export] | None:
+        """CloudFormation's exports in this stack's account and Region (the fake's; None without a fake)."""
+        fake = self.framework.fake
+        return None if fake is None else fake.exports
 
     def delete(self, logical_id: str, *, during: str = "stack-delete") -> StackOperation | None:
         if logical_id in self.resource_types:  # a WaitCondition or the watcher: nothing to call
@@ -47,8 +59,9 @@ class CloudFormationStack(StackResources):
         return long_waits.step_functions(self)
 
     def resolver(self, template: dict[str, Any], values: TemplateValues | None = None) -> Resolver:
-        """A resolver of ``template``'s functions as this stack deploys it: its pseudo parameters, ``values``,
-        and the ids (``Ref``) and ``Data`` (``Fn::GetAtt``) of the resources deployed so far."""
+        """A resolver of ``template``'s functions as this stack deploys it: its pseudo parameters, ``values``
+        (default: those of the last :meth:`deploy_template`), the ids (``Ref``) and ``Data`` (``Fn::GetAtt``) of
+        the resources deployed so far, and what other stacks of the simulated environment export."""
 
         def attribute(logical_id: str, name: str) -> str | None:
             resource = self.resources.get(logical_id)
@@ -58,7 +71,14 @@ class CloudFormationStack(StackResources):
             resource = self.resources.get(logical_id)
             return None if resource is None else resource.physical_resource_id
 
-        return Resolver(template, values, self._pseudo(), attribute, ref)
+        def imported(name: str, where: str) -> str | None:
+            return stack_exports.value_of(self.exports, name, where)
+
+        return Resolver(template, values or self.values, self._pseudo(), attribute, ref, deployed_import=imported)
+
+    def resolve(self, value: Any, where: str = "value") -> Any:
+        """``value`` (a fragment of the deployed template: a property, an environment) resolved as deployed."""
+        return self.resolver(self.template).resolve(value, where)
 
     def _pseudo(self) -> dict[str, Any]:
         return pseudo_parameters(
@@ -139,6 +159,8 @@ class CloudFormationStack(StackResources):
         """
         values = values or TemplateValues()
         resolver = self.resolver(template, values)
+        stack_exports.check_deploy(self, template, resolver)  # before anything changes, as CloudFormation refuses it
+        self.values = values
         resources = template.get("Resources", {})
         self._configure_handler_functions(resources, values)
         operations: dict[str, StackOperation] = {}
@@ -237,6 +259,7 @@ class CloudFormationStack(StackResources):
             except UnresolvedIntrinsicError:
                 continue  # an output of some other resource
             outputs[name] = value if isinstance(value, str) else json.dumps(value)
+        stack_exports.publish(self, template, resolver)
         return operations, outputs
 
     def generated_name(self, logical_id: str) -> str:
@@ -308,14 +331,19 @@ class CloudFormationStack(StackResources):
         return operations
 
     def delete_stack(self) -> dict[str, StackOperation]:
-        """Delete every resource, newest first, as a stack delete does (DELETE_IN_PROGRESS)."""
+        """Delete every resource, newest first, as a stack delete does (DELETE_IN_PROGRESS).
+
+        Raises ``ValueError`` before anything is deleted while another stack imports one of its exports.
+        """
+        stack_exports.check_delete(self)
         operations: dict[str, StackOperation] = {}
         for logical_id in reversed(list(self.resources)):
             removed = self.delete(logical_id, during="stack-delete")
             if removed is not None:
                 operations[logical_id] = removed
                 if not removed.response.ok:
-                    break
+                    return operations
+        stack_exports.withdraw(self)
         return operations
 
     def advance(self, seconds: float) -> None:
