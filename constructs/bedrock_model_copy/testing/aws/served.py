@@ -39,6 +39,18 @@ class Served:
     deleting_until: float | None = None
     updated_at: float = 0.0
 
+    def commitment_end(self, now: float, renews: bool) -> float:
+        """The end of its commitment term as Bedrock reports it at ``now`` (docs/aws-behaviour.md S13).
+
+        ``renews``: a term that has ended is followed by another (the end moves one term on, again and again);
+        otherwise the first term's end stays, in the past once it has passed.
+        """
+        term = COMMITMENT_SECONDS[self.commitment]
+        end = self.created_at + term
+        if renews and now >= end:
+            end += term * (1 + int((now - end) // term))
+        return end
+
     def status(self, now: float) -> str:
         if now < self.created_at + self.script.duration:
             return "Creating"
