@@ -174,7 +174,7 @@ def test_clean_deletes_a_committed_throughput_only_once_bedrock_reports_its_term
 ) -> None:
     """S13 (unconfirmed): renewed, Bedrock reports the next term's end and the delete waits for it; else it goes."""
     west = fleet[WEST]
-    west.serving.commitment_renews = renews  # the fake's default is True (the harder answer)
+    west.serving.commitments_renew = renews  # the fake's default is True (the harder answer)
     first_end = commitment_end(fleet, "gone-committed")
     fleet.clock.advance(first_end.timestamp() - fleet.clock.time() + 60)  # a minute past the first term
     gets = len(west.calls_to("GetProvisionedModelThroughput"))

@@ -335,7 +335,7 @@ def test_a_committed_throughput_is_left_by_a_delete_that_never_fails(
 @pytest.mark.parametrize("renews", [False, True], ids=["term-ends", "term-renews"])
 def test_an_expired_commitment_is_deleted(fake: FakeBedrock, cfn: CloudFormationStack, renews: bool) -> None:
     """S13 (unconfirmed): a term that ended is deletable; a renewed one reports its next end and is left."""
-    fake.serving.commitment_renews = renews
+    fake.serving.commitments_renew = renews
     cfn.create("Provisioned", throughput(nova_model(fake), Commitment="OneMonth"), deletion_policy="Delete")
     fake.clock.advance(31 * 86400)
     assert cfn.delete_stack()["Provisioned"].response.ok

@@ -39,17 +39,19 @@ class Served:
     deleting_until: float | None = None
     updated_at: float = 0.0
 
-    def commitment_end(self, now: float, renews: bool) -> float:
-        """The end of its commitment term as Bedrock reports it at ``now`` (docs/aws-behaviour.md S13).
+    def commitment_expiry(self, now: float, *, renews: bool) -> float | None:
+        """When the commitment Bedrock reports at ``now`` ends (None without one).
 
-        ``renews``: a term that has ended is followed by another (the end moves one term on, again and again);
-        otherwise the first term's end stays, in the past once it has passed.
+        Renewing (docs/aws-behaviour.md S13): the end of the term ``now`` falls in, one more term ahead
+        each time a term ends; not renewing: the end of the first term, in the past once it has passed.
         """
+        if not self.commitment:
+            return None
         term = COMMITMENT_SECONDS[self.commitment]
-        end = self.created_at + term
-        if renews and now >= end:
-            end += term * (1 + int((now - end) // term))
-        return end
+        first = self.created_at + term
+        if not renews or now < first:
+            return first
+        return first + term * (1 + int((now - first) // term))
 
     def status(self, now: float) -> str:
         if now < self.created_at + self.script.duration:

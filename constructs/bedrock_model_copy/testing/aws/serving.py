@@ -10,7 +10,7 @@ for the code under test:
 - a deployment that is still Creating cannot be deleted (ConflictException);
 - a Provisioned Throughput under an unexpired commitment refuses delete (ValidationException: the API
   reference says it cannot be deleted, not with which code; docs/aws-behaviour.md S5), and a commitment
-  renews at the end of each term (``commitment_renews``, S13: unconfirmed; off, a term ends for good);
+  renews at the end of each term (``commitments_renew``, S13: unconfirmed; off, a term ends for good);
 - an idempotency token is remembered only when ``FakeBedrock.remember_tokens`` is set (default: none,
   as for copies, M3), and a name that is taken is refused with a ValidationException (S8);
 - a custom model that a deployment or Provisioned Throughput serves refuses ``DeleteCustomModel``
@@ -78,7 +78,7 @@ class Serving:
     deleting_still_serves: bool = True
     # S13 (unconfirmed): a committed Provisioned Throughput renews at the end of each term, so it is never
     # deletable and its commitmentExpirationTime moves one term on; False: the term ends, the expiry stays past.
-    commitment_renews: bool = True
+    commitments_renew: bool = True
     resources: dict[str, Served] = field(default_factory=dict)
     scripts: dict[str, Script] = field(default_factory=dict)
     invocations: list[tuple[str, Any]] = field(default_factory=list)
@@ -359,11 +359,10 @@ class Serving:
             "creationTime": iso(item.created_at),
             "lastModifiedTime": iso(item.updated_at or item.created_at),
         }
-        if item.commitment:
+        expiry = item.commitment_expiry(self.parent.clock.time(), renews=self.commitments_renew)
+        if expiry is not None:
             body["commitmentDuration"] = item.commitment
-            body["commitmentExpirationTime"] = iso(
-                item.commitment_end(self.parent.clock.time(), self.commitment_renews)
-            )
+            body["commitmentExpirationTime"] = iso(expiry)
         if status == "Failed" and not summary:
             body["failureMessage"] = item.script.failure_message or "Provisioning failed"
         return body
@@ -388,7 +387,8 @@ class Serving:
     def _delete_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         item = self._throughput(params)
         now = self.parent.clock.time()
-        if item.commitment and now < item.commitment_end(now, self.commitment_renews):
+        expiry = item.commitment_expiry(now, renews=self.commitments_renew)
+        if expiry is not None and now < expiry:
             raise ServiceError(
                 "ValidationException",
                 400,
