@@ -51,7 +51,7 @@ LOWER_BOUND_TESTS := tests/test_construct.py tests/test_validation.py tests/test
 # (The first imports the library in a fresh interpreter: .venv has it installed, .venv-lower does not. The
 # second deploys serving resources through boto3, which 1.34.152 lacks.)
 
-.PHONY: venv synth test lint unit test-lower demo bench bench-docs dist integ clean mutation
+.PHONY: venv synth test lint unit test-lower demo bench bench-docs docs dist integ clean mutation
 
 venv: $(STAMP) $(SCANNERS_STAMP)
 
@@ -114,6 +114,11 @@ test:
 
 demo: venv
 	$(BIN)/python examples/demo.py
+
+# The docs' generated blocks (README's and docs/day2.md's Day 2 reference, docs/troubleshooting.md's advice
+# table) rewritten from their one source (bedrock_model_copy/cli/generated.py; tests/test_cli_docs.py checks them).
+docs: venv
+	$(BIN)/python -m bedrock_model_copy.cli.generated .
 
 # make bench writes its figures to build/benchmarks.md (untracked); make bench-docs, run on purpose
 # when the figures should be published, rewrites the tracked docs/benchmarks.md.

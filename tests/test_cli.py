@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import io
 import json
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
@@ -16,16 +15,13 @@ import pytest
 
 from bedrock_model_copy._lambda.model_copy.contract import COPY_REQUEST_TAG_KEY, OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
 from bedrock_model_copy.cli import main
-from bedrock_model_copy.cli.inventory import Inventory
 from bedrock_model_copy.testing import CloudFormationStack, simulated_environment
+from bedrock_model_copy.testing.command import CLEARED, command_environment
 from bedrock_model_copy.testing.fake_fleet import FakeFleet
 from bedrock_model_copy.testing.iam import PolicySet
 from conftest import copy_properties
 
 WEST, EU = "us-west-2", "eu-west-1"
-# The fake answers the deployment and Provisioned Throughput APIs once testing/aws/serving.py exists (issue 16);
-# until then these tests leave serving out of the inventory, and tests/test_cli_serving.py covers it with Stubber.
-FAKE_SERVES = importlib.util.find_spec("bedrock_model_copy.testing.aws.serving") is not None
 DELETES = ("DeleteCustomModel", "DeleteCustomModelDeployment", "DeleteProvisionedModelThroughput")
 
 
@@ -41,21 +37,12 @@ def fleet() -> Iterator[FakeFleet]:
 
 @contextmanager
 def fleet_environment() -> Iterator[FakeFleet]:
-    """Fakes in two Regions on one loopback endpoint, and the command's environment pointed at it."""
+    """Fakes in two Regions on one loopback endpoint, and the command's environment pointed at it (the kit's)."""
     fleet = FakeFleet.of(WEST, EU)
     with fleet.serve() as endpoint:
-        env = {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": WEST,
-            "AWS_MAX_ATTEMPTS": "2",
-        }
-        with mock.patch.dict(os.environ, env), ExitStack() as stack:
-            if not FAKE_SERVES:
-                stack.enter_context(mock.patch.object(Inventory, "_serving", lambda self, region: []))
-            endpoints = [key for key in os.environ if key.startswith("AWS_ENDPOINT_URL_")]
-            for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION", *endpoints):
+        env = {**command_environment(fleet, endpoint), "AWS_MAX_ATTEMPTS": "2"}
+        with mock.patch.dict(os.environ, env):
+            for name in [*CLEARED, *(key for key in os.environ if key.startswith("AWS_ENDPOINT_URL_"))]:
                 os.environ.pop(name, None)
             yield fleet
 
@@ -137,7 +124,7 @@ def test_list_tells_declared_kept_and_running_apart_in_several_regions(
     assert "now points at another resource" in rows["live-v1"]["reason"]
     assert set(rows["live-v2"]) == {
         "region", "kind", "arn", "name", "status", "ownerStack", "ownerResource", "state", "declared", "reason",
-        "createdAt", "jobArn", "modelArn", "commitmentExpiresAt",
+        "createdAt", "jobArn", "modelArn", "commitmentExpiresAt", "billing",
     }  # fmt: skip
     code, text = run(fleet, "list", "--region", WEST)
     assert code == 0 and "live-v2" in text and "euro-copy" not in text and "other-tool" not in text
@@ -345,3 +332,114 @@ def test_status_of_a_deleted_stack_shows_what_it_left(fleet: FakeFleet) -> None:
     fleet[WEST].add_model("left-behind", tags=owner("Gone"))
     code, text = run(fleet, "status", "Gone", "--region", WEST)
     assert code == 0 and "Stack Gone in us-west-2: does not exist" in text and "left-behind" in text and "kept" in text
+
+
+def test_a_0_1_0_copy_its_stack_still_declares_is_declared_and_clean_never_deletes_it(fleet: FakeFleet) -> None:
+    """Issue 21, defect 9: a 0.1.0 copy has no owner-resource tag; any resource of its stack may declare it.
+
+    The stack is 0.1.0's own (the recorded fixture, tests/fixtures/v0_1_0), deployed through the driver: its
+    copy resource's physical id is the job that made the model, beside 0.1.0's ModelCopyJobWaiter. Another
+    0.1.0 copy of the same stack that no resource names any more (replaced, RETAIN) is kept, and only it goes.
+    """
+    from test_upgrade import DEPLOYED_0_1_0, LOGICAL_ID, PROPS_0_1_0
+
+    from bedrock_model_copy.testing.cfn.resources import DeployedResource
+
+    west = fleet[WEST]
+    request = DEPLOYED_0_1_0["create_model_copy_job"]
+    tags = {tag["key"]: tag["value"] for tag in request["targetModelTags"]}
+    assert OWNER_RESOURCE_TAG_KEY not in tags  # 0.1.0 wrote the owner-stack tag only
+    source, stack_name = request["sourceModelArn"], tags[OWNER_TAG_KEY]
+    replaced = west.add_job(source_model_arn=source, target_model_name="old-name", started_ago=9000, tags=tags)
+    job = west.add_job(
+        source_model_arn=source, target_model_name=request["targetModelName"], started_ago=7200, tags=tags
+    )
+    waited = west.add_job(source_model_arn=source, target_model_name="made-elsewhere", started_ago=7200)
+    stack, context = deploy(fleet, WEST, stack_name)
+    stack.resources[LOGICAL_ID] = DeployedResource(job, dict(PROPS_0_1_0), DEPLOYED_0_1_0["data"], "Delete", "Delete")
+    waiter = {"Mode": "Wait", "JobArn": waited, "TimeoutSeconds": "3420", "PollIntervalSeconds": "30"}
+    stack.resources["Wait4449FB25"] = DeployedResource(waited, waiter, {}, "Delete", "Delete")
+    west.stack_statuses[stack.stack_id] = "UPDATE_COMPLETE"
+    context.__exit__(None, None, None)
+    declared, kept = (west.model_named(name) for name in (request["targetModelName"], "old-name"))
+    assert declared is not None and kept is not None and replaced in {j.job_arn for j in west.jobs.values()}
+
+    code, listing = run_json(fleet, "list", "--region", WEST)
+    rows = {row["name"]: row for row in listing["resources"]}
+    assert code == 0 and set(rows) == {request["targetModelName"], "old-name"}
+    assert rows[request["targetModelName"]]["state"] == "declared" and rows["old-name"]["state"] == "kept"
+    assert rows[request["targetModelName"]]["ownerResource"] == ""
+    assert (
+        rows[request["targetModelName"]]["reason"]
+        == f"stack {stack_name} (UPDATE_COMPLETE) declares it as {LOGICAL_ID}"
+    )
+    assert rows["old-name"]["reason"] == f"no resource of stack {stack_name} points at it"
+    code, result = run_json(fleet, "clean", "--region", WEST, "--yes")
+    assert code == 0 and [row["name"] for row in result["deleted"]] == ["old-name"]
+    assert [call.params["modelIdentifier"] for call in west.calls_to("DeleteCustomModel")] == [kept.model_arn]
+    assert declared.model_arn in west.models
+
+
+# ---------------------------------------------------------------- the command against the testing kit (issue 24)
+
+
+def test_the_installed_command_against_the_kit_tells_ages_by_the_fakes_clock(fleet: FakeFleet, tmp_path: Any) -> None:
+    """A subprocess with the kit's environment: endpoint, dummy credentials, Region, and the fake's time."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from bedrock_model_copy.cli import NOW_VARIABLE
+
+    west = fleet[WEST]
+    job = west.add_job(
+        source_model_arn=copy_properties()["SourceModelArn"],
+        target_model_name="long",
+        duration=5400,
+        tags=owner("Long"),
+    )
+    west.stack_statuses[f"arn:aws:cloudformation:{WEST}:111122223333:stack/Long/1"] = "CREATE_IN_PROGRESS"
+    fleet.clock.advance(600)
+    root = Path(__file__).resolve().parent.parent
+    with fleet.serve() as endpoint:
+        variables = command_environment(fleet, endpoint)
+        env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(root / "constructs"), **variables}
+        env |= {"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+        command = [sys.executable, "-m", "bedrock_model_copy", "status", "Long", "--json"]
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    fake_now = dt.datetime.fromtimestamp(fleet.clock.time(), tz=dt.UTC)
+    assert variables[NOW_VARIABLE] == fake_now.isoformat() and variables["AWS_DEFAULT_REGION"] == WEST
+    assert report["asOf"] == fake_now.isoformat() and report["region"] == WEST
+    (row,) = report["resources"]
+    assert row["jobArn"] == job and row["elapsedSeconds"] == 600  # not negative: the command's clock is the fake's
+
+
+def test_run_command_reads_the_fakes_clock_and_watch_waits_on_it(fleet: FakeFleet) -> None:
+    from bedrock_model_copy.testing.command import run_command
+
+    west = fleet[WEST]
+    west.add_job(
+        source_model_arn=copy_properties()["SourceModelArn"], target_model_name="short", duration=120, tags=owner("S")
+    )
+    start = fleet.clock.time()
+    with fleet.serve() as endpoint:
+        argv = ("status", "S", "--region", WEST, "--watch", "--json", "--interval", "60")
+        code, text = run_command(fleet, endpoint, *argv)
+    reports = [json.loads(line) for line in text.splitlines()]
+    assert code == 0 and [report["finished"] for report in reports] == [False, False, True]
+    assert [report["asOf"] for report in reports] == [
+        dt.datetime.fromtimestamp(start + seconds, tz=dt.UTC).isoformat() for seconds in (0, 60, 120)
+    ]
+    # The job's age, then the model's, made when the copy completed.
+    assert [report["resources"][0]["elapsedSeconds"] for report in reports] == [0, 60, 0]
+    assert [report["resources"][0]["kind"] for report in reports] == ["model-copy-job"] * 2 + ["custom-model"]
+
+
+def test_a_clock_that_is_not_a_time_is_a_usage_error(fleet: FakeFleet, capsys: pytest.CaptureFixture[str]) -> None:
+    from bedrock_model_copy.cli import NOW_VARIABLE
+
+    with mock.patch.dict(os.environ, {NOW_VARIABLE: "yesterday"}):
+        assert main(["list", "--region", WEST], out=io.StringIO()) == 2
+    assert f"{NOW_VARIABLE}='yesterday' is not an ISO 8601 time" in capsys.readouterr().err

@@ -12,19 +12,37 @@ from unittest import mock
 import pytest
 
 from bedrock_model_copy import cli
+from bedrock_model_copy.cli import generated
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
 
-def test_the_readme_day2_reference_is_what_the_command_says() -> None:
-    match = re.search(r"<!-- day2:start -->\n(.*?)\n<!-- day2:end -->", README, re.S)
-    assert match, "README.md lost its day2 markers"
-    assert match.group(1) == cli.day2_markdown(), (
-        "README's Day 2 reference is out of date; paste the output of\n"
-        '  .venv/bin/python -c \'import sys; sys.path.insert(0, "constructs"); '
-        "from bedrock_model_copy.cli import day2_markdown; print(day2_markdown())'"
-    )
+def test_every_generated_block_is_what_its_one_source_says() -> None:
+    """README's and docs/day2.md's Day 2 reference, docs/troubleshooting.md's advice table (generated.BLOCKS)."""
+    assert generated.drifted(ROOT) == [], "a generated block is out of date: run `make docs` and commit the result"
+
+
+def test_a_block_that_drifts_is_found_and_rewritten(tmp_path: Path) -> None:
+    for name, _ in generated.BLOCKS:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    day2 = tmp_path / "docs" / "day2.md"
+    day2.write_text(day2.read_text().replace("| 130 | interrupted (Ctrl-C) |", "| 130 | stale |"))
+    assert generated.drifted(tmp_path) == ["docs/day2.md: the day2 block is out of date"]
+    assert generated.drifted(tmp_path, write=True) and generated.drifted(tmp_path) == []
+    assert day2.read_text() == (ROOT / "docs" / "day2.md").read_text()
+
+
+def test_every_block_marker_in_the_docs_has_a_source() -> None:
+    """A marked block no source writes would drift unseen: each start marker is one of generated.BLOCKS."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    marked = {
+        (str(page.relative_to(ROOT)), marker)
+        for page in pages
+        for marker in re.findall(r"<!-- ([a-z0-9-]+):start -->", page.read_text())
+    }
+    assert marked == set(generated.BLOCKS)
 
 
 @pytest.mark.parametrize("name", list(cli.SUMMARY))
@@ -63,3 +81,15 @@ def test_without_boto3_the_command_prints_the_install_hint(capsys: pytest.Captur
     with mock.patch.dict(sys.modules, {"boto3": None}):
         assert cli.main(["list", "--region", "us-west-2"]) == 7
     assert 'pip install "boto3>=1.34.152"' in capsys.readouterr().err
+
+
+def test_without_botocore_the_command_prints_the_install_hint() -> None:
+    """The command reads the runtime's kinds (which import botocore): without it, the hint, not a traceback."""
+    probe = (
+        "import sys; sys.modules['botocore'] = None; sys.modules['boto3'] = None\n"
+        "from bedrock_model_copy.cli import main\nsys.exit(main(['list', '--region', 'us-west-2']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": "constructs"}
+    )
+    assert result.returncode == 7 and 'pip install "boto3>=1.34.152"' in result.stderr, result.stderr

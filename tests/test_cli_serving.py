@@ -167,18 +167,41 @@ def test_clean_deletes_servers_then_models_and_never_a_live_stacks_or_a_committe
     assert live <= set(fleet[WEST].models) | set(fleet[WEST].serving.resources)
     assert estate["gone-committed"] in fleet[WEST].serving.resources
 
-    # After the commitment ends, the Provisioned Throughput goes, and then (next run) the model it served.
-    fleet.clock.advance(until.timestamp() - fleet.clock.time() + 60)
-    code, result = run_json(fleet, "clean", "--region", WEST, "--yes")
-    assert [row["name"] for row in result["deleted"]][:1] == ["gone-committed"]
-    if deleting_still_serves:
-        assert code == 1 and [row["name"] for row in result["notNow"]] == ["gone-model"]
+
+@pytest.mark.parametrize("renews", [True, False], ids=["term-renews", "term-ends"])
+def test_clean_deletes_a_committed_throughput_only_once_bedrock_reports_its_term_ended(
+    fleet: FakeFleet, estate: dict[str, str], renews: bool
+) -> None:
+    """S13 (unconfirmed): renewed, Bedrock reports the next term's end and the delete waits for it; else it goes."""
+    west = fleet[WEST]
+    west.serving.commitments_renew = renews  # the fake's default is True (the harder answer)
+    first_end = commitment_end(fleet, "gone-committed")
+    fleet.clock.advance(first_end.timestamp() - fleet.clock.time() + 60)  # a minute past the first term
+    gets = len(west.calls_to("GetProvisionedModelThroughput"))
+    code, result = run_json(fleet, "clean", "--region", WEST, "--stack", "Gone", "--yes")
+    later = {row["name"]: row["why"] for row in result["notNow"]}
+    deletes = [call.params["provisionedModelId"] for call in west.calls_to("DeleteProvisionedModelThroughput")]
+    if renews:
+        next_end = first_end + dt.timedelta(seconds=COMMITMENT_SECONDS["OneMonth"])
+        assert code == 1 and estate["gone-committed"] not in deletes
+        assert f"under commitment until {next_end:%Y-%m-%d %H:%M} UTC" in later["gone-committed"]
+        assert "still served by gone-committed" in later["gone-model"]
+        code, listing = run_json(fleet, "list", "--region", WEST, "--stack", "Gone", "--check")
+        rows = {row["name"]: row for row in listing["resources"]}
+        assert code == 1 and estate["gone-committed"] in listing["keptBilling"]
+        assert rows["gone-committed"]["billing"]["termEndsAt"] == next_end.isoformat()
+        assert rows["gone-committed"]["billing"]["text"].endswith(f"term until {next_end:%Y-%m-%d %H:%M} UTC")
+    else:
+        assert deletes == [estate["gone-committed"]] and "gone-committed" not in later
+        assert [row["name"] for row in result["deleted"]] == ["gone-endpoint", "gone-committed"]
+        # Read again just before its delete (the list's answer can be minutes old: a renewal moves the end).
+        assert len(west.calls_to("GetProvisionedModelThroughput")) > gets
+        fleet.clock.advance(120)  # the delete takes a while; then the model it served goes too
+        code, result = run_json(fleet, "clean", "--region", WEST, "--stack", "Gone", "--yes")
+        assert code == 0 and result["deleted"][-1]["name"] == "gone-model"
         fleet.clock.advance(120)
-        code, result = run_json(fleet, "clean", "--region", WEST, "--yes")
-    assert code == 0 and result["deleted"][-1]["name"] == "gone-model"
-    fleet.clock.advance(120)  # a Provisioned Throughput being deleted is still listed for a while
-    code, listing = run_json(fleet, "list", "--region", WEST, "--region", EU, "--check")
-    assert code == 0 and {state for _, state in states(listing).values()} == {"declared"}
+        code, listing = run_json(fleet, "list", "--region", WEST, "--stack", "Gone", "--check")
+        assert code == 0 and listing["resources"] == [] and listing["keptBilling"] == []
 
 
 def test_clean_waits_for_a_deployment_a_rollback_left_creating_and_a_throughput_updating(
@@ -219,14 +242,15 @@ def test_access_denied_names_the_serving_action_and_deletes_can_be_limited_by_ow
     fleet[WEST].iam = PolicySet([{"Statement": [{"Effect": "Allow", "Action": reads, "Resource": "*"}]}])
     assert run(fleet, "list", "--region", WEST)[0] == 4
     assert "Access denied: bedrock:ListProvisionedModelThroughputs in us-west-2" in capsys.readouterr().err
-    # README: the three deletes can be limited with aws:ResourceTag/<owner-stack key>.
+    # README: the deletes can be limited with aws:ResourceTag/<owner-stack key>.
     deletes = [action for action in IAM["clean"] if action.startswith("bedrock:Delete")]
+    others = [action for action in IAM["clean"] if action not in deletes]
     only_gone = {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": "Gone"}}
     fleet[WEST].iam = PolicySet(
         [
             {
                 "Statement": [
-                    {"Effect": "Allow", "Action": IAM["list"], "Resource": "*"},
+                    {"Effect": "Allow", "Action": others, "Resource": "*"},
                     {"Effect": "Allow", "Action": deletes, "Resource": "*", "Condition": only_gone},
                 ]
             }
@@ -237,3 +261,78 @@ def test_access_denied_names_the_serving_action_and_deletes_can_be_limited_by_ow
     (failed,) = result["failed"]
     assert failed["name"] == "old-endpoint" and "Access denied: bedrock:DeleteCustomModelDeployment" in failed["why"]
     assert estate["old-endpoint"] in fleet[WEST].serving.resources
+
+
+@pytest.fixture
+def served_then_deleted(fleet: FakeFleet, caplog: pytest.LogCaptureFixture) -> dict[str, str]:
+    """Stack Serve: a copy served by a deployment and a committed Provisioned Throughput; then the stack is deleted.
+
+    The deployment has removal policy RETAIN (kept); the Provisioned Throughput DESTROY, but under its commitment
+    the handler must leave it (kept, billing); the copy's model stays with them (Bedrock refuses to delete a model
+    that is served, S7). Stack Live still declares its own copy and deployment.
+    """
+    serve, context = deploy(fleet, WEST, "Serve")
+    model = copied(serve, fleet, WEST, "serve-model")
+    assert serve.create("Endpoint", deployment(model, "serve-endpoint")).response.ok
+    committed = throughput(model, "serve-committed", Commitment="SixMonths", ModelUnits="2")
+    assert serve.create("Provisioned", committed, deletion_policy="Delete").response.ok
+    live = CloudFormationStack(serve.framework, stack_name="Live", region=WEST)
+    live_model = copied(live, fleet, WEST, "live-model")
+    assert live.create("Endpoint", deployment(live_model, "live-endpoint"), deletion_policy="Delete").response.ok
+    with caplog.at_level(logging.WARNING, logger="model_copy"):
+        assert all(operation.response.ok for operation in serve.delete_stack().values())
+    context.__exit__(None, None, None)
+    return {item.name: item.arn for item in fleet[WEST].serving.resources.values()}
+
+
+def test_list_says_what_each_kept_resource_bills_and_check_fails_while_one_bills_unused(
+    fleet: FakeFleet, served_then_deleted: dict[str, str]
+) -> None:
+    fleet.clock.advance(DAY)
+    end = commitment_end(fleet, "serve-committed")
+    code, text = run(fleet, "list", "--region", WEST)
+    assert code == 0  # without --check, list only reports
+    code, checked = run(fleet, "list", "--region", WEST, "--check")
+    assert code == 1 and checked == text
+    lines = {line.split()[2]: line for line in text.splitlines()[1:] if line.startswith(WEST)}
+    assert f"2 model units hourly, SixMonths term until {end:%Y-%m-%d %H:%M} UTC" in lines["serve-committed"]
+    assert "per token, nothing while idle" in lines["serve-endpoint"] and " kept " in lines["serve-endpoint"]
+    assert "monthly storage fee until deleted" in lines["serve-model"]
+    assert " declared " in lines["live-endpoint"] and " declared " in lines["live-model"]
+    tail = text.split("\nKept and billing until deleted (2):\n", 1)[1].splitlines()
+    assert tail == [
+        "  us-west-2  custom-model  serve-model: monthly storage fee until deleted",
+        "  us-west-2  provisioned-throughput  serve-committed: 2 model units hourly, SixMonths term until "
+        f"{end:%Y-%m-%d %H:%M} UTC",
+        "Kept, billing only when used (1):",
+        "  us-west-2  custom-model-deployment  serve-endpoint: per token, nothing while idle",
+    ]
+    code, listing = run_json(fleet, "list", "--region", WEST, "--check")
+    rows = {row["name"]: row for row in listing["resources"]}
+    assert code == 1 and set(listing["keptBilling"]) == {
+        served_then_deleted["serve-committed"],
+        rows["serve-model"]["arn"],
+    }
+    assert rows["serve-committed"]["billing"] == {
+        "text": f"2 model units hourly, SixMonths term until {end:%Y-%m-%d %H:%M} UTC",
+        "billsWhileIdle": True,
+        "termEndsAt": end.isoformat(),
+        "notDeletableUntil": end.isoformat(),
+        "modelUnits": 2,
+        "commitment": "SixMonths",
+    }
+    assert rows["serve-endpoint"]["billing"]["billsWhileIdle"] is False
+    assert rows["live-endpoint"]["billing"]["text"] == "per token, nothing while idle"
+
+
+def test_check_exits_0_when_only_a_deployment_is_kept_it_bills_only_when_used(fleet: FakeFleet) -> None:
+    west = fleet[WEST]
+    model = west.add_model("shared-model")  # no ownership tags: not this library's
+    stack, context = deploy(fleet, WEST, "Endpoints")
+    assert stack.create("Endpoint", deployment(model, "left-endpoint")).response.ok  # Retain
+    stack.delete_stack()
+    context.__exit__(None, None, None)
+    code, text = run(fleet, "list", "--region", WEST, "--check")
+    assert code == 0 and "left-endpoint" in text and " kept " in text
+    assert "Kept, billing only when used (1):\n  us-west-2  custom-model-deployment  left-endpoint: per token" in text
+    assert "Kept and billing until deleted" not in text

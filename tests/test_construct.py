@@ -547,6 +547,7 @@ def test_asset_excludes_bytecode_and_its_hash_is_stable(tmp_path: Path) -> None:
         "model_copy/kinds/base.py",
         "model_copy/kinds/copy.py",
         "model_copy/kinds/deployment.py",
+        "model_copy/kinds/fleet.py",
         "model_copy/kinds/served.py",
         "model_copy/kinds/serving.py",
         "model_copy/kinds/throughput.py",

@@ -211,3 +211,30 @@ def test_a_failed_read_names_the_real_bedrock_operation(fake: FakeBedrock, cfn: 
     response = cfn.create("Served", throughput(fake.add_model("bot-usw2")), deletion_policy="Delete").response
     assert not response.ok and "GetProvisionedModelThroughput failed for" in response.reason
     assert "GetProvisionedThroughput " not in response.reason
+
+
+# ---------------------------------------------------------------- defect 9: the survivors of the mutation sample
+
+
+@pytest.mark.parametrize(
+    ("props", "kind", "create"),
+    [
+        (throughput, "throughput", "CreateProvisionedModelThroughput"),
+        (deployment, "deployment", "CreateCustomModelDeployment"),
+    ],
+)
+def test_a_failed_same_named_resource_of_its_own_is_never_taken_back(
+    fake: FakeBedrock, cfn: CloudFormationStack, props: Any, kind: str, create: str
+) -> None:
+    """A take-back passes over a Failed resource, even one whose ownership tags and properties are this resource's."""
+    asked = props(fake.add_model("bot-usw2"))
+    fake.serving.script(asked["Name"], duration=60, outcome="Failed", failure_message="Capacity unavailable")
+    first = cfn.create("Served", asked)  # Retain (the driver's default): the rollback leaves the failed one
+    assert not first.response.ok and "Capacity unavailable" in first.response.reason
+    (failed,) = fake.serving.of_kind(kind)
+    assert failed.status(fake.clock.time()) == "Failed" and failed.tags["bedrock-model-copy:owner-resource"] == "Served"
+    second = cfn.create("Served", asked)  # the same stack deployed again
+    assert second.response.physical_resource_id != failed.arn  # never this resource's own
+    assert "Capacity unavailable" not in second.response.reason  # not the old one's failure, read as its own
+    assert len(fake.calls_to(create)) == 2  # a new purchase was asked for (Bedrock refused it: the name is taken)
+    assert [item.arn for item in fake.serving.of_kind(kind)] == [failed.arn]

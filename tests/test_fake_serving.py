@@ -157,6 +157,7 @@ def test_throughput_answers_fit_the_model_in_every_status(fake: FakeBedrock, bed
     check_output(bedrock, "GetProvisionedModelThroughput", updating)
     seen.add(updating["status"])
     assert seen == {"Creating", "InService", "Updating", "Failed"}
+    fake.serving.commitments_renew = False  # S13's other answer: the term ends (renewed, it is never deletable)
     fake.clock.advance(31 * 86400)
     check_output(
         bedrock,

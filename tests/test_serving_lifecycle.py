@@ -332,8 +332,12 @@ def test_a_committed_throughput_is_left_by_a_delete_that_never_fails(
     )
 
 
-def test_an_expired_commitment_is_deleted(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+@pytest.mark.parametrize("renews", [False, True], ids=["term-ends", "term-renews"])
+def test_an_expired_commitment_is_deleted(fake: FakeBedrock, cfn: CloudFormationStack, renews: bool) -> None:
+    """S13 (unconfirmed): a term that ended is deletable; a renewed one reports its next end and is left."""
+    fake.serving.commitments_renew = renews
     cfn.create("Provisioned", throughput(nova_model(fake), Commitment="OneMonth"), deletion_policy="Delete")
     fake.clock.advance(31 * 86400)
     assert cfn.delete_stack()["Provisioned"].response.ok
-    assert fake.serving.of_kind("throughput") == []
+    assert len(fake.serving.of_kind("throughput")) == (1 if renews else 0)
+    assert [call.status for call in fake.calls_to("DeleteProvisionedModelThroughput")][:1] == ([] if renews else [200])

@@ -251,7 +251,10 @@ def test_the_fake_refuses_a_committed_delete_with_a_validation_exception(fake: F
         fake.clock.advance(3600)
         with pytest.raises(bedrock.exceptions.ValidationException, match="commitment term"):
             bedrock.delete_provisioned_model_throughput(provisionedModelId=arn)
-        fake.clock.advance(31 * 86400)
+        fake.clock.advance(31 * 86400)  # past the first term: renewed (S13, the fake's default), still refused
+        with pytest.raises(bedrock.exceptions.ValidationException, match="commitment term"):
+            bedrock.delete_provisioned_model_throughput(provisionedModelId=arn)
+        fake.serving.commitments_renew = False  # the other answer: the term has ended, the delete is accepted
         bedrock.delete_provisioned_model_throughput(provisionedModelId=arn)
 
 

@@ -9,128 +9,61 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from ._aws import EXIT_CODES, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Aws, CliError
-from .inventory import KEPT
+from . import reference
+from ._aws import (
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    EXIT_MISSING_DEPENDENCY,
+    EXIT_OK,
+    EXIT_USAGE,
+    INSTALL_HINT,
+    Aws,
+    CliError,
+)
+from .reference import DEFAULT_INTERVAL, MIN_INTERVAL, NOW_VARIABLE, PROG, day2_markdown, iam_markdown, parser, usage
 
-PROG = "bedrock-model-copy"
-DEFAULT_INTERVAL, MIN_INTERVAL = 30, 5  # status --watch: seconds between refreshes
-CLEAR = "\033[2J\033[H"  # ANSI: clear the screen, cursor home (a terminal only; never with --json)
-SUMMARY = {
-    "list": "Every copied model, running copy job, custom model deployment and Provisioned Throughput that "
-    "carries this library's ownership tags, with its owner stack and logical id, its status, and what its "
-    "owner says about it now: declared (the stack exists and still has that resource), kept (the owner is "
-    "gone or no longer declares it) or running (a copy job still in progress). Read-only.",
-    "status": "What each copy, deployment and Provisioned Throughput of one stack is doing: status, elapsed "
-    "time, and for a long copy the copy watcher's execution (status, polls made of its budget, signals sent of "
-    "those the wait needs, deadline) and the WaitCondition's status. --watch refreshes every --interval seconds "
-    "until everything has ended. Read-only.",
-    "clean": "Delete what this library made and no stack declares any more (kept models, deployments, "
-    "Provisioned Throughputs past their commitment). Never anything without this library's ownership tags, "
-    "never what a live stack declares, never a copy still running (it says when to come back). Without "
-    "--yes it only prints what it would delete.",
-}
-_READ = [
-    "bedrock:ListModelCopyJobs",
-    "bedrock:GetModelCopyJob",
-    "bedrock:ListCustomModels",
-    "bedrock:ListCustomModelDeployments",
-    "bedrock:ListProvisionedModelThroughputs",
-    "bedrock:ListTagsForResource",
-    "cloudformation:DescribeStacks",
-    "cloudformation:ListStackResources",
+__all__ = [
+    "DEFAULT_INTERVAL",
+    "MIN_INTERVAL",
+    "NOW_VARIABLE",
+    "PROG",
+    "day2_markdown",
+    "iam_markdown",
+    "main",
+    "parser",
+    "usage",
 ]
-IAM: dict[str, list[str]] = {
-    "list": _READ,
-    "status": [*_READ, "states:ListExecutions", "states:DescribeExecution", "states:GetExecutionHistory"],
-    "clean": [
-        *_READ,
-        "bedrock:DeleteCustomModel",
-        "bedrock:DeleteCustomModelDeployment",
-        "bedrock:DeleteProvisionedModelThroughput",
-    ],
-}
-IAM_NOTE = {
-    "list": "read-only",
-    "status": "read-only",
-    "clean": "the three deletes can be limited with the condition aws:ResourceTag/bedrock-model-copy:owner-stack",
-}
+
+CLEAR = "\033[2J\033[H"  # ANSI: clear the screen, cursor home (a terminal only; never with --json)
 
 
-def iam_markdown() -> str:
-    """The README's table of the IAM each subcommand needs."""
-    lines = ["| subcommand | IAM actions | note |", "|---|---|---|"]
-    for name, actions in IAM.items():
-        lines.append(f"| `{name}` | {', '.join(f'`{a}`' for a in actions)} | {IAM_NOTE[name]} |")
-    return "\n".join(lines)
-
-
-def exit_codes_markdown() -> str:
-    return "\n".join(["| exit code | meaning |", "|---|---|", *(f"| {code} | {text} |" for code, text in EXIT_CODES)])
-
-
-def usage(name: str) -> str:
-    """``bedrock-model-copy <name> ...`` as argparse prints it, on one line."""
-    commands = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
-    sub = commands.choices[name]
-    return " ".join(sub.format_usage().removeprefix("usage: ").split())
-
-
-def day2_markdown() -> str:
-    """The README's Day 2 reference: each subcommand as ``--help`` describes it, its IAM, the exit codes."""
-    parts = [f"- `{usage(name)}`: {text}" for name, text in SUMMARY.items()]
-    return "\n".join([*parts, "", iam_markdown(), "", exit_codes_markdown()])
-
-
-def _epilog(name: str) -> str:
-    codes = "; ".join(f"{code} {text}" for code, text in EXIT_CODES)
-    return f"IAM ({IAM_NOTE[name]}): {', '.join(IAM[name])}.\n\nExit codes: {codes}."
-
-
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog=PROG,
-        description="See and clean up the Bedrock model copies, deployments and Provisioned Throughputs that "
-        "bedrock-model-copy stacks made, in every Region (README, Day 2).",
-    )
-    top.add_argument("--profile", help="AWS profile (default: boto3's usual credential chain)")
-    commands = top.add_subparsers(dest="command", required=True, metavar="{list,status,clean}")
-    for name in SUMMARY:
-        sub = commands.add_parser(
-            name, help=SUMMARY[name].split(": ")[0].split(". ")[0], description=SUMMARY[name], epilog=_epilog(name)
-        )
-        if name == "status":
-            sub.add_argument("stack", metavar="STACK", help="the stack's name")
-            sub.add_argument("--region", metavar="R", help="the stack's Region (default: the configured Region)")
-            sub.add_argument(
-                "--watch", action="store_true",
-                help="redraw until everything has ended (a terminal: in place; otherwise or with --json: one "
-                "report per refresh); Ctrl-C stops (exit 130)",
-            )  # fmt: skip
-            sub.add_argument(
-                "--interval", type=int, default=DEFAULT_INTERVAL, metavar="SECONDS",
-                help=f"seconds between refreshes with --watch (default {DEFAULT_INTERVAL}, at least {MIN_INTERVAL})",
-            )  # fmt: skip
-        else:
-            sub.add_argument(
-                "--region", action="append", dest="regions", metavar="R", help="a Region (repeat for several; "
-                "default: the configured Region)"
-            )  # fmt: skip
-            sub.add_argument("--stack", metavar="NAME", help="only what this stack owns")
-        if name == "list":
-            sub.add_argument("--check", action="store_true", help="exit 1 when something is kept (for a nightly job)")
-        if name == "clean":
-            sub.add_argument("--yes", action="store_true", help="delete (without it: only print what it would delete)")
-        sub.add_argument("--json", action="store_true", help="print JSON for scripts")
-    return top
+def __getattr__(name: str) -> Any:
+    """The reference, built from the runtime's kinds when first asked for (``cli.IAM``, ``cli.SUMMARY``)."""
+    if name == "IAM":
+        return reference.iam()
+    if name == "SUMMARY":
+        return reference.summaries()
+    raise AttributeError(name)
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """The system clock, or the time in BEDROCK_MODEL_COPY_NOW (the testing kit's clock: docs/day2.md)."""
+    fixed = os.environ.get(NOW_VARIABLE)
+    if not fixed:
+        return dt.datetime.now(dt.UTC)
+    try:
+        value = dt.datetime.fromisoformat(fixed)
+    except ValueError as error:
+        raise CliError(
+            EXIT_USAGE, f"{NOW_VARIABLE}={fixed!r} is not an ISO 8601 time (e.g. 2027-01-15T12:00:00Z)."
+        ) from error
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def main(
@@ -143,7 +76,12 @@ def main(
     """Run the command; returns its exit code (see ``--help``)."""
     out = out or sys.stdout
     try:
-        args = parser().parse_args(argv)
+        command = parser()  # reads the runtime's kinds, which import botocore
+    except ImportError as error:
+        print(f"{PROG}: error: bedrock-model-copy needs boto3 ({error}): {INSTALL_HINT}", file=sys.stderr)
+        return EXIT_MISSING_DEPENDENCY
+    try:
+        args = command.parse_args(argv)
     except SystemExit as error:  # argparse: 0 after --help, 2 for usage errors
         return int(error.code or 0)
     try:
@@ -156,7 +94,7 @@ def main(
         for region in regions:
             aws.check_region(region)
         if args.command == "list":
-            return _list(aws, args, regions, out)
+            return _list(aws, args, regions, out, now())
         return _clean(aws, args, regions, out, now())
     except CliError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -166,16 +104,18 @@ def main(
         return EXIT_INTERRUPTED
 
 
-def _list(aws: Aws, args: argparse.Namespace, regions: list[str], out: TextIO) -> int:
+def _list(aws: Aws, args: argparse.Namespace, regions: list[str], out: TextIO, now: dt.datetime) -> int:
     from .inventory import Inventory
-    from .render import items_table
+    from .render import items_table, kept_billing
 
-    items = Inventory(aws).collect(regions, args.stack)
+    items = Inventory(aws, now).collect(regions, args.stack)
+    billing = kept_billing(items)
     if args.json:
-        _dump({"regions": regions, "resources": [item.as_json() for item in items]}, out)
+        listed = {"regions": regions, "asOf": now.astimezone(dt.UTC).isoformat()}
+        _dump({**listed, "resources": [item.as_json() for item in items], "keptBilling": [i.arn for i in billing]}, out)
     else:
         print(items_table(items), file=out)
-    return EXIT_FINDINGS if args.check and any(item.state == KEPT for item in items) else EXIT_OK
+    return EXIT_FINDINGS if args.check and billing else EXIT_OK
 
 
 def _clean(aws: Aws, args: argparse.Namespace, regions: list[str], out: TextIO, now: dt.datetime) -> int:
@@ -183,9 +123,9 @@ def _clean(aws: Aws, args: argparse.Namespace, regions: list[str], out: TextIO, 
     from .inventory import Inventory
     from .render import plan_text
 
-    result = plan(Inventory(aws).collect(regions, args.stack), now)
+    result = plan(Inventory(aws, now).collect(regions, args.stack), now)
     if args.yes:
-        execute(aws, result)
+        execute(aws, result, now)
     if args.json:
         _dump(result.as_json(dry_run=not args.yes), out)
     else:

@@ -20,7 +20,10 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (128 + 2)
 
 EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_OK, "done (list, status: read; clean: deleted what it said, or printed what it would delete)"),
-    (EXIT_FINDINGS, "list --check found kept resources; clean left something it could not delete yet"),
+    (
+        EXIT_FINDINGS,
+        "list --check found kept resources that bill while unused; clean left something it could not delete yet",
+    ),
     (EXIT_USAGE, "usage error (unknown option, no Region given or configured)"),
     (EXIT_NO_CREDENTIALS, "no AWS credentials found"),
     (EXIT_ACCESS_DENIED, "access denied (the message names the action)"),
@@ -132,6 +135,13 @@ def _action(service: str, error: BaseException, operation: str) -> str:
 
 def _camel(snake: str) -> str:
     return "".join(part.capitalize() for part in snake.split("_"))
+
+
+def snake(operation: str) -> str:
+    """boto3's method name of an API operation: ListCustomModels -> list_custom_models."""
+    from botocore import xform_name
+
+    return str(xform_name(operation))
 
 
 @contextmanager

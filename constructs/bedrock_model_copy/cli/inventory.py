@@ -1,27 +1,25 @@
-"""What the stacks made, found through Bedrock's own list calls and ``ListTagsForResource``.
+"""What the stacks made, found through each kind's own list calls and ``ListTagsForResource``.
 
-A resource belongs to this library when it carries the ownership tags of the contract (``_lambda.model_copy.contract``)
-(``bedrock-model-copy:owner-stack``, and from 0.2 ``bedrock-model-copy:owner-resource``).
-Its owner says one of three things about it now:
+The command names no kind: it reads the runtime's kinds (``_lambda.model_copy.kinds.KINDS``) and, of each,
+its listings (``kinds/fleet.py``: the list call that finds every resource of a type, its summary fields,
+where its tags are), its ``lookup`` (the Get of a job the listings did not show) and its ``product`` (what a
+job made). A resource belongs to this library when it carries the ownership tags of the contract
+(``bedrock-model-copy:owner-stack``, and from 0.2 ``bedrock-model-copy:owner-resource``). Its owner says
+one of three things about it now:
 
-- **running**: a copy job still ``InProgress`` (its tags come from the job's
-  ``targetModelTags``: a copy job has no resource tags of its own, and no model exists yet);
+- **running**: a job still running (a job listing's ``running`` status; a job cannot be deleted);
 - **declared**: the owner stack exists (``DescribeStacks`` by name) and one of its resources
-  (``ListStackResources``, every page, resources not ``DELETE_COMPLETE``/``DELETE_SKIPPED``)
-  has the owner-resource logical id and a physical id that points at this resource;
-  While the stack is in an ``*_IN_PROGRESS`` status it is taken to declare all it owns (a
-  custom resource's physical id reaches CloudFormation only when its provider answers);
-- **kept**: anything else (the stack is gone, or no longer has that resource, or that resource
-  now points at another copy: a replacement or a ``RETAIN``).
+  (``ListStackResources``, every page, resources not ``DELETE_COMPLETE``/``DELETE_SKIPPED``) with the
+  owner-resource logical id has a physical id that points at this resource. While the stack is in an
+  ``*_IN_PROGRESS`` status it is taken to declare all it owns (a custom resource's physical id reaches
+  CloudFormation only when its provider answers);
+- **kept**: anything else (the stack is gone, or no longer has that resource, or that resource now points
+  at another one: a replacement or a ``RETAIN``).
 
-How a physical id points at a resource: a ``Custom::BedrockModelCopy``'s physical id is its
-copy job's ARN, and the model is that job's ``targetModelArn`` (an attribute, not the id). So a
-copied model is declared when the resource's physical id is the ARN of the job that made the
-model (from ``ListModelCopyJobs``; a job the list does not show is read with
-``GetModelCopyJob``). A copy job is declared when the physical id is its ARN. A custom model
-deployment or Provisioned Throughput is declared when the physical id is its ARN (or the
-ARN's last path segment). A 0.1.0 copy has no owner-resource tag: any ``Custom::BedrockModelCopy``
-of its stack may declare it.
+A physical id points at a resource when it is its ARN (or the ARN's last path segment), or the ARN of the
+job that made it: from the job listing (the newest job that made it), else read with the kind's lookup.
+A resource made before the owner-resource tag existed (a 0.1.0 copy) may be declared by any resource of
+its stack, whatever its type: the physical id decides.
 """
 
 from __future__ import annotations
@@ -29,23 +27,42 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._lambda.model_copy.contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY, RESOURCE_TYPE
-from ._aws import Aws, CliError, in_threads
+from .._lambda.model_copy.contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
+from ._aws import Aws, CliError, in_threads, snake
 
-MODEL, JOB, DEPLOYMENT, THROUGHPUT = (
-    "custom-model",
-    "model-copy-job",
-    "custom-model-deployment",
-    "provisioned-throughput",
-)
+if TYPE_CHECKING:  # the runtime's kinds import botocore: loaded when the command runs, not on import
+    from .._lambda.model_copy.kinds.base import Kind
+    from .._lambda.model_copy.kinds.fleet import Billing, Listing
+
 DECLARED, KEPT, RUNNING = "declared", "kept", "running"
 GONE_STATUSES = ("DELETE_COMPLETE", "DELETE_SKIPPED")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def tag_map(tags: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
     return {str(tag["key"]): str(tag["value"]) for tag in tags or []}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One listing of one kind: where the command finds resources of one type."""
+
+    kind: Kind
+    listing: Listing
+    order: int  # its place in the kinds list (clean deletes in this order, servers first)
+
+
+def sources() -> list[Source]:
+    """Every listing of every kind in ``KINDS``, once each (a waiter makes nothing of its own)."""
+    from .._lambda.model_copy.kinds import KINDS
+
+    found: dict[tuple[str, str], Source] = {}
+    for kind in KINDS:
+        for listing in kind.listings:
+            found.setdefault((listing.operation, listing.label), Source(kind, listing, len(found)))
+    return list(found.values())
 
 
 @dataclass
@@ -53,21 +70,27 @@ class Item:
     """One resource this library made."""
 
     region: str
-    kind: str
+    source: Source = field(repr=False)
     arn: str
     name: str
     status: str
     owner_stack: str
     owner_resource: str
     created: dt.datetime | None = None
-    job_arn: str = ""  # a model's copy job (or the job itself)
-    model_arn: str = ""  # the model a deployment or Provisioned Throughput serves
-    commitment_expires: dt.datetime | None = None
+    job_arn: str = ""  # the job that made it (or the job itself)
+    model_arn: str = ""  # the model it serves
+    billing: Billing | None = None
     declared: bool = False
     state: str = KEPT
     reason: str = ""
 
+    @property
+    def kind(self) -> str:
+        """The command's name of its type: custom-model, provisioned-throughput..."""
+        return self.source.listing.label
+
     def as_json(self) -> dict[str, Any]:
+        billing = self.billing
         return {
             "region": self.region,
             "kind": self.kind,
@@ -82,8 +105,21 @@ class Item:
             "createdAt": _iso(self.created),
             "jobArn": self.job_arn,
             "modelArn": self.model_arn,
-            "commitmentExpiresAt": _iso(self.commitment_expires),
+            "commitmentExpiresAt": (billing.expires or None) if billing else None,
+            "billing": billing_json(billing),
         }
+
+
+def billing_json(billing: Billing | None) -> dict[str, Any] | None:
+    if billing is None or not billing.text:
+        return None
+    return {
+        "text": billing.text,
+        "billsWhileIdle": billing.idle,
+        "termEndsAt": billing.expires or None,
+        "notDeletableUntil": billing.until or None,
+        **dict(billing.facts),
+    }
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -130,10 +166,12 @@ def read_stack(aws: Aws, region: str, name: str) -> StackView:
 class Inventory:
     """Everything with ownership tags in some Regions, with what each owner stack says about it."""
 
-    def __init__(self, aws: Aws) -> None:
+    def __init__(self, aws: Aws, now: dt.datetime | None = None) -> None:
         self.aws = aws
+        self.now = now or dt.datetime.now(dt.UTC)
         self.stacks: dict[tuple[str, str], StackView] = {}
-        self._job_targets: dict[str, str] = {}  # job ARN -> target model ARN
+        self.job_status: dict[str, str] = {}  # job ARN -> its status, from the job listings
+        self._products: dict[str, str] = {}  # job ARN -> what it made ("" while nothing, or not a job)
 
     def collect(self, regions: list[str], stack: str | None = None) -> list[Item]:
         items: list[Item] = []
@@ -151,61 +189,49 @@ class Inventory:
     # ------------------------------------------------------------------ finding
 
     def _region(self, region: str, only_stack: str | None) -> list[Item]:
-        aws = self.aws
-        jobs = list(aws.pages("bedrock", region, "list_model_copy_jobs", "modelCopyJobSummaries"))
-        made_by: dict[str, Mapping[str, Any]] = {}
-        for job in sorted(jobs, key=lambda j: j["creationTime"]):  # the newest job wins
-            self._job_targets[job["jobArn"]] = job.get("targetModelArn", "")
-            if job.get("status") == "Completed" and job.get("targetModelArn"):
-                made_by[job["targetModelArn"]] = job
         found: list[Item] = []
-        for job in jobs:
-            tags = tag_map(job.get("targetModelTags"))
-            if job.get("status") == "InProgress" and tags.get(OWNER_TAG_KEY):
-                found.append(self._item(region, JOB, job["jobArn"], job.get("targetModelName", ""), "InProgress", tags))
-                found[-1].created, found[-1].job_arn = job.get("creationTime"), job["jobArn"]
-        models = list(aws.pages("bedrock", region, "list_custom_models", "modelSummaries", isOwned=True))
-        for model, tags in zip(models, self._tags(region, [m["modelArn"] for m in models]), strict=True):
-            if tags.get(OWNER_TAG_KEY):
-                item = self._item(
-                    region, MODEL, model["modelArn"], model["modelName"], model.get("modelStatus", ""), tags
-                )
-                item.created = model.get("creationTime")
-                item.job_arn = str(made_by.get(model["modelArn"], {}).get("jobArn", ""))
-                found.append(item)
-        found.extend(self._serving(region))
+        made_by: dict[str, str] = {}  # product ARN -> the newest job that made it
+        for source in sources():
+            listing = source.listing
+            if not self.aws.has_operation("bedrock", region, snake(listing.operation)):
+                continue  # a botocore older than the kind's API (deployments: botocore 1.39.7)
+            summaries = list(
+                self.aws.pages("bedrock", region, snake(listing.operation), listing.items, **dict(listing.parameters))
+            )
+            if listing.running:
+                for summary in sorted(summaries, key=lambda s: s.get(listing.created) or _EPOCH):
+                    job = str(summary[listing.arn])
+                    self.job_status[job] = str(summary.get(listing.status, ""))
+                    self._products[job] = product = source.kind.product(summary)
+                    if product:
+                        made_by[product] = job
+                summaries = [s for s in summaries if s.get(listing.status) == listing.running]
+            if listing.tags:
+                tags = [tag_map(summary.get(listing.tags)) for summary in summaries]
+            else:
+                tags = self._tags(region, [str(summary[listing.arn]) for summary in summaries])
+            for summary, owner in zip(summaries, tags, strict=True):
+                if owner.get(OWNER_TAG_KEY):
+                    found.append(self._item(region, source, summary, owner))
+        for item in found:
+            item.job_arn = item.arn if item.source.listing.running else made_by.get(item.arn, "")
         return [item for item in found if only_stack is None or item.owner_stack == only_stack]
 
-    def _serving(self, region: str) -> list[Item]:
-        """Custom model deployments and Provisioned Throughputs with ownership tags."""
-        aws, found = self.aws, []
-        if aws.has_operation("bedrock", region, "list_custom_model_deployments"):
-            deployments = list(
-                aws.pages("bedrock", region, "list_custom_model_deployments", "modelDeploymentSummaries")
-            )
-            arns = [d["customModelDeploymentArn"] for d in deployments]
-            for summary, tags in zip(deployments, self._tags(region, arns), strict=True):
-                if tags.get(OWNER_TAG_KEY):
-                    item = self._item(
-                        region, DEPLOYMENT, summary["customModelDeploymentArn"],
-                        summary["customModelDeploymentName"], summary["status"], tags,
-                    )  # fmt: skip
-                    item.created, item.model_arn = summary.get("createdAt"), summary.get("modelArn", "")
-                    found.append(item)
-        throughputs = list(
-            aws.pages("bedrock", region, "list_provisioned_model_throughputs", "provisionedModelSummaries")
+    def _item(self, region: str, source: Source, summary: Mapping[str, Any], tags: Mapping[str, str]) -> Item:
+        listing = source.listing
+        created = summary.get(listing.created)
+        return Item(
+            region,
+            source,
+            str(summary[listing.arn]),
+            str(summary.get(listing.name, "")),
+            str(summary.get(listing.status, "")),
+            tags.get(OWNER_TAG_KEY, ""),
+            tags.get(OWNER_RESOURCE_TAG_KEY, ""),
+            created=created if isinstance(created, dt.datetime) else None,
+            model_arn=str(summary.get(listing.serves) or "") if listing.serves else "",
+            billing=source.kind.billing(listing, summary, self.now.timestamp()),
         )
-        arns = [p["provisionedModelArn"] for p in throughputs]
-        for summary, tags in zip(throughputs, self._tags(region, arns), strict=True):
-            if tags.get(OWNER_TAG_KEY):
-                item = self._item(
-                    region, THROUGHPUT, summary["provisionedModelArn"], summary["provisionedModelName"],
-                    summary["status"], tags,
-                )  # fmt: skip
-                item.created, item.model_arn = summary.get("creationTime"), summary.get("modelArn", "")
-                item.commitment_expires = summary.get("commitmentExpirationTime")
-                found.append(item)
-        return found
 
     def _tags(self, region: str, arns: list[str]) -> list[dict[str, str]]:
         def read(arn: str) -> dict[str, str]:
@@ -219,10 +245,6 @@ class Inventory:
 
         return in_threads(read, arns)
 
-    @staticmethod
-    def _item(region: str, kind: str, arn: str, name: str, status: str, tags: Mapping[str, str]) -> Item:
-        return Item(region, kind, arn, name, status, tags.get(OWNER_TAG_KEY, ""), tags.get(OWNER_RESOURCE_TAG_KEY, ""))
-
     # ------------------------------------------------------------------ classifying
 
     def _classify(self, item: Item) -> None:
@@ -234,40 +256,38 @@ class Inventory:
             # stack operation ends, what it declares is not known, so it is taken to declare everything.
             item.declared, item.reason = True, f"stack {view.name} is {view.status}: ask again when it ends"
         else:
-            candidates = [
-                resource
-                for resource in view.resources
-                if resource.logical_id == item.owner_resource
-                or (not item.owner_resource and resource.type == RESOURCE_TYPE)
-            ]
-            item.declared = any(self._points_at(resource.physical_id, item) for resource in candidates)
-            if item.declared:
-                item.reason = f"stack {view.name} ({view.status}) declares it as {item.owner_resource or 'a copy'}"
+            # Made before the owner-resource tag (0.1.0): any resource of its stack may declare it.
+            candidates = [r for r in view.resources if r.logical_id == item.owner_resource or not item.owner_resource]
+            pointing = [r for r in candidates if self._points_at(r.physical_id, item)]
+            item.declared = bool(pointing)
+            if pointing:
+                item.reason = f"stack {view.name} ({view.status}) declares it as {pointing[0].logical_id}"
+            elif not item.owner_resource:
+                item.reason = f"no resource of stack {view.name} points at it"
             elif candidates:
-                item.reason = f"{item.owner_resource or 'its copy'} of stack {view.name} now points at another resource"
+                item.reason = f"{item.owner_resource} of stack {view.name} now points at another resource"
             else:
-                item.reason = f"stack {view.name} has no resource {item.owner_resource or RESOURCE_TYPE}"
-        item.state = RUNNING if item.kind == JOB else DECLARED if item.declared else KEPT
+                item.reason = f"stack {view.name} has no resource {item.owner_resource}"
+        item.state = RUNNING if item.source.listing.running else DECLARED if item.declared else KEPT
 
     def _points_at(self, physical_id: str, item: Item) -> bool:
-        if item.kind in (DEPLOYMENT, THROUGHPUT):
-            return bool(physical_id) and (physical_id == item.arn or item.arn.endswith("/" + physical_id))
-        if item.kind == JOB:
-            return physical_id == item.job_arn
-        if item.job_arn and physical_id == item.job_arn:
+        if not physical_id:
+            return False
+        if physical_id in (item.arn, item.job_arn) or item.arn.endswith("/" + physical_id):
             return True
-        return self.job_target(item.region, physical_id) == item.arn
+        return self.product_of(item.region, item.source.kind, physical_id) == item.arn
 
-    def job_target(self, region: str, job_arn: str) -> str:
-        """The model a copy job made (or will make); "" when ``job_arn`` is not a job Bedrock knows."""
-        if ":model-copy-job/" not in job_arn:
+    def product_of(self, region: str, kind: Kind, physical_id: str) -> str:
+        """What the job ``physical_id`` made, read with ``kind``'s lookup; "" when it is not such a job."""
+        operation, parameter = kind.lookup
+        if not operation or kind.arn_marker not in physical_id:
             return ""
-        if job_arn not in self._job_targets:
+        if physical_id not in self._products:
             try:
-                job = self.aws.call("bedrock", region, "get_model_copy_job", jobArn=job_arn)
+                raw = self.aws.call("bedrock", region, snake(operation), **{parameter: physical_id})
             except CliError as error:
                 if "ResourceNotFoundException" not in str(error):
                     raise
-                job = {}
-            self._job_targets[job_arn] = str(job.get("targetModelArn", ""))
-        return self._job_targets[job_arn]
+                raw = {}
+            self._products[physical_id] = kind.product(raw) if raw else ""
+        return self._products[physical_id]

@@ -22,11 +22,36 @@ def _owner(item: Item) -> str:
 def items_table(items: list[Item]) -> str:
     if not items:
         return "Nothing with bedrock-model-copy's ownership tags here."
-    header = ("REGION", "KIND", "NAME", "STATUS", "STACK / RESOURCE", "STATE", "WHY")
-    rows = [(i.region, i.kind, i.name, i.status, _owner(i), i.state, i.reason) for i in items]
+    header = ("REGION", "KIND", "NAME", "STATUS", "STACK / RESOURCE", "STATE", "BILLING", "WHY")
+    rows = [(i.region, i.kind, i.name, i.status, _owner(i), i.state, _billing(i), i.reason) for i in items]
     counts = {state: sum(item.state == state for item in items) for state in (DECLARED, KEPT, RUNNING)}
     summary = f"{len(items)} resources: " + ", ".join(f"{n} {state}" for state, n in counts.items())
-    return table([header, *rows]) + "\n" + summary
+    return "\n".join([table([header, *rows]), summary, *kept_billing_lines(items)])
+
+
+def _billing(item: Item) -> str:
+    return item.billing.text if item.billing else ""
+
+
+def kept_billing(items: list[Item]) -> list[Item]:
+    """The kept resources that bill while nothing uses them (what `list --check` fails on)."""
+    return [item for item in items if item.state == KEPT and item.billing is not None and item.billing.idle]
+
+
+def kept_billing_lines(items: list[Item]) -> list[str]:
+    """What the kept resources bill: those that bill while unused, then those that bill only when used."""
+    lines = []
+    billing = kept_billing(items)
+    if billing:
+        lines += [f"Kept and billing until deleted ({len(billing)}):", *(_named(i) for i in billing)]
+    when_used = [i for i in items if i.state == KEPT and i.billing and i.billing.text and not i.billing.idle]
+    if when_used:
+        lines += [f"Kept, billing only when used ({len(when_used)}):", *(_named(i) for i in when_used)]
+    return lines
+
+
+def _named(item: Item) -> str:
+    return f"  {item.region}  {item.kind}  {item.name}: {_billing(item)}"
 
 
 def plan_text(plan: Plan, *, dry_run: bool) -> str:
@@ -40,6 +65,9 @@ def plan_text(plan: Plan, *, dry_run: bool) -> str:
     if plan.later:
         lines.append("Not now:")
         lines += [f"  {i.region}  {i.kind}  {i.name}  {why}" for i, why in plan.later]
+    if plan.gone:
+        lines.append("Already gone (deleted since the list):")
+        lines += [f"  {i.region}  {i.kind}  {i.name}" for i in plan.gone]
     if plan.failed:
         lines.append("Failed:")
         lines += [f"  {i.region}  {i.kind}  {i.name}  {why}" for i, why in plan.failed]
@@ -91,7 +119,7 @@ def status_text(report: Report) -> str:
             )
         lines.append(table(rows))
     else:
-        lines.append("No copies, deployments or Provisioned Throughputs with this stack's ownership tags.")
+        lines.append("Nothing with this stack's ownership tags.")
     for logical_id, status in report.waits:
         lines.append(f"wait {logical_id}: {status}")
     lines.append("All done." if report.finished else "Still in progress.")

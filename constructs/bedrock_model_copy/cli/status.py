@@ -1,7 +1,7 @@
-"""``status STACK``: what each copy (and deployment or Provisioned Throughput) of one stack is doing.
+"""``status STACK``: what each resource of one stack is doing (every kind the inventory finds).
 
-For each resource the stack's ownership tags name (in one Region): its status and, for a copy
-job, how long it has run. For a long copy, the execution of the stack's copy watcher that
+For each resource the stack's ownership tags name (in one Region): its status and how long ago it
+was made (a running job: how long it has run). For a long copy, the execution of the stack's copy watcher that
 watches it: the watcher is any ``AWS::StepFunctions::StateMachine`` of the stack; its executions
 are read with ``ListExecutions`` (every page) and ``DescribeExecution``, and an execution watches
 a job (or a deployment or Provisioned Throughput) when that ARN is a value in its input (its name
@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._aws import Aws
-from .inventory import JOB, MODEL, Inventory, Item, StackView
+from .inventory import RUNNING, Inventory, Item, StackView
 
 STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 WAIT_CONDITION = "AWS::CloudFormation::WaitCondition"
 MAX_EXECUTIONS = 50  # newest executions read per watcher
-BUSY_STATUSES = ("InProgress", "Creating", "Updating")
 HISTORY_PAGE = 1000  # GetExecutionHistory's largest page
 TASK_ENDS = ("TaskSucceeded", "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed")
 
@@ -81,7 +80,7 @@ class Report:
 
     @property
     def finished(self) -> bool:
-        busy_items = any(item.status in BUSY_STATUSES for item in self.items)
+        busy_items = any(item.state == RUNNING or item.status in item.source.listing.busy for item in self.items)
         busy_watch = any(watch.status == "RUNNING" for watch in self.watches.values())
         return not busy_items and not busy_watch and all(not s.endswith("IN_PROGRESS") for _, s in self.waits)
 
@@ -109,13 +108,13 @@ class Report:
 def report(aws: Aws, region: str, stack: str, now: dt.datetime, counted: dict[str, Progress] | None = None) -> Report:
     """One look at the stack; ``counted`` carries the watcher executions' progress from one refresh to the next."""
     counted = {} if counted is None else counted
-    inventory = Inventory(aws)
+    inventory = Inventory(aws, now)
     items = inventory.collect([region], stack)
     view = inventory.stack(region, stack)
     result = Report(view, region, now, items)
     for item in items:
-        if item.kind in (JOB, MODEL) and item.job_arn:
-            result.job_status[item.job_arn] = "InProgress" if item.kind == JOB else "Completed"
+        if item.job_arn in inventory.job_status:
+            result.job_status[item.job_arn] = inventory.job_status[item.job_arn]
     watched = {arn for item in items for arn in (item.job_arn, item.arn) if arn}
     for resource in view.resources:
         if resource.type == WAIT_CONDITION:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from ..advice import Advice, describe_failure
 from ..aws import HandlerError, error_code
 from ..engine.ownership import Owner
+from .fleet import NO_BILLING, Billing, Listing
 
 READY, WAITING, FAILED = "ready", "waiting", "failed"
 
@@ -76,6 +77,10 @@ class Kind:
     delete_is_final: ClassVar[bool] = False
     # Codes of a refused create that mean "the name is taken" (look for this resource's own first).
     name_taken_codes: ClassVar[frozenset[str]] = frozenset({"ConflictException"})
+    # The fleet command (bedrock-model-copy; kinds/fleet.py): the list calls that find every resource this kind
+    # makes, and the Get (operation, identifier parameter) that reads a physical id they did not show.
+    listings: ClassVar[tuple[Listing, ...]] = ()
+    lookup: ClassVar[tuple[str, str]] = ("", "")
 
     # ------------------------------------------------------------------ properties
 
@@ -181,6 +186,10 @@ class Kind:
 
     def settle(self, request: Any, raw: Mapping[str, Any], tags: Mapping[str, str]) -> None:
         """Anything the kind records once the resource is ready (a 0.1.0 copy's ownership)."""
+
+    def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
+        """How a resource of ``listing`` bills, read from its summary or Get answer ``raw`` at ``now`` (epoch)."""
+        return NO_BILLING
 
     # ------------------------------------------------------------------ messages
 

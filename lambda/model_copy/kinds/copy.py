@@ -37,8 +37,37 @@ from ..engine.ownership import Owner, ownership_tags
 from ..engine.request import Request, minutes, now
 from . import served
 from .base import FAILED, READY, WAITING, Found, Kind, Watch, required
+from .fleet import Billing, Listing
 
 logger = logging.getLogger("model_copy")
+
+# The fleet command: running copy jobs (their tags are the job's targetModelTags: a job has no tags of its own)
+# and copied models; every other job tells which model it made.
+JOBS = Listing(
+    "model-copy-job",
+    "running copy jobs",
+    "ListModelCopyJobs",
+    "modelCopyJobSummaries",
+    "jobArn",
+    "targetModelName",
+    running="InProgress",
+    tags="targetModelTags",
+)
+MODELS = Listing(
+    "custom-model",
+    "copied models",
+    "ListCustomModels",
+    "modelSummaries",
+    "modelArn",
+    "modelName",
+    status="modelStatus",
+    parameters=(("isOwned", True),),
+    delete="DeleteCustomModel",
+    identifier="modelIdentifier",
+)
+# Bedrock's pricing page lists a monthly storage fee per custom model and no price for a copy job (README, Costs).
+MODEL_BILLING = Billing("monthly storage fee until deleted", idle=True)
+JOB_BILLING = Billing("no price published for a copy job", idle=False)
 
 COPY_WATCH = Watch("getModelCopyJob", "JobArn", "JobArn", "copy", "Completed", "GetModelCopyJob", "model-copy-job")
 
@@ -267,6 +296,8 @@ class CopyKind(Kind):
     minimum_botocore = "1.34.152"
     delete_is_final = True
     labels: ClassVar[dict[str, str]] = LABELS
+    listings: ClassVar[tuple[Listing, ...]] = (JOBS, MODELS)
+    lookup: ClassVar[tuple[str, str]] = ("GetModelCopyJob", "jobArn")
 
     def check(self, props: Mapping[str, Any]) -> None:
         rules.check_source_model_arn(required(props, PROP_SOURCE_MODEL_ARN))
@@ -410,6 +441,9 @@ class CopyKind(Kind):
         except AwsError as error:
             raise self.failure("TagResource", f"model {model_arn}", error) from error
         logger.info("model=%s decision=recorded-ownership-of-upgraded-copy", model_arn)
+
+    def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
+        return JOB_BILLING if listing.running else MODEL_BILLING
 
     def in_use_reason(self, model_arn: str, request: Request) -> str:
         """A model Bedrock refuses to delete as in use: why it may be left (served under this stack's commitment)."""

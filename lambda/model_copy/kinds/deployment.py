@@ -31,6 +31,7 @@ from ..serving_contract import (
 )
 from ..serving_rules import check_description, check_model_arn, check_name
 from .base import FAILED, READY, WAITING, Found, Watch
+from .fleet import Billing, Listing
 from .serving import ServingKind, quote
 
 ON_DEMAND_ADVICE = (
@@ -73,6 +74,25 @@ ADVICE: tuple[Advice, ...] = (
 )
 
 
+# The fleet command: every deployment (ListCustomModelDeployments, botocore 1.39.7 and later).
+DEPLOYMENTS = Listing(
+    "custom-model-deployment",
+    "custom model deployments",
+    "ListCustomModelDeployments",
+    "modelDeploymentSummaries",
+    "customModelDeploymentArn",
+    "customModelDeploymentName",
+    created="createdAt",
+    serves="modelArn",
+    busy=("Creating",),
+    delete="DeleteCustomModelDeployment",
+    get="GetCustomModelDeployment",
+    identifier="customModelDeploymentIdentifier",
+)
+# On demand: billed per token it serves, nothing while idle (docs/serving.md).
+PER_TOKEN = Billing("per token, nothing while idle", idle=False)
+
+
 class DeploymentKind(ServingKind):
     """A ``CustomModelDeployment``."""
 
@@ -110,6 +130,7 @@ class DeploymentKind(ServingKind):
         "untag_resource",
     )
     minimum_botocore = "1.39.7"
+    listings: ClassVar[tuple[Listing, ...]] = (DEPLOYMENTS,)
     labels: ClassVar[dict[str, str]] = {
         PROP_RESOURCE_KIND: "the construct type",
         PROP_NAME: "Name",
@@ -195,6 +216,9 @@ class DeploymentKind(ServingKind):
             ATTR_STATUS: quote(raw, "status"),
             ATTR_MODEL_ARN: self.serving_model(raw),
         }
+
+    def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
+        return PER_TOKEN
 
     def serving_model(self, raw: Mapping[str, Any]) -> str:
         """The model it serves: the one a completed update moved it to, else its modelArn.

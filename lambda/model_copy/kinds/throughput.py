@@ -34,6 +34,7 @@ from ..serving_contract import (
 )
 from ..serving_rules import check_commitment, check_model_arn, check_model_units, check_name
 from .base import FAILED, READY, WAITING, Found, Watch
+from .fleet import Billing, Listing
 from .serving import ServingKind, quote
 
 ADVICE: tuple[Advice, ...] = (
@@ -76,8 +77,8 @@ ADVICE: tuple[Advice, ...] = (
 )
 
 
-def unexpired_commitment(raw: Mapping[str, Any]) -> str:
-    """The commitment's expiry (ISO 8601) while it has not passed; "" without one or once it has.
+def unexpired_commitment(raw: Mapping[str, Any], at: float | None = None) -> str:
+    """The commitment's expiry (ISO 8601) while it has not passed at ``at`` (default: now); "" without one or after.
 
     Read from the resource's own state (``commitmentDuration``, ``commitmentExpirationTime``), never
     from the code of a refused delete. A commitment whose expiry Bedrock has not reported yet counts
@@ -87,8 +88,28 @@ def unexpired_commitment(raw: Mapping[str, Any]) -> str:
         return ""
     expiry = raw.get("commitmentExpirationTime")
     if isinstance(expiry, dt.datetime):
-        return expiry.isoformat() if expiry.timestamp() > now() else ""
+        return expiry.isoformat() if expiry.timestamp() > (now() if at is None else at) else ""
     return "a date Bedrock did not report yet"
+
+
+def _utc(value: dt.datetime) -> str:
+    return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+
+
+# The fleet command: every Provisioned Throughput (by model units: S14, the only kind this API lists).
+THROUGHPUTS = Listing(
+    "provisioned-throughput",
+    "Provisioned Throughputs",
+    "ListProvisionedModelThroughputs",
+    "provisionedModelSummaries",
+    "provisionedModelArn",
+    "provisionedModelName",
+    serves="modelArn",
+    busy=("Creating", "Updating"),
+    delete="DeleteProvisionedModelThroughput",
+    get="GetProvisionedModelThroughput",
+    identifier="provisionedModelId",
+)
 
 
 class ThroughputKind(ServingKind):
@@ -129,6 +150,7 @@ class ThroughputKind(ServingKind):
         "untag_resource",
     )
     minimum_botocore = "1.34.152"
+    listings: ClassVar[tuple[Listing, ...]] = (THROUGHPUTS,)
     labels: ClassVar[dict[str, str]] = {
         PROP_RESOURCE_KIND: "the construct type",
         PROP_MODEL_UNITS: "ModelUnits",
@@ -211,6 +233,25 @@ class ThroughputKind(ServingKind):
             ATTR_MODEL_UNITS: quote(raw, "modelUnits"),
             ATTR_COMMITMENT_EXPIRATION: quote(raw, "commitmentExpirationTime"),
         }
+
+    def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
+        """Hourly per model unit until deleted (S6), with its term as Bedrock reports it now (S13: never computed)."""
+        units = raw.get("modelUnits")
+        size = f"{units} model unit{'' if units == 1 else 's'} hourly"
+        commitment = str(raw.get("commitmentDuration") or "")
+        expiry = raw.get("commitmentExpirationTime")
+        expires = expiry.isoformat() if isinstance(expiry, dt.datetime) else ""
+        facts: tuple[tuple[str, object], ...] = (("modelUnits", units), ("commitment", commitment or None))
+        if not commitment:
+            return Billing(f"{size}, no term", idle=True, facts=facts)
+        until = unexpired_commitment(raw, at=now)
+        if not isinstance(expiry, dt.datetime):
+            term = f"{commitment} term, its end not reported yet"
+        elif until:
+            term = f"{commitment} term until {_utc(expiry)}"
+        else:
+            term = f"{commitment} term ended {_utc(expiry)}"
+        return Billing(f"{size}, {term}", idle=True, expires=expires, until=until, facts=facts)
 
     def keep(self, raw: Mapping[str, Any]) -> str:
         """Why it must be left: an unexpired commitment, with when and how to delete it; "" if it can go."""

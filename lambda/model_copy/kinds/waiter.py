@@ -22,6 +22,7 @@ class WaiterKind(CopyKind):
     tags_property = ""
     watch = None
     operations = ("get_model_copy_job",)
+    listings = ()  # it makes nothing: the command finds the job through the copy kind's listings
 
     def check(self, props: Mapping[str, Any]) -> None:
         rules.check_job_arn(required(props, PROP_JOB_ARN))

@@ -191,7 +191,7 @@ class CloudFormation:
         types = {lid: res.get("Type", "") for lid, res in (stack.template.get("Resources") or {}).items()}
         types.update(stack.resource_types)
         items = [
-            (lid, types.get(lid, ""), res.physical_resource_id, "CREATE_COMPLETE")
+            (lid, types.get(lid) or _custom_type(res.properties), res.physical_resource_id, "CREATE_COMPLETE")
             for lid, res in stack.resources.items()
         ]
         # A WaitCondition the stack is still creating is listed CREATE_IN_PROGRESS (no physical id yet).
@@ -200,3 +200,14 @@ class CloudFormation:
             for (owner, logical_id), wait in self.fake.wait_conditions.items()
             if owner == stack_id and logical_id not in stack.resources and wait.status == "CREATE_IN_PROGRESS"
         ]
+
+
+def _custom_type(properties: dict[str, Any]) -> str:
+    """A custom resource's type, from its properties, for a stack deployed without a template (``create``)."""
+    from ..._lambda.model_copy.aws import HandlerError
+    from ..._lambda.model_copy.kinds import of
+
+    try:
+        return of(properties)[0].resource_type
+    except HandlerError:
+        return ""

@@ -62,6 +62,20 @@ class Served:
     updated_at: float = 0.0
     clock: Clock | None = field(default=None, repr=False, compare=False)  # the fake's, for status()
 
+    def commitment_expiry(self, now: float, *, renews: bool) -> float | None:
+        """When the commitment Bedrock reports at ``now`` ends (None without one).
+
+        Renewing (docs/aws-behaviour.md S13): the end of the term ``now`` falls in, one more term ahead
+        each time a term ends; not renewing: the end of the first term, in the past once it has passed.
+        """
+        if not self.commitment:
+            return None
+        term = COMMITMENT_SECONDS[self.commitment]
+        first = self.created_at + term
+        if not renews or now < first:
+            return first
+        return first + term * (1 + int((now - first) // term))
+
     def status(self, now: float | None = None) -> str:
         """Its status: ``Creating`` until its scripted duration has passed, then the scripted outcome
         (``Active`` or ``InService``, or ``Failed``).

@@ -9,7 +9,8 @@ for the code under test:
   described and a second delete is refused (ConflictException);
 - a deployment that is still Creating cannot be deleted (ConflictException);
 - a Provisioned Throughput under an unexpired commitment refuses delete (ValidationException: the API
-  reference says it cannot be deleted, not with which code; docs/aws-behaviour.md S5);
+  reference says it cannot be deleted, not with which code; docs/aws-behaviour.md S5), and a commitment
+  renews at the end of each term (``commitments_renew``, S13: unconfirmed; off, a term ends for good);
 - an idempotency token is remembered only when ``FakeBedrock.remember_tokens`` is set (default: none,
   as for copies, M3), and a name that is taken is refused with a ValidationException (S8);
 - a custom model that a deployment or Provisioned Throughput serves refuses ``DeleteCustomModel``
@@ -31,7 +32,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from .._shared import Clock, iso, short_id
-from .served import COMMITMENT_SECONDS, DEPLOYMENT, ON_DEMAND_REGIONS, THROUGHPUT, Script, Served, check_kind
+from .served import DEPLOYMENT, ON_DEMAND_REGIONS, THROUGHPUT, Script, Served, check_kind
 from .service import TAG_PATHS, Call, Check, Request, ServiceError, page, request_tags, tag_context, tags_answer
 
 DEPLOYMENTS = "/model-customization/custom-model-deployments"
@@ -75,6 +76,9 @@ class Serving:
     refuse_model_delete_in_use: bool = True
     # S7 too: a deployment or Provisioned Throughput still being deleted still serves its model (refused).
     deleting_still_serves: bool = True
+    # S13 (unconfirmed): a committed Provisioned Throughput renews at the end of each term, so it is never
+    # deletable and its commitmentExpirationTime moves one term on; False: the term ends, the expiry stays past.
+    commitments_renew: bool = True
     resources: dict[str, Served] = field(default_factory=dict)
     scripts: dict[str, Script] = field(default_factory=dict)
     invocations: list[tuple[str, Any]] = field(default_factory=list)
@@ -363,9 +367,10 @@ class Serving:
             "creationTime": iso(item.created_at),
             "lastModifiedTime": iso(item.updated_at or item.created_at),
         }
-        if item.commitment:
+        expiry = item.commitment_expiry(self.parent.clock.time(), renews=self.commitments_renew)
+        if expiry is not None:
             body["commitmentDuration"] = item.commitment
-            body["commitmentExpirationTime"] = iso(item.created_at + COMMITMENT_SECONDS[item.commitment])
+            body["commitmentExpirationTime"] = iso(expiry)
         if status == "Failed" and not summary:
             body["failureMessage"] = item.script.failure_message or "Provisioning failed"
         return body
@@ -389,7 +394,9 @@ class Serving:
 
     def _delete_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         item = self._throughput(params)
-        if item.commitment and self.parent.clock.time() < item.created_at + COMMITMENT_SECONDS[item.commitment]:
+        now = self.parent.clock.time()
+        expiry = item.commitment_expiry(now, renews=self.commitments_renew)
+        if expiry is not None and now < expiry:
             raise ServiceError(
                 "ValidationException",
                 400,
