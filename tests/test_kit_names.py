@@ -42,7 +42,18 @@ def _public_names() -> list[tuple[str, str]]:
 
 def test_the_public_modules_are_the_ones_the_page_lists() -> None:
     modules = {name.rsplit(".", 1)[1] for name in _public_modules()[1:]}
-    assert modules == {"apps", "asl", "driver", "fake_bedrock", "fake_fleet", "iam", "intrinsics", "runtime", "states"}
+    assert modules == {
+        "apps",
+        "asl",
+        "command",
+        "driver",
+        "fake_bedrock",
+        "fake_fleet",
+        "iam",
+        "intrinsics",
+        "runtime",
+        "states",
+    }
 
 
 @pytest.mark.parametrize(("module_name", "name"), _public_names())

@@ -29,6 +29,8 @@ from ._shared import Clock
 from .fake_bedrock import FakeBedrock
 from .fake_fleet import FakeFleet
 
+__all__ = ["command_environment", "run_command"]
+
 # What must not reach the command from the test's own environment: another profile, a session token of
 # other credentials, another Region, or a service endpoint that would send one service elsewhere.
 CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_REGION")

@@ -397,11 +397,8 @@ class Serving:
         now = self.parent.clock.time()
         expiry = item.commitment_expiry(now, renews=self.commitments_renew)
         if expiry is not None and now < expiry:
-            raise ServiceError(
-                "ValidationException",
-                400,
-                "A Provisioned Throughput cannot be deleted before its commitment term ends.",
-            )
+            message = "A Provisioned Throughput cannot be deleted before its commitment term ends."
+            raise ServiceError("ValidationException", 400, message)
         return self._start_delete(item)
 
     def _list(self, params: dict[str, Any], kind: str) -> tuple[int, dict[str, Any]]:
