@@ -12,7 +12,7 @@ import inspect
 import json
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import jsii
 from aws_cdk import (
@@ -274,6 +274,9 @@ class BedrockModelImport(Construct):
     role : aws_iam.IRole
         The service role Bedrock uses.
     """
+
+    # Bedrock invokes it on demand by its own ARN: a deployment or Provisioned Throughput refuses it.
+    invoked_on_demand: ClassVar[bool] = True
 
     def __init__(
         self,
