@@ -255,7 +255,7 @@ class BedrockModelImport(Construct):
         Tags of the imported model and its job, merged with ``Tags.of``; at most 47. Default: none
         besides the ownership tags.
     removal_policy : RemovalPolicy, optional
-        Default ``RETAIN``: the imported model is kept when the resource goes. ``DESTROY`` deletes it
+        Default: ``RETAIN``, the imported model is kept when the resource goes. ``DESTROY`` deletes it
         (only a model this resource imported).
     timeout : Duration, optional
         How long to wait for the import: up to 12 hours (above 57 minutes through a WaitCondition
