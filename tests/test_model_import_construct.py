@@ -193,3 +193,17 @@ def test_grant_invoke_grants_the_imported_model_and_tags_of_reach_it() -> None:
     ]
     assert statement["Resource"] == {"Fn::GetAtt": [next(iter(_resources(stack, IMPORT_TYPE))), "ImportedModelArn"]}
     assert _import_properties(stack)["Tags"] == {"team": "ml", "cost-center": "42"}
+
+
+def test_the_docs_props_table_lists_every_keyword_with_its_default() -> None:
+    from conftest import ROOT
+
+    page = (ROOT / "docs" / "model-import.md").read_text().split("## Props\n", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        cells[0].strip().strip("`"): cells[2].strip()
+        for cells in (line.split("|")[1:-1] for line in page.splitlines() if line.startswith("| `"))
+    }
+    parameters = list(inspect.signature(BedrockModelImport).parameters.values())[2:]
+    assert sorted(rows) == sorted(p.name for p in parameters)
+    for parameter in parameters:
+        assert (rows[parameter.name] == "required") == (parameter.default is inspect.Parameter.empty), parameter.name
