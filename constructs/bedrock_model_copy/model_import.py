@@ -7,9 +7,7 @@ docs/aws-behaviour.md I1-I14; the runtime side is ``kinds/model_import.py``.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -21,13 +19,11 @@ from aws_cdk import (
     CfnResource,
     CustomResource,
     Duration,
-    IAnyProducer,
     IResolveContext,
     IStringProducer,
     ITaggableV2,
     Lazy,
     RemovalPolicy,
-    Stack,
     TagManager,
     TagType,
     Token,
@@ -40,25 +36,22 @@ from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 
+from . import _import_parts as parts
 from . import _validation as validation
-from ._checkers import NAG_IAM5, acknowledge, no_resource_level_reason
+from ._checkers import NAG_IAM5, no_resource_level_reason
+from ._copy_resource import TagsProducer
 from ._kind import ConstructKind, KindPolicy, Statement, allow
 from ._lambda.model_copy.contract import (
-    ATTR_WATCHER_EXECUTION_ARN,
     MAX_TIMEOUT_SECONDS,
-    MODE_RESULT,
     OWNER_RESOURCE_TAG_KEY,
     OWNER_TAG_KEY,
     OWNERSHIP_TAG_KEYS,
     PROP_DELETE_MODEL_ON_DELETE,
-    PROP_MODE,
     PROP_POLL_INTERVAL_SECONDS,
     PROP_TIMEOUT_SECONDS,
-    PROP_WATCHER_EXECUTION_ARN,
 )
 from ._lambda.model_copy.import_contract import (
     ATTRIBUTES,
-    IDENTITY_PROPERTIES,
     KIND_IMPORT,
     PROP_IMPORTED_MODEL_NAME,
     PROP_KMS_KEY_ID,
@@ -70,11 +63,9 @@ from ._lambda.model_copy.import_contract import (
     check_imported_model_name,
     check_s3_uri,
 )
-from ._lambda.model_copy.serving_contract import PROP_RESOURCE_ARN, PROP_RESOURCE_KIND, PROP_TAGS
-from ._long_wait import add_wait, watch_budget
+from ._lambda.model_copy.serving_contract import PROP_RESOURCE_KIND, PROP_TAGS
 from ._options import Requester
 from ._provider import ModelCopyProvider, check_kms_key_location
-from ._roles import ManagedPolicyRole
 
 DEFAULT_TIMEOUT = Duration.seconds(MAX_TIMEOUT_SECONDS)
 DEFAULT_POLL_SECONDS = 30
@@ -159,40 +150,6 @@ KIND = ConstructKind(
 )
 
 
-def nag_resource(stack: Stack, value: str) -> str:
-    """How cdk-nag names a resource ARN in a finding id (``<Logical.Arn>``, ``<AWS::Partition>``)."""
-
-    def render(item: Any) -> str:
-        if isinstance(item, str):
-            return item
-        if isinstance(item, dict) and "Fn::Join" in item:
-            separator, parts = item["Fn::Join"]
-            return str(separator).join(render(part) for part in parts)
-        if isinstance(item, dict) and "Ref" in item:
-            return f"<{item['Ref']}>"
-        if isinstance(item, dict) and "Fn::GetAtt" in item:
-            return f"<{'.'.join(item['Fn::GetAtt'])}>"
-        return json.dumps(item)
-
-    return render(stack.resolve(value))
-
-
-def bucket_of(scope: Construct, bucket: object) -> s3.IBucket:
-    """``bucket`` as an ``IBucket``: one given, or an ``s3://<name>`` URI reached with ``Bucket.from_bucket_name``."""
-    if isinstance(bucket, str):
-        found = _S3_URI.fullmatch(bucket)
-        if found is None or found.group(2):
-            raise validation.PropertyValidationError(
-                "bucket",
-                bucket,
-                "a string bucket is an S3 URI s3://<bucket name>; give the key prefix as prefix=...",
-            )
-        return s3.Bucket.from_bucket_name(scope, "WeightsBucket", found.group(1))
-    if not (hasattr(bucket, "bucket_name") and hasattr(bucket, "arn_for_objects")):
-        raise validation.PropertyTypeError("bucket", bucket, "an aws_s3.IBucket or an s3://<bucket name> string")
-    return bucket  # type: ignore[return-value]
-
-
 @jsii.implements(IStringProducer)
 class _DeletesModel:
     """``DeleteModelOnDelete`` from the resource's final DeletionPolicy (prop, method, aspect or escape hatch)."""
@@ -203,15 +160,6 @@ class _DeletesModel:
     def produce(self, context: IResolveContext) -> str:
         policy = self._construct.cfn_resource.cfn_options.deletion_policy
         return "true" if policy == CfnDeletionPolicy.DELETE else "false"
-
-
-@jsii.implements(IAnyProducer)
-class _Tags:
-    def __init__(self, tags: TagManager) -> None:
-        self._tags = tags
-
-    def produce(self, context: IResolveContext) -> Any:
-        return self._tags.render_tags() or None
 
 
 @jsii.implements(bedrock.IModel)
@@ -314,7 +262,7 @@ class BedrockModelImport(Construct):
         timeout_seconds = validation.whole_seconds("timeout", timeout or DEFAULT_TIMEOUT)
         validation.check_timeout(timeout_seconds, poll_seconds, long_copies=True)
         super().__init__(scope, id)
-        weights = bucket_of(self, bucket)
+        weights = parts.bucket_of(self, bucket)
         key_prefix = prefix.lstrip("/")
         s3_uri = f"s3://{weights.bucket_name}/{key_prefix}"
         if not Token.is_unresolved(s3_uri):
@@ -334,7 +282,7 @@ class BedrockModelImport(Construct):
             options=shared.options if shared else None,
             requester=Requester(KIND.label, scope, id, chooses_settings=False),
         )
-        self.role = role if role is not None else self._service_role(weights, key_prefix)
+        self.role = role if role is not None else parts.service_role(self, weights, key_prefix)
         properties: dict[str, Any] = {
             PROP_RESOURCE_KIND: KIND_IMPORT,
             PROP_IMPORTED_MODEL_NAME: imported_model_name,
@@ -345,8 +293,8 @@ class BedrockModelImport(Construct):
             properties[PROP_KMS_KEY_ID] = kms_key_arn
             self.provider.grant_kms_key(kms_key)
         if vpc is not None:
-            groups = list(security_groups) if security_groups is not None else [self._security_group(vpc)]
-            properties[PROP_SUBNET_IDS] = vpc.select_subnets(**_selection(vpc_subnets)).subnet_ids
+            groups = list(security_groups) if security_groups is not None else [parts.security_group(self, vpc)]
+            properties[PROP_SUBNET_IDS] = parts.subnet_ids(vpc, vpc_subnets)
             properties[PROP_SECURITY_GROUP_IDS] = [group.security_group_id for group in groups]
         self._tag_manager = TagManager(TagType.MAP, RESOURCE_TYPE_IMPORT, tags or None)
         self.resource = CustomResource(
@@ -356,7 +304,7 @@ class BedrockModelImport(Construct):
             resource_type=RESOURCE_TYPE_IMPORT,
             properties={
                 **properties,
-                PROP_TAGS: Lazy.uncached_any(_Tags(self._tag_manager)),
+                PROP_TAGS: Lazy.uncached_any(TagsProducer(self._tag_manager)),
                 PROP_DELETE_MODEL_ON_DELETE: Lazy.uncached_string(_DeletesModel(self)),
                 PROP_TIMEOUT_SECONDS: str(timeout_seconds),
                 PROP_POLL_INTERVAL_SECONDS: str(poll_seconds),
@@ -370,63 +318,15 @@ class BedrockModelImport(Construct):
         self._let_handler_pass(self.role)
         attributes_from = self.resource
         if timeout_seconds > MAX_TIMEOUT_SECONDS:
-            attributes_from = self._long_wait(properties, timeout_seconds, poll_seconds)
+            attributes_from = parts.add_long_import(
+                self, self.cfn_resource, self.provider, properties, timeout_seconds, poll_seconds
+            )
         self._attributes = {name: attributes_from.get_att_string(cfn) for name, cfn in ATTRIBUTES.items()}
         self.node.add_validation(
             validation.FinalState(tags=self._tag_manager.render_tags, deletion_policy=self._deletion)
         )
 
     # ------------------------------------------------------------------ what the construct makes
-
-    def _service_role(self, bucket: s3.IBucket, prefix: str) -> iam.IRole:
-        """Trusted by Bedrock for this account's import jobs only; reads only ``prefix`` of ``bucket``."""
-        stack = Stack.of(self)
-        principal = iam.ServicePrincipal(BEDROCK).with_conditions(
-            {
-                "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                "ArnLike": {
-                    "aws:SourceArn": f"arn:{Aws.PARTITION}:bedrock:{Aws.REGION}:{Aws.ACCOUNT_ID}:model-import-job/*"
-                },
-            }
-        )
-        role = ManagedPolicyRole(
-            self, "ServiceRole", description="Bedrock model import: reads the weights", principal=principal
-        )
-        in_account = {"StringEquals": {"aws:ResourceAccount": Aws.ACCOUNT_ID}}
-        objects = bucket.arn_for_objects(f"{prefix}*")
-        role.policy.add_statements(
-            iam.PolicyStatement(
-                sid="ReadWeights", actions=["s3:GetObject"], resources=[objects], conditions=in_account
-            ),
-            iam.PolicyStatement(
-                sid="ListWeights",
-                actions=["s3:ListBucket"],
-                resources=[bucket.bucket_arn],
-                conditions={**in_account, "StringLike": {"s3:prefix": [f"{prefix}*"]}},
-            ),
-        )
-        reasons = {
-            f"{NAG_IAM5}[Resource::{nag_resource(stack, objects)}]": "Bedrock reads the model's files under this "
-            "import's prefix only (their names are the model's, not known here), in this account's bucket.",
-        }
-        key = bucket.encryption_key
-        if key is not None:
-            grant = key.grant(role, "kms:Decrypt")
-            for statement in [*grant.principal_statements, *grant.resource_statements]:
-                statement.add_condition("StringEquals", {"kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}"})
-        acknowledge(role.policy, reasons)
-        return role
-
-    def _security_group(self, vpc: ec2.IVpc) -> ec2.ISecurityGroup:
-        group = ec2.SecurityGroup(
-            self,
-            "SecurityGroup",
-            vpc=vpc,
-            description="Bedrock model import job: outbound HTTPS only",
-            allow_all_outbound=False,
-        )
-        group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to S3 and AWS APIs")
-        return group
 
     def _let_handler_pass(self, role: iam.IRole) -> None:
         """``iam:PassRole`` on this import's role only, and only to Bedrock (docs/aws-behaviour.md I8)."""
@@ -437,39 +337,6 @@ class BedrockModelImport(Construct):
             conditions={"StringEquals": {"iam:PassedToService": BEDROCK}},
         )
         grant.apply_before(self.resource)
-
-    def _long_wait(self, properties: Mapping[str, Any], timeout_seconds: int, poll_seconds: int) -> CustomResource:
-        """R2 and R3 (docs/long-copies.md): the stack's watcher polls the job; R3 reads it once it ended."""
-        watcher = self.provider.copy_watcher()
-        watcher.watch_serving(KIND_IMPORT)
-        stack = Stack.of(self)
-        identity = [KIND_IMPORT, *(stack.resolve(properties.get(key) or "") for key in IDENTITY_PROPERTIES)]
-        digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:8]
-        wait = add_wait(
-            self,
-            self.cfn_resource,
-            identity=digest,
-            budget=watch_budget(timeout_seconds, poll_seconds),
-            watcher_arn=watcher.state_machine.state_machine_arn,
-        )
-        result = CustomResource(
-            self,
-            "Result",
-            service_token=self.provider.service_token,
-            resource_type=RESOURCE_TYPE_IMPORT,
-            properties={
-                PROP_RESOURCE_KIND: KIND_IMPORT,
-                PROP_MODE: MODE_RESULT,
-                PROP_RESOURCE_ARN: self.cfn_resource.ref,
-                PROP_TIMEOUT_SECONDS: str(timeout_seconds),
-                PROP_POLL_INTERVAL_SECONDS: str(poll_seconds),
-                PROP_WATCHER_EXECUTION_ARN: self.cfn_resource.get_att(ATTR_WATCHER_EXECUTION_ARN).to_string(),
-            },
-            removal_policy=RemovalPolicy.DESTROY,  # Result mode never deletes anything
-            service_timeout=SERVICE_TIMEOUT,
-        )
-        result.node.add_dependency(wait)
-        return result
 
     def _deletion(self) -> Any:
         return self.cfn_resource.cfn_options.deletion_policy
@@ -558,16 +425,6 @@ class BedrockModelImport(Construct):
     def model_kms_key_arn(self) -> str:
         """The key that encrypts the model, ``""`` for an AWS owned key (``ModelKmsKeyArn``)."""
         return self._attributes["model_kms_key_arn"]
-
-
-def _selection(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
-    if selection is None:
-        return {}  # the VPC's private subnets
-    return {
-        key: getattr(selection, key)
-        for key in ("availability_zones", "one_per_az", "subnet_group_name", "subnet_type", "subnets")
-        if getattr(selection, key, None) is not None
-    }
 
 
 _signature = inspect.signature(BedrockModelImport.__init__)
