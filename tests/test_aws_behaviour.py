@@ -400,6 +400,7 @@ def test_watcher_uses_pascal_case_of_model_members() -> None:
         ("bedrock", "getModelCopyJob"),
         ("bedrock", "getCustomModelDeployment"),
         ("bedrock", "getProvisionedModelThroughput"),
+        ("bedrock", "getModelImportJob"),
         ("cloudformation", "describeStackResource"),
         ("cloudformation", "signalResource"),
     }

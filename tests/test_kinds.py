@@ -74,7 +74,13 @@ def test_a_template_does_not_depend_on_what_was_imported(tmp_path: Path, constru
 
 
 def test_kinds_are_listed_once_by_name() -> None:
-    assert [kind.name for kind in KINDS] == ["Copy", "Wait", "CustomModelDeployment", "ProvisionedThroughput"]
+    assert [kind.name for kind in KINDS] == [
+        "Copy",
+        "Wait",
+        "CustomModelDeployment",
+        "ProvisionedThroughput",
+        "ModelImport",
+    ]
     assert len(by_name()) == len(KINDS)
     assert len({kind.policy.id for kind in KINDS if kind.policy}) == len([k for k in KINDS if k.policy])
 

@@ -13,6 +13,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from cdk_nag import (
     AwsSolutionsChecks,
@@ -23,7 +24,7 @@ from cdk_nag import (
     ServerlessChecks,
 )
 
-from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter, ModelCopyProviderOptions
+from bedrock_model_copy import BedrockModelCopy, BedrockModelImport, ModelCopyJobWaiter, ModelCopyProviderOptions
 from bedrock_model_copy.testing.intrinsics import Resolver
 from conftest import ENV, JOB_ARN, ROOT, SOURCE_ARN
 
@@ -55,6 +56,7 @@ PACKS = {
     "Serverless": ServerlessChecks,
 }
 PROVIDER = "Regulated/BedrockModelCopyProvider"
+IMPORT = "Regulated/Import"
 WAITER_POLICY = "BedrockModelCopyProviderWaiterStateMachinePolicy"
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
 
@@ -96,6 +98,26 @@ def every_option_stack(app: cdk.App) -> cdk.Stack:
         target_model_name="regulated-long-copy",
         timeout=cdk.Duration.hours(6),
         provider_options=options,
+    )
+    # A long import with every option of its own: the bucket's key, a model key, the VPC, tags, DESTROY.
+    weights_key = kms.Key.from_key_arn(
+        stack, "WeightsKey", "arn:aws:kms:us-west-2:111122223333:key/0123abcd-0123-abcd-0123-0123456789ab"
+    )
+    BedrockModelImport(
+        stack,
+        "Import",
+        bucket=s3.Bucket.from_bucket_attributes(
+            stack, "Weights", bucket_name="regulated-weights", encryption_key=weights_key
+        ),
+        prefix="llama/8b/",
+        imported_model_name="regulated-import",
+        kms_key=kms.Key(stack, "ImportKey", enable_key_rotation=True),
+        vpc=vpc,
+        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+        security_groups=[ec2.SecurityGroup.from_security_group_id(stack, "ImportGroup", "sg-0123456789abcdef0")],
+        tags={"team": "ml", "data-class": "phi"},
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        timeout=cdk.Duration.hours(3),
     )
     return stack
 
@@ -302,13 +324,15 @@ def test_each_acknowledgement_sits_on_one_resource_with_a_reason(
     acknowledgements = _acknowledgements(app)
     assert acknowledgements
     for (path, rule_id), reason in acknowledgements.items():
-        assert path.startswith(f"{PROVIDER}/"), (path, rule_id)
+        # On the provider's resources, or on the one an import makes itself (its service role's policy).
+        assert path.startswith((f"{PROVIDER}/", f"{IMPORT}/ServiceRole/")), (path, rule_id)
         assert len(_cfn_resources_under(app, path)) == 1, (path, rule_id)  # one resource, not a subtree
         assert len(reason) > 60 and rule_id.split("::")[0] in PACKS, (path, rule_id, reason)
     suppressed = [s for report in nag_reports.values() for s in report["suppressedViolations"]]
     # One of them on the copy watcher's executions (StopExecution, DescribeExecution); two on the tag reads of
-    # provisioned-model/* and custom-model-deployment/* (what serves a model a stack delete cannot delete).
-    assert len(suppressed) == 44
+    # provisioned-model/* and custom-model-deployment/* (what serves a model a stack delete cannot delete); five of
+    # the import: its kind policy's three, its service role's prefix, and the watcher's poll of import jobs.
+    assert len(suppressed) == 49
     for violation in suppressed:
         (construct,) = violation["violatingConstructs"]
         assert construct["constructPath"].startswith(violation["acknowledgedAt"])
@@ -492,8 +516,9 @@ def _parliament_findings(documents: dict[str, dict[str, Any]]) -> dict[str, list
 def test_parliament_finds_nothing_in_the_library_policies(template: dict[str, Any]) -> None:
     documents = _policy_documents(template)
     # All customer managed: per role (three library roles, copy watcher) its policy and its unscoped one, per
-    # Lambda role a network policy (vpc option), the Bedrock policy, and the framework waiter's moved policy.
-    assert len(documents) == 4 * 2 + 3 + 2
+    # Lambda role a network policy (vpc option), the Bedrock policy, and the framework waiter's moved policy; the
+    # import's kind policy and its service role's policy.
+    assert len(documents) == 4 * 2 + 3 + 2 + 2
     for name, document in documents.items():
         assert not re.search(r"Fn::|\"Ref\"", json.dumps(document)), name
     findings = _parliament_findings(documents)
@@ -704,3 +729,17 @@ def test_both_state_machines_encrypt_their_execution_data_with_the_key(template:
                 )
             ]
             assert usable, (machine_name, policy_kind)
+
+
+@pytest.mark.parametrize("path", [f"{PROVIDER}/ModelImportPolicy", f"{IMPORT}/ServiceRole/Policy"])
+def test_the_imports_acknowledgements_are_exactly_the_findings_it_draws(
+    path: str, synthesized: tuple[cdk.App, Path], nag_reports: dict[str, dict[str, Any]]
+) -> None:
+    acknowledged = {rule for (at, rule) in _acknowledgements(synthesized[0]) if at == path}
+    suppressed = {
+        violation["acknowledgedId"]
+        for report in nag_reports.values()
+        for violation in report["suppressedViolations"]
+        if violation["acknowledgedAt"] == path
+    }
+    assert acknowledged and acknowledged == suppressed  # every one used, nothing else acknowledged there

@@ -83,20 +83,31 @@ def test_grant_invoke_on_a_customized_copy_refuses_and_names_the_serving_methods
         copied.grant_invoke(_function(stack))
 
 
-def test_grant_invoke_on_an_imported_copy_grants_its_arn_and_serving_it_is_refused() -> None:
+def test_no_copy_is_invoked_by_its_own_arn_and_a_custom_model_imported_copy_is_served() -> None:
+    # docs/aws-behaviour.md I6 (fixed in 0.3.0): a custom-model/imported/ model needs Provisioned Throughput; 0.2.0
+    # granted invoke on such a copy's own ARN and refused to serve it.
     stack = _stack()
     copied = BedrockModelCopy(stack, "Copy", source_model_arn=IMPORTED)
-    copied.grant_invoke(_function(stack))
-    statements = [
-        statement
-        for resource in assertions.Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
-        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
-    ]
-    assert any("bedrock:InvokeModel" in statement["Action"] for statement in statements)
-    with pytest.raises(PropertyValidationError, match="imported model"):
-        copied.deploy_on_demand()
-    with pytest.raises(PropertyValidationError, match="imported model"):
-        copied.provision(model_units=1)
+    with pytest.raises(PropertyValidationError, match=r"never by the copy's own ARN.*provision\(model_units=1\)"):
+        copied.grant_invoke(lambda_.Function.from_function_name(stack, "Invoker", "invoker"))
+    copied.provision(model_units=1).grant_invoke(_function(stack))
+    ProvisionedThroughput(stack, "ByArn", model=IMPORTED.replace("us-east-1", "us-west-2"), model_units=1)
+    assertions.Template.from_stack(stack)
+
+
+@pytest.mark.parametrize("construct", ["deployment", "throughput"])
+def test_a_model_from_custom_model_import_is_refused_by_the_serving_constructs(construct: str) -> None:
+    from bedrock_model_copy import BedrockModelImport
+
+    stack = _stack()
+    imported = BedrockModelImport(stack, "Import", bucket="s3://weights", prefix="llama/")
+    arn = "arn:aws:bedrock:us-west-2:111122223333:imported-model/abcdefghij12"
+    for model in (imported, arn):
+        with pytest.raises(PropertyValidationError, match=r"invokes on demand by its own ARN: use BedrockModelImport"):
+            if construct == "deployment":
+                CustomModelDeployment(stack, f"D{len(stack.node.children)}", model=model)
+            else:
+                ProvisionedThroughput(stack, f"P{len(stack.node.children)}", model=model, model_units=1)
 
 
 def test_a_deployment_grants_invoke_on_its_arn_and_is_an_imodel() -> None:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._validation import PropertyTypeError, PropertyValidationError
     from .deployment import CustomModelDeployment
     from .model_copy import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, BedrockModelCopy, IModelCopy, ModelCopyJobWaiter
+    from .model_import import BedrockModelImport
     from .throughput import Commitment, ProvisionedThroughput
 
 __version__ = "0.2.0"
@@ -38,6 +39,7 @@ _EXPORTS = {
     "BedrockModelCopy": ".model_copy",
     "IModelCopy": ".model_copy",
     "ModelCopyJobWaiter": ".model_copy",
+    "BedrockModelImport": ".model_import",
     "CustomModelDeployment": ".deployment",
     "Commitment": ".throughput",
     "ProvisionedThroughput": ".throughput",
@@ -50,6 +52,7 @@ __all__ = [
     "OWNER_TAG_KEY",
     "RESOURCE_TYPE",
     "BedrockModelCopy",
+    "BedrockModelImport",
     "Commitment",
     "CustomModelDeployment",
     "IModelCopy",

@@ -92,7 +92,7 @@ class IModelCopy(Protocol):
     model_arn: ClassVar[CopyAttribute] = CopyAttribute(
         "ARN of the copied model (``aws_bedrock.IModel``); the same as ``target_model_arn``. A customized "
         "model is invoked only through ``deploy_on_demand()`` or ``provision(model_units=...)`` (pass those to "
-        "``BedrockInvokeModel``); only an imported model is invoked by this ARN (``grant_invoke``).",
+        "``BedrockInvokeModel``); no copy is invoked by this ARN.",
         same_as="target_model_arn",
     )
     target_model_arn: ClassVar[CopyAttribute] = CopyAttribute("ARN of the copied model (``TargetModelArn``).")

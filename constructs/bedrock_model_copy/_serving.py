@@ -28,7 +28,6 @@ from aws_cdk import (
     Stack,
     TagManager,
     TagType,
-    Token,
 )
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_iam as iam
@@ -46,6 +45,7 @@ from ._lambda.model_copy.contract import (
     PROP_TIMEOUT_SECONDS,
 )
 from ._lambda.model_copy.serving_contract import ATTRIBUTES, PROP_RESOURCE_KIND, PROP_TAGS, RESOURCE_TYPES
+from ._lambda.model_copy.serving_rules import IMPORTED_MODEL_RULE
 from ._long_serving import add_long_serving
 from ._options import Requester
 from ._provider import PROVIDER_ID, ModelCopyProvider
@@ -172,8 +172,11 @@ def model_arn_of(model: object) -> tuple[str, IConstruct | None, str]:
     return arn, construct, source if isinstance(source, str) else arn
 
 
-def is_imported(arn: str) -> bool:
-    return not Token.is_unresolved(arn) and ":custom-model/imported/" in arn
+def check_servable(model: object) -> None:
+    """Refuse a model Bedrock invokes on demand by its own ARN (a construct that says so: ``invoked_on_demand``)."""
+    if getattr(model, "invoked_on_demand", False) is True:
+        node = model.node  # type: ignore[attr-defined]
+        raise validation.PropertyValidationError("model", node.path, IMPORTED_MODEL_RULE)
 
 
 @jsii.implements(bedrock.IModel)

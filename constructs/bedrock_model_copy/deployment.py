@@ -74,8 +74,9 @@ class CustomModelDeployment(_serving.ServingResource):
         Parent and construct id.
     model : BedrockModelCopy | aws_bedrock.IModel | str
         The customized model to serve. A ``BedrockModelCopy`` is deployed after its copy completes
-        (a failed copy fails before anything is deployed). Imported models are refused: invoke them
-        directly (``BedrockModelCopy.grant_invoke``).
+        (a failed copy fails before anything is deployed). Models from Custom Model Import
+        (``imported-model/...``, ``BedrockModelImport``) are refused: invoke them directly
+        (``BedrockModelImport.grant_invoke``).
     deployment_name : str, optional
         1 to 63 letters and digits, each optionally followed by ``-`` or ``_``. Default: generated
         (``<stack>-<path>-<hash>``), new when ``description`` changes.
@@ -114,8 +115,7 @@ class CustomModelDeployment(_serving.ServingResource):
         validation.check_type("deployment_name", deployment_name, (str, type(None)), "a str or None")
         validation.check_type("description", description, (str, type(None)), "a str or None")
         model_arn, model_construct, source_arn = _serving.model_arn_of(model)
-        if _serving.is_imported(source_arn) or _serving.is_imported(model_arn):
-            _rules.check_model_arn(source_arn if _serving.is_imported(source_arn) else model_arn)
+        _serving.check_servable(model)
         if not Token.is_unresolved(model_arn):
             _rules.check_model_arn(model_arn)
         if description is not None and not Token.is_unresolved(description):

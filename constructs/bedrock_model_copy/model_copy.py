@@ -243,30 +243,25 @@ class BedrockModelCopy(ModelCopyJobResource):
         return ProvisionedThroughput(scope, f"{self.node.id}{id}", model=self, model_units=model_units, **props)
 
     def grant_invoke(self, grantee: Any) -> Any:
-        """Let ``grantee`` invoke the copied model by its own ARN: only for an imported model.
+        """Refused: Bedrock invokes no copy by its own ARN (docs/aws-behaviour.md I6).
+
+        A copied model (``custom-model/imported/...`` ones too) is invoked through a custom model
+        deployment or a Provisioned Throughput; a model from Custom Model Import
+        (``imported-model/...``) is not copied but imported with ``BedrockModelImport``, whose
+        ``grant_invoke`` grants it.
 
         Raises
         ------
         PropertyValidationError
-            The copy is of a customized model, which Bedrock invokes only through a deployment or a
-            Provisioned Throughput: use ``deploy_on_demand().grant_invoke(...)`` or
-            ``provision(model_units=...).grant_invoke(...)``.
+            Always, naming what to use instead.
         """
-        from aws_cdk import aws_iam as iam
-
-        if ":custom-model/imported/" not in self.requested_source_model_arn:
-            raise validation.PropertyValidationError(
-                "grant_invoke",
-                self.requested_source_model_arn,
-                "Bedrock invokes a customized model only through a custom model deployment or a Provisioned "
-                "Throughput, not by the copy's ARN: use copy.deploy_on_demand().grant_invoke(grantee) or "
-                "copy.provision(model_units=1).grant_invoke(grantee) (only imported models, custom-model/imported/..., "
-                "are invoked directly)",
-            )
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-            resource_arns=[self.target_model_arn],
+        raise validation.PropertyValidationError(
+            "grant_invoke",
+            self.requested_source_model_arn,
+            "Bedrock invokes a copied model only through a custom model deployment or a Provisioned Throughput, "
+            "never by the copy's own ARN: use copy.deploy_on_demand().grant_invoke(grantee) or "
+            "copy.provision(model_units=1).grant_invoke(grantee) (a custom-model/imported/... model needs Provisioned "
+            "Throughput); a model from Custom Model Import is invoked on demand: BedrockModelImport.grant_invoke",
         )
 
     def _deletion_policy(self) -> Any:

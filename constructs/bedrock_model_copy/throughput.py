@@ -83,8 +83,9 @@ class ProvisionedThroughput(_serving.ServingResource):
     scope, id : Construct, str
         Parent and construct id.
     model : BedrockModelCopy | aws_bedrock.IModel | str
-        The custom model to serve; a copy is provisioned after its copy completes. Imported models
-        are refused (invoke them directly).
+        The custom model to serve (``custom-model/imported/...`` included); a copy is provisioned
+        after its copy completes. Models from Custom Model Import (``imported-model/...``) are refused
+        (invoke them directly: ``BedrockModelImport.grant_invoke``).
     model_units : int
         Model units, at least 1 (custom models need a quota increase through AWS Support).
     commitment : Commitment, optional
@@ -123,10 +124,10 @@ class ProvisionedThroughput(_serving.ServingResource):
         validation.check_type("commitment", commitment, (Commitment, type(None)), "a Commitment or None")
         validation.check_type("name", name, (str, type(None)), "a str or None")
         _rules.check_model_units(model_units)
-        model_arn, model_construct, source_arn = _serving.model_arn_of(model)
-        for arn in (source_arn, model_arn):
-            if not Token.is_unresolved(arn) and (arn is model_arn or _serving.is_imported(arn)):
-                _rules.check_model_arn(arn)
+        model_arn, model_construct, _ = _serving.model_arn_of(model)
+        _serving.check_servable(model)
+        if not Token.is_unresolved(model_arn):
+            _rules.check_model_arn(model_arn)
         term = commitment.value if commitment else ""
         if name is None:
             path = f"{scope.node.path}/{id}"[len(stack.node.path) :].lstrip("/")

@@ -30,15 +30,21 @@ def check_name(value: str, prop: str) -> None:
         )
 
 
+IMPORTED_MODEL_RULE = (
+    "is a model from Custom Model Import (imported-model/...), which Bedrock invokes on demand by its own ARN: use "
+    "BedrockModelImport.grant_invoke (or grant bedrock:InvokeModel on that ARN) instead of a deployment or "
+    "Provisioned Throughput"
+)
+
+
 def check_model_arn(value: str) -> None:
-    """A customized model's ARN; imported models are refused (Bedrock invokes them by their own ARN)."""
-    if ":custom-model/imported/" in value:
-        raise PropertyValidationError(
-            "model",
-            value,
-            "is an imported model, which Bedrock invokes on demand by its own ARN: use grant_invoke on the model "
-            "(BedrockModelCopy.grant_invoke for a copy) instead of a deployment or Provisioned Throughput",
-        )
+    """A customized model's ARN (``custom-model/imported/...`` included: it needs Provisioned Throughput).
+
+    A model from Custom Model Import (``imported-model/...``) is refused: Bedrock invokes it on
+    demand by its own ARN (docs/aws-behaviour.md I6).
+    """
+    if ":imported-model/" in value:
+        raise PropertyValidationError("model", value, IMPORTED_MODEL_RULE)
     if not MODEL_ARN_PATTERN.fullmatch(value):
         raise PropertyValidationError(
             "model", value, "expected a custom model ARN arn:aws:bedrock:<region>:<account>:custom-model/<base>/<id>"

@@ -3,8 +3,9 @@
 :class:`FakeBedrock` holds the account's state and the knobs of its behaviour; what it answers comes from
 the services it is composed of (``services``, default :data:`DEFAULT_SERVICES`), one module each under
 :mod:`.aws`: Bedrock's model copy and custom models (:mod:`.aws.bedrock`), deployments, Provisioned
-Throughput and InvokeModel (:mod:`.aws.serving`), CloudFormation's stack reads and SignalResource
-(:mod:`.aws.cloudformation`) and the Step Functions API (:mod:`.aws.stepfunctions`). One server
+Throughput and InvokeModel (:mod:`.aws.serving`), Custom Model Import (:mod:`.aws.imports`),
+CloudFormation's stack reads and SignalResource (:mod:`.aws.cloudformation`) and the Step Functions API
+(:mod:`.aws.stepfunctions`). One server
 (:mod:`.aws.server`) speaks each protocol (REST-JSON, JSON 1.0, the query protocol's XML), so code under
 test uses real boto3 clients pointed at it (``AWS_ENDPOINT_URL_BEDROCK`` and the like). Copy durations and
 outcomes are scripted against a simulated :class:`Clock`; faults can be injected per operation; every call
@@ -35,6 +36,7 @@ from ._shared import short_id
 from .aws import bedrock, server
 from .aws.bedrock import Bedrock, CopyJob, CopyScript, CustomModel
 from .aws.cloudformation import CloudFormation, WaitConditionState, find_stack
+from .aws.imports import Imports
 from .aws.server import Fault, RecordedCall
 from .aws.service import Service
 from .aws.serving import Serving
@@ -48,9 +50,9 @@ DEFAULT_REGION = "us-west-2"
 DEFAULT_ACCOUNT = "111122223333"
 ServiceFactory = Callable[["FakeBedrock"], Service]
 S = TypeVar("S")
-# The services every fake has unless told otherwise, asked in this order (serving first: it claims the tag
-# calls on its own ARNs, Bedrock the rest).
-DEFAULT_SERVICES: tuple[ServiceFactory, ...] = (Serving, Bedrock, CloudFormation, StepFunctionsApi)
+# The services every fake has unless told otherwise, asked in this order (imports and serving first: each claims
+# the tag calls on its own ARNs and the invocations of what it serves, Bedrock the rest).
+DEFAULT_SERVICES: tuple[ServiceFactory, ...] = (Imports, Serving, Bedrock, CloudFormation, StepFunctionsApi)
 
 
 @dataclass
@@ -139,6 +141,11 @@ class FakeBedrock:
     def serving(self) -> Serving:
         """Custom model deployments and Provisioned Throughput (:mod:`.aws.serving`)."""
         return self.service(Serving)
+
+    @property
+    def imports(self) -> Imports:
+        """Custom Model Import: import jobs and imported models (:mod:`.aws.imports`)."""
+        return self.service(Imports)
 
     # ------------------------------------------------------------------ scripting
 

@@ -56,6 +56,18 @@ def product_tags(kind: Kind, arn: str) -> dict[str, str] | None:
         raise kind.failure("ListTagsForResource", kind.tag_subject(arn), error) from error
 
 
+def found_tags(kind: Kind, found: Found) -> dict[str, str] | None:
+    """The current tags of a same-named resource a take-back found (its own tags: an import job's, say).
+
+    Confirmed gone with the kind's own Get of that resource, not the product's: ``found.arn`` is the
+    resource (a job), which may differ from what a delete removes (its model).
+    """
+    try:
+        return tags_of(found.arn, confirm_gone=lambda arn: gone_by_get(kind.get, arn))
+    except AwsError as error:
+        raise kind.failure("ListTagsForResource", kind.subject(found.arn), error) from error
+
+
 # --------------------------------------------------------------------------- Create, replacement
 
 
@@ -94,7 +106,7 @@ def take_back(kind: Kind, request: Request, props: Mapping[str, Any]) -> str:
             continue
         owner = kind.recorded_owner(found.raw)
         if owner is None:
-            tags = product_tags(kind, found.arn)
+            tags = found_tags(kind, found)
             if tags is None:
                 continue  # deleted between the list and now
             owner = Owner.from_tags(tags)
@@ -123,7 +135,7 @@ def own_made_meanwhile(kind: Kind, request: Request, props: Mapping[str, Any]) -
             continue
         owner = kind.recorded_owner(found.raw)
         if owner is None:
-            tags = product_tags(kind, found.arn)
+            tags = found_tags(kind, found)
             owner = Owner.from_tags(tags) if tags is not None else None
         if owner is not None and owner.started_by(request):
             logger.info("%s status=%s decision=take-back-own-after-conflict", kind.log(found.arn), found.status)

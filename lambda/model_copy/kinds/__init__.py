@@ -12,7 +12,7 @@ from ..advice import Advice, markdown_table
 from ..aws import HandlerError
 from ..contract import MODE_RESULT, PROP_MODE
 from ..serving_contract import PROP_RESOURCE_KIND
-from . import copy, deployment, throughput, waiter
+from . import copy, deployment, model_import, throughput, waiter
 from .base import Kind
 
 KINDS: tuple[Kind, ...] = (
@@ -20,6 +20,7 @@ KINDS: tuple[Kind, ...] = (
     waiter.KIND,
     deployment.KIND,
     throughput.KIND,
+    model_import.KIND,
 )
 
 # The advice table of docs/troubleshooting.md: every kind's rows (once each), then the generic ones.

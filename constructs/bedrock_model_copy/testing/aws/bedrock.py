@@ -261,6 +261,13 @@ class Bedrock:
                         "ValidationException", 400, "The client request token was already used with other parameters."
                     )
                 return 201, {"jobArn": job.job_arn}
+        if ":imported-model/" in source:  # docs/aws-behaviour.md I7: not in the sourceModelArn pattern
+            raise ServiceError(
+                "ValidationException",
+                400,
+                f"1 validation error detected: Value '{source}' at 'sourceModelArn' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern",
+            )
         if source in fake.missing_sources:
             raise ServiceError("ResourceNotFoundException", 404, f"Could not find model {source}.")
         if len(tags) > 50:

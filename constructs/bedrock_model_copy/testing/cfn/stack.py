@@ -63,13 +63,19 @@ class CloudFormationStack(StackResources):
         (default: those of the last :meth:`deploy_template`), the ids (``Ref``) and ``Data`` (``Fn::GetAtt``) of
         the resources deployed so far, and what other stacks of the simulated environment export."""
 
+        roles = self._roles(template, values)
+
         def attribute(logical_id: str, name: str) -> str | None:
             resource = self.resources.get(logical_id)
-            return None if resource is None else resource.data.get(name)
+            if resource is None:
+                return roles[logical_id][1] if logical_id in roles and name == "Arn" else None
+            return resource.data.get(name)
 
         def ref(logical_id: str) -> str | None:
             resource = self.resources.get(logical_id)
-            return None if resource is None else resource.physical_resource_id
+            if resource is None:
+                return roles[logical_id][0] if logical_id in roles else None
+            return resource.physical_resource_id
 
         def imported(name: str, where: str) -> str | None:
             return stack_exports.value_of(self.exports, name, where)
@@ -79,6 +85,30 @@ class CloudFormationStack(StackResources):
     def resolve(self, value: Any, where: str = "value") -> Any:
         """``value`` (a fragment of the deployed template: a property, an environment) resolved as deployed."""
         return self.resolver(self.template).resolve(value, where)
+
+    def _roles(self, template: dict[str, Any], values: TemplateValues | None) -> dict[str, tuple[str, str]]:
+        """The name and ARN CloudFormation gives each IAM role of the template (``RoleName``, or a generated name).
+
+        The kit deploys no roles, but a custom resource may take one's ARN (a model import's service role),
+        and an IAM policy may name it (``iam:PassRole``): both resolve to the same ARN.
+        """
+        pseudo = {**self._pseudo(), **(values.pseudo_parameters if values else {})}
+        roles: dict[str, tuple[str, str]] = {}
+        for logical_id, resource in template.get("Resources", {}).items():
+            if resource.get("Type") != "AWS::IAM::Role":
+                continue
+            named = resource.get("Properties", {}).get("RoleName")
+            name = named if isinstance(named, str) else self.generated_name(logical_id)
+            roles[logical_id] = (name, f"arn:{pseudo['AWS::Partition']}:iam::{pseudo['AWS::AccountId']}:role/{name}")
+        return roles
+
+    def _bind_roles(self, template: dict[str, Any], values: TemplateValues) -> None:
+        """In IAM mode, the handler's policies that name a role of the template name its ARN."""
+        fake = self.framework.fake
+        if fake is None or fake.iam is None:
+            return
+        for logical_id, (name, arn) in self._roles(template, values).items():
+            fake.iam.bind(logical_id, name, {"Arn": arn})
 
     def _pseudo(self) -> dict[str, Any]:
         return pseudo_parameters(
@@ -163,6 +193,7 @@ class CloudFormationStack(StackResources):
         self.values = values
         resources = template.get("Resources", {})
         self._configure_handler_functions(resources, values)
+        self._bind_roles(template, values)
         operations: dict[str, StackOperation] = {}
         replaced: list[tuple[StackOperation, str, DeployedResource]] = []  # deleted in the clean-up phase
         self.template = template

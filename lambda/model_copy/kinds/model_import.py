@@ -1,0 +1,489 @@
+"""Model imports: ``CreateModelImportJob`` brings open weights from S3 into an imported model.
+
+Bedrock (docs/aws-behaviour.md I1-I14): an import job is ``InProgress`` until ``Completed`` or
+``Failed`` (no way to stop it, I5); it carries tags of its own (``jobTags``) and its model others
+(``importedModelTags``): both get the ownership tags, so ownership is read from the job's own tags
+while it runs and from the model's once it exists (I9). The job's answer has no model ARN before
+the end (I2), and the model's description (architecture, custom model units) comes from
+``GetImportedModel`` (I4). The physical id is the job's ARN; what a delete removes is the imported
+model (``DeleteImportedModel``), only when the resource's final DeletionPolicy is Delete, and only
+once Get says it is gone (it may still be described for a while, I13). Job names are new for every
+request that starts one (I12); a take-back finds jobs by the exact imported model name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from .. import rules
+from ..advice import Advice
+from ..aws import AwsError, HandlerError, client, is_not_found, is_transient
+from ..contract import PROP_DELETE_MODEL_ON_DELETE
+from ..engine.ownership import Owner
+from ..engine.request import Request, minutes, now
+from ..import_contract import (
+    ATTR_CREATION_TIME,
+    ATTR_CUSTOM_MODEL_UNITS_PER_COPY,
+    ATTR_CUSTOM_MODEL_UNITS_VERSION,
+    ATTR_IMPORTED_MODEL_ARN,
+    ATTR_IMPORTED_MODEL_NAME,
+    ATTR_INSTRUCT_SUPPORTED,
+    ATTR_JOB_ARN,
+    ATTR_JOB_NAME,
+    ATTR_MODEL_ARCHITECTURE,
+    ATTR_MODEL_KMS_KEY_ARN,
+    ATTR_STATUS,
+    KIND_IMPORT,
+    PROP_IMPORTED_MODEL_NAME,
+    PROP_KMS_KEY_ID,
+    PROP_ROLE_ARN,
+    PROP_S3_URI,
+    PROP_SECURITY_GROUP_IDS,
+    PROP_SUBNET_IDS,
+    RESOURCE_TYPE_IMPORT,
+    check_imported_model_name,
+    check_kms_key_id,
+    check_network,
+    check_role_arn,
+    check_s3_uri,
+    job_name,
+    job_name_prefix,
+)
+from ..serving_contract import PROP_RESOURCE_ARN, PROP_RESOURCE_KIND, PROP_TAGS
+from .base import FAILED, READY, WAITING, Found, Kind, Watch, required
+
+logger = logging.getLogger("model_copy")
+
+MODEL_KEY = "importedModel"  # where get() puts GetImportedModel's answer once the job completed
+MODEL_GONE_KEY = "importedModelGone"  # set by get() when that answer was not-found
+
+ADVICE: tuple[Advice, ...] = (
+    Advice(
+        "CreateModelImportJob",
+        "AccessDeniedException",
+        "passrole",
+        "The handler role may pass only this import's role, and only to Bedrock (iam:PassRole with "
+        "iam:PassedToService bedrock.amazonaws.com): check that a given role is the one the construct was given, "
+        "and that no permissions boundary or service control policy denies iam:PassRole.",
+    ),
+    Advice(
+        "CreateModelImportJob",
+        "AccessDeniedException",
+        "",
+        "IAM denied the import: the handler role may start imports in this Region only, with this stack's ownership "
+        "tags on the job and on the model; check service control policies and permissions boundaries.",
+    ),
+    Advice(
+        "CreateModelImportJob",
+        "ValidationException",
+        "",
+        "Bedrock refused the request: check that bucket and prefix hold the model's files in a supported "
+        "architecture (Bedrock user guide, model-customization-import-model), that the import's role can read them, "
+        "and that imported_model_name is not taken; then deploy again.",
+    ),
+    Advice(
+        "CreateModelImportJob",
+        "ConflictException",
+        "",
+        "An imported model or import job of this name exists in this Region that ListModelImportJobs did not show "
+        "as this resource's own. If this resource started it moments ago (the list can lag), deploy again to resume "
+        "it; otherwise choose another imported_model_name.",
+    ),
+    Advice(
+        "CreateModelImportJob",
+        "ServiceQuotaExceededException",
+        "",
+        "A Bedrock quota is reached (concurrent import jobs or imported models): wait for running imports, delete "
+        "unused imported models, or request an increase in Service Quotas, then deploy again.",
+    ),
+    Advice(
+        "CreateModelImportJob",
+        "TooManyTagsException",
+        "",
+        "The import would carry more than 50 tags (yours and the ownership tags): remove some tags.",
+    ),
+    Advice(
+        "ListModelImportJobs",
+        "AccessDeniedException",
+        "",
+        "The handler role needs bedrock:ListModelImportJobs (statement FindImportJobsByName): check that no service "
+        "control policy or permissions boundary denies it.",
+    ),
+    Advice(
+        "GetModelImportJob",
+        "AccessDeniedException",
+        "",
+        "The handler role may read import jobs of this account in this Region (statement ReadImports): check that "
+        "no service control policy or permissions boundary denies bedrock:GetModelImportJob.",
+    ),
+    Advice(
+        "DeleteImportedModel",
+        "AccessDeniedException",
+        "",
+        "IAM lets the handler delete only imported models whose bedrock-model-copy:owner-stack tag is this stack's "
+        "name: a policy denies it or the tag was changed outside CloudFormation. Delete the model yourself, or set "
+        "removal_policy=RETAIN.",
+    ),
+    Advice(
+        "GetModelImportJob (copy watcher)",
+        "AccessDeniedException",
+        "",
+        "IAM denied the watcher's poll: its role may read this account's import jobs in this Region (statement "
+        "PollModelImport); check that no service control policy or permissions boundary denies "
+        "bedrock:GetModelImportJob to it, then deploy again to resume waiting for the same job.",
+    ),
+)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def s3_uri_of(raw: Mapping[str, Any]) -> str:
+    return str(((raw.get("modelDataSource") or {}).get("s3DataSource") or {}).get("s3Uri") or "")
+
+
+def _kms_matches(reported: str, wanted: str) -> bool:
+    """The key Bedrock reports (an ARN) against the one asked for (the construct sends a key ARN)."""
+    if not wanted:
+        return not reported
+    return reported == wanted or reported.endswith(f":key/{wanted}")
+
+
+def region_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 3 else ""
+
+
+def delete_command(model_arn: str, region: str, stack: str) -> str:
+    return (
+        f"aws bedrock delete-imported-model --model-identifier {model_arn} --region {region} "
+        f"(or: bedrock-model-copy clean --region {region} --stack {stack} --yes)"
+    )
+
+
+def _how_long(raw: Mapping[str, Any]) -> str:
+    created = raw.get("creationTime")
+    if isinstance(created, dt.datetime):
+        return f", started {created.isoformat()} ({minutes(now() - created.timestamp())} ago)"
+    return ""
+
+
+class ImportKind(Kind):
+    """A ``BedrockModelImport`` (``ResourceKind`` ``ModelImport``)."""
+
+    name = KIND_IMPORT
+    log_key = "job"
+    arn_field = "jobArn"
+    resource_type = RESOURCE_TYPE_IMPORT
+    noun = "Model import job"
+    product_noun = "imported model"
+    arn_marker = ":model-import-job/"
+    get_operation = "GetModelImportJob"
+    create_operation = "CreateModelImportJob"
+    delete_operation = "DeleteImportedModel"
+    list_operation = "ListModelImportJobs"
+    product_get_operation = "GetImportedModel"
+    goes_on = "The import continues in Bedrock"
+    created_decision = "started-new-import"
+    identity: ClassVar[tuple[str, ...]] = (PROP_RESOURCE_KIND, PROP_IMPORTED_MODEL_NAME, PROP_S3_URI, PROP_KMS_KEY_ID)
+    labels: ClassVar[dict[str, str]] = {
+        PROP_RESOURCE_KIND: "the construct type",
+        PROP_IMPORTED_MODEL_NAME: "imported_model_name",
+        PROP_S3_URI: "bucket or prefix",
+        PROP_KMS_KEY_ID: "kms_key",
+    }
+    tags_property = PROP_TAGS
+    watch: ClassVar[Watch | None] = Watch(
+        "getModelImportJob",
+        "JobIdentifier",
+        "ResourceArn",
+        "import",
+        "Completed",
+        "GetModelImportJob",
+        "model-import-job",
+    )
+    advice = ADVICE
+    operations: ClassVar[tuple[str, ...]] = (
+        "create_model_import_job",
+        "get_model_import_job",
+        "list_model_import_jobs",
+        "get_imported_model",
+        "delete_imported_model",
+        "list_tags_for_resource",
+        "tag_resource",
+        "untag_resource",
+    )
+    minimum_botocore = "1.35.4"  # the import operations (docs/aws-behaviour.md C7)
+    # A name that is taken: either code (docs/aws-behaviour.md I12, as S8).
+    name_taken_codes = frozenset({"ConflictException", "ValidationException"})
+
+    # ------------------------------------------------------------------ properties
+
+    def check(self, props: Mapping[str, Any]) -> None:
+        check_imported_model_name(required(props, PROP_IMPORTED_MODEL_NAME))
+        check_s3_uri(required(props, PROP_S3_URI))
+        check_role_arn(required(props, PROP_ROLE_ARN))
+        if props.get(PROP_KMS_KEY_ID):
+            check_kms_key_id(str(props[PROP_KMS_KEY_ID]))
+        check_network(list(props.get(PROP_SUBNET_IDS) or []), list(props.get(PROP_SECURITY_GROUP_IDS) or []))
+        rules.check_tags(props.get(PROP_TAGS) or {})
+
+    def name_of(self, props: Mapping[str, Any]) -> str:
+        return str(props.get(PROP_IMPORTED_MODEL_NAME) or "")
+
+    def deletes(self, props: Mapping[str, Any]) -> bool:
+        return props.get(PROP_DELETE_MODEL_ON_DELETE) == "true"
+
+    def result_arn(self, props: Mapping[str, Any]) -> str:
+        return str(props.get(PROP_RESOURCE_ARN) or "")
+
+    def create_subject(self, props: Mapping[str, Any]) -> str:
+        return f"{props.get(PROP_S3_URI)} -> imported model name {self.name_of(props)!r}"
+
+    def list_subject(self, props: Mapping[str, Any]) -> str:
+        return f"imported model name {self.name_of(props)!r}"
+
+    # ------------------------------------------------------------------ calls
+
+    def same_named(self, props: Mapping[str, Any]) -> list[Found]:
+        """The jobs that import exactly this model name, newest first, each as its full description.
+
+        ``ListModelImportJobs`` filters by the job's name (which starts with the model's) and its
+        summaries lack the source; each exact match is read with its Get (I3).
+        """
+        name = self.name_of(props)
+        pages = (
+            client()
+            .get_paginator("list_model_import_jobs")
+            .paginate(nameContains=job_name_prefix(name), sortBy="CreationTime", sortOrder="Descending")
+        )
+        arns = [
+            str(summary["jobArn"])
+            for page in pages
+            for summary in page.get("modelImportJobSummaries", [])
+            if summary.get("importedModelName") == name
+        ]
+        found = []
+        for arn in arns:
+            try:
+                raw = self.get(arn)
+            except AwsError as error:
+                if is_not_found(error):
+                    continue
+                raise
+            found.append(Found(arn, self.status(raw), raw))
+        return found
+
+    def superseded(self, found: Found) -> bool:
+        """Failed jobs, and completed jobs whose model was deleted, are passed over by a take-back."""
+        return found.status == "Failed" or bool(found.raw.get(MODEL_GONE_KEY))
+
+    def create(self, props: Mapping[str, Any], tags: list[dict[str, str]], token: str) -> str:
+        user = [{"key": str(key), "value": str(value)} for key, value in sorted((props.get(PROP_TAGS) or {}).items())]
+        request: dict[str, Any] = {
+            "jobName": job_name(self.name_of(props), token),
+            "importedModelName": self.name_of(props),
+            "roleArn": props[PROP_ROLE_ARN],
+            "modelDataSource": {"s3DataSource": {"s3Uri": props[PROP_S3_URI]}},
+            # The same tags on the job and on the model: IAM's conditions hold however it reads the two lists (I8).
+            "jobTags": [*user, *tags],
+            "importedModelTags": [*user, *tags],
+            # Not filled in by botocore for this operation (I1): without it a retried request would import twice.
+            "clientRequestToken": token,
+        }
+        if props.get(PROP_KMS_KEY_ID):
+            request["importedModelKmsKeyId"] = props[PROP_KMS_KEY_ID]
+        if props.get(PROP_SUBNET_IDS):
+            request["vpcConfig"] = {
+                "subnetIds": list(props[PROP_SUBNET_IDS]),
+                "securityGroupIds": list(props.get(PROP_SECURITY_GROUP_IDS) or []),
+            }
+        return str(client().create_model_import_job(**request)["jobArn"])
+
+    def get(self, arn: str) -> dict[str, Any]:
+        """The job; once it completed, with its model's description (``importedModel``), or a note it is gone."""
+        job = dict(client().get_model_import_job(jobIdentifier=arn))
+        model_arn = job.get("importedModelArn")
+        if job.get("status") != "Completed" or not model_arn:
+            return job
+        try:
+            job[MODEL_KEY] = dict(client().get_imported_model(modelIdentifier=model_arn))
+        except AwsError as error:
+            if is_not_found(error):
+                job[MODEL_GONE_KEY] = True
+            elif is_transient(error):
+                raise
+            else:
+                raise self.failure("GetImportedModel", f"imported model {model_arn}", error) from error
+        return job
+
+    def get_product(self, arn: str) -> dict[str, Any]:
+        return dict(client().get_imported_model(modelIdentifier=arn))
+
+    def delete(self, product: str) -> None:
+        client().delete_imported_model(modelIdentifier=product)
+
+    # ------------------------------------------------------------------ answers
+
+    def state(self, raw: Mapping[str, Any], props: Mapping[str, Any]) -> tuple[str, str]:
+        status, arn = raw.get("status"), raw.get("jobArn")
+        if status == "Failed":
+            reason = str(raw.get("failureMessage") or "Bedrock gave no reason").rstrip(".")
+            return FAILED, (
+                f"Model import job {arn} failed: {reason}. Fix the cause (the model files under the prefix, their "
+                "architecture, the import role's access to the bucket and its key, quotas) and deploy again; a new "
+                "import job is started."
+            )
+        if status != "Completed":
+            return WAITING, ""
+        if raw.get(MODEL_GONE_KEY):
+            return FAILED, (
+                f"Imported model {raw.get('importedModelArn')} of job {arn} no longer exists: it was deleted outside "
+                "CloudFormation. Deploy again to import it anew (the next deploy starts a new import)."
+            )
+        return READY, ""
+
+    def attributes(self, raw: Mapping[str, Any]) -> dict[str, str]:
+        model: Mapping[str, Any] = raw.get(MODEL_KEY) or {}
+        units: Mapping[str, Any] = model.get("customModelUnits") or {}
+        return {
+            ATTR_IMPORTED_MODEL_ARN: _text(raw.get("importedModelArn") if raw.get("status") == "Completed" else ""),
+            ATTR_IMPORTED_MODEL_NAME: _text(raw.get("importedModelName")),
+            ATTR_JOB_ARN: _text(raw.get("jobArn")),
+            ATTR_JOB_NAME: _text(raw.get("jobName")),
+            ATTR_STATUS: _text(raw.get("status")),
+            ATTR_CREATION_TIME: _text(raw.get("creationTime")),
+            ATTR_MODEL_ARCHITECTURE: _text(model.get("modelArchitecture")),
+            ATTR_INSTRUCT_SUPPORTED: _text(model.get("instructSupported")),
+            ATTR_CUSTOM_MODEL_UNITS_PER_COPY: _text(units.get("customModelUnitsPerModelCopy")),
+            ATTR_CUSTOM_MODEL_UNITS_VERSION: _text(units.get("customModelUnitsVersion")),
+            ATTR_MODEL_KMS_KEY_ARN: _text(model.get("modelKmsKeyArn") or raw.get("importedModelKmsKeyArn")),
+        }
+
+    def blank_attributes(self, arn: str) -> dict[str, str]:
+        blanks = dict.fromkeys(self.attributes({}), "")
+        blanks[ATTR_JOB_ARN] = arn if self.arn_marker in arn else ""
+        return blanks
+
+    def made_from(self, raw: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
+        return (
+            raw.get("importedModelName") == props.get(PROP_IMPORTED_MODEL_NAME)
+            and s3_uri_of(raw) == props.get(PROP_S3_URI)
+            and _kms_matches(str(raw.get("importedModelKmsKeyArn") or ""), str(props.get(PROP_KMS_KEY_ID) or ""))
+        )
+
+    def product(self, raw: Mapping[str, Any]) -> str:
+        return str(raw.get("importedModelArn") or "") if raw.get("status") == "Completed" else ""
+
+    # ------------------------------------------------------------------ messages
+
+    def subject(self, arn: str) -> str:
+        return f"job {arn}"
+
+    def tag_subject(self, product: str) -> str:
+        return f"imported model {product}"
+
+    def product_subject(self, product: str, request: Request) -> str:
+        return f"imported model {product} (job {request.physical_id})"
+
+    def gone_failure(self, arn: str, error: Exception) -> HandlerError:
+        return self.failure(self.get_operation, self.subject(arn), error)
+
+    def made_note(self, physical_id: str) -> str:
+        return (
+            f"Model import job {physical_id} was started before this failure and cannot be stopped: deploy again (same "
+            "stack name and properties) to take it back, or delete its imported model once it ends "
+            "(bedrock-model-copy list shows it)."
+        )
+
+    def timeout_advice(self, request: Request) -> str:
+        return (
+            "deploy again (same stack name and properties) to resume: the resource takes back the import it started "
+            "instead of starting another; or raise timeout (up to 12 hours)"
+        )
+
+    def timeout_message(self, request: Request, raw: Mapping[str, Any]) -> str:
+        return (
+            f"Model import job {raw.get('jobArn', request.physical_id)} is still {raw.get('status')}{_how_long(raw)}; "
+            f"this resource waited {minutes(request.waited())} and its timeout is {minutes(request.timeout_seconds)} "
+            f"(CloudFormation allows a custom resource one hour). {self.goes_on}: {self.timeout_advice(request)}."
+        )
+
+    def long_timeout_message(self, request: Request, raw: Mapping[str, Any], note: str) -> str:
+        return (
+            f"Model import job {raw.get('jobArn')} is still {raw.get('status')}{_how_long(raw)}; the watcher stopped "
+            f"waiting at this import's timeout of {minutes(request.timeout_seconds)}{note}. {self.goes_on}: "
+            f"{self.timeout_advice(request)}."
+        )
+
+    def watched_subject(self, raw: Mapping[str, Any]) -> str:
+        return f"model import job {raw.get('jobArn')} was still {raw.get('status')}{_how_long(raw)}"
+
+    def not_ours(self, request: Request, found: Found, owner: Owner) -> HandlerError:
+        name = self.name_of(request.props)
+        state = "is being imported" if found.status == "InProgress" else "already exists"
+        why = (
+            f"it imports {s3_uri_of(found.raw) or 'other files'} "
+            f"(key {found.raw.get('importedModelKmsKeyArn') or 'AWS owned'})"
+            if owner.started_by(request)
+            else f"it is owned by {owner.describe()}"
+        )
+        return HandlerError(
+            f"An imported model named {name!r} {state} in this Region (job {found.arn}), and this resource (stack "
+            f"{request.stack_name}, resource {request.logical_id}) did not start it from these properties: {why}. "
+            "Nothing was changed. Choose another imported_model_name, or delete that model first."
+        )
+
+    def same_name_refusal(self, request: Request, changed: list[str]) -> HandlerError:
+        return HandlerError(
+            f"Changing {' and '.join(changed)} requires a new import, and CloudFormation creates the new model before "
+            f"it deletes the old one, so both cannot be named {self.name_of(request.props)!r}. Choose a new "
+            f"imported_model_name (or leave it to be generated) and deploy again (current job {request.physical_id} "
+            "was left unchanged)."
+        )
+
+    def gone_for_update(self, request: Request, product: str) -> HandlerError:
+        return HandlerError(
+            f"Imported model {product} (job {request.physical_id}) no longer exists: it was deleted outside "
+            "CloudFormation, so its tags cannot change. To import it again, give the resource a new "
+            "imported_model_name."
+        )
+
+    def not_owned_for_update(self, request: Request, product: str, owner: Any) -> HandlerError:
+        return HandlerError(
+            f"Imported model {product} is owned by {owner.describe()}, not by this resource (stack "
+            f"{request.stack_name}, resource {request.logical_id}), so its tags were left unchanged. Restore its "
+            "ownership tags, or give the resource a new imported_model_name."
+        )
+
+    def unfinished_message(self, request: Request, raw: Mapping[str, Any]) -> str:
+        job_arn = str(raw.get("jobArn") or request.physical_id)
+        region = region_of(job_arn)
+        return (
+            f"Model import job {job_arn} is still {raw.get('status')}{_how_long(raw)}; this delete waited "
+            f"{minutes(request.waited())} to delete its imported model when the import ends, and CloudFormation "
+            f"allows a custom resource one hour. Delete the stack again after the import ends (aws bedrock "
+            f"get-model-import-job --job-identifier {job_arn} --region {region}) and the model is deleted; or finish "
+            f"now with --retain-resources {request.logical_id} and, after the import ends, run: bedrock-model-copy "
+            f"clean --region {region} --stack {request.stack_name} --yes"
+        )
+
+    def left_running(self, request: Request, raw: Mapping[str, Any]) -> str:
+        model = str(raw.get("importedModelArn") or "the imported model")
+        return (
+            "deploy the same stack name and properties again to take it back, or after the import ends run: "
+            f"{delete_command(model, region_of(str(raw.get('jobArn') or request.physical_id)), request.stack_name)}"
+        )
+
+
+KIND = ImportKind()
