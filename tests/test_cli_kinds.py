@@ -2,26 +2,24 @@
 
 - Every kind that makes something in Bedrock lists it for the command, and every name a listing gives
   (operations, parameters, summary fields) is one botocore's Bedrock model has.
-- A kind that joins ``KINDS`` (here a stand-in for model import, against botocore's Stubber) is listed,
+- A kind that joins ``KINDS`` (model import, which joined after the command was written; against botocore's Stubber) is listed,
   declared through its job, shown in ``--help`` and the IAM table, and cleaned, with no edit to the command.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from bedrock_model_copy._lambda.model_copy import kinds as runtime_kinds
 from bedrock_model_copy._lambda.model_copy.contract import OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
 from bedrock_model_copy._lambda.model_copy.kinds import KINDS
 from bedrock_model_copy._lambda.model_copy.kinds.base import Kind
-from bedrock_model_copy._lambda.model_copy.kinds.fleet import Billing, Listing
 from bedrock_model_copy.cli import inventory, reference
 from bedrock_model_copy.cli._aws import Aws, snake
 from bedrock_model_copy.cli.clean import execute, plan
@@ -65,49 +63,8 @@ IMPORTED = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:imported-model/aaaaaaaaaaaa"
 OTHER = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:imported-model/bbbbbbbbbbbb"
 
 
-class ImportStandIn(Kind):
-    """What the model-import kind gives the command (its real module is kinds/model_import.py)."""
-
-    name = "ModelImportStandIn"
-    resource_type = "Custom::BedrockModelImportStandIn"
-    noun = "Model import job"
-    product_noun = "imported model"
-    arn_marker = ":model-import-job/"
-    get_operation = "GetModelImportJob"
-    create_operation = "CreateModelImportJob"
-    listings: ClassVar[tuple[Listing, ...]] = (
-        Listing(
-            "model-import-job",
-            "running import jobs",
-            "ListModelImportJobs",
-            "modelImportJobSummaries",
-            "jobArn",
-            "jobName",
-            running="InProgress",
-        ),
-        Listing(
-            "imported-model",
-            "imported models",
-            "ListImportedModels",
-            "modelSummaries",
-            "modelArn",
-            "modelName",
-            delete="DeleteImportedModel",
-            identifier="modelIdentifier",
-        ),
-    )
-    lookup: ClassVar[tuple[str, str]] = ("GetModelImportJob", "jobIdentifier")
-
-    def product(self, raw: Mapping[str, Any]) -> str:
-        return str(raw.get("importedModelArn") or "") if raw.get("status") == "Completed" else ""
-
-    def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
-        return Billing("bills while it exists (I14)", idle=True)
-
-
 @pytest.fixture
 def joined(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Aws, Stubber, Stubber]]:
-    monkeypatch.setattr(runtime_kinds, "KINDS", (*KINDS, ImportStandIn()))
     monkeypatch.setattr(inventory, "in_threads", lambda function, items: [function(item) for item in items])
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -181,6 +138,9 @@ def test_a_kind_that_joins_the_list_is_listed_declared_through_its_job_and_clean
     result = plan(list(items.values()), NOW)
     assert result.delete == [items["new"]]
     bedrock.add_response("list_tags_for_resource", _owned("Import"), {"resourceARN": OTHER})
+    described = {"modelArn": OTHER, "modelName": "new", "jobArn": JOB, "creationTime": NOW}
+    described |= {"modelDataSource": {"s3DataSource": {"s3Uri": "s3://b/k/"}}, "jobName": "import-1"}
+    bedrock.add_response("get_imported_model", described, {"modelIdentifier": OTHER})
     bedrock.add_response("delete_imported_model", {}, {"modelIdentifier": OTHER})
     execute(aws, result, NOW)
     assert result.deleted == [items["new"]] and result.exit_code() == 0

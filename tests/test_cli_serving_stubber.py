@@ -108,6 +108,8 @@ def test_a_deployment_a_live_stack_declares_and_a_throughput_whose_stack_is_gone
     }
     bedrock.add_response("list_provisioned_model_throughputs", {"provisionedModelSummaries": [throughput]}, {})
     bedrock.add_response("list_tags_for_resource", tags("OldServe", "Throughput"), {"resourceARN": PT_ARN})
+    bedrock.add_response("list_model_import_jobs", {"modelImportJobSummaries": []}, {})  # the import kind's listings
+    bedrock.add_response("list_imported_models", {"modelSummaries": []}, {})
     stack = {"StackName": "Serve", "StackId": STACK_ID, "CreationTime": NOW, "StackStatus": "UPDATE_COMPLETE"}
     cfn.add_response("describe_stacks", {"Stacks": [stack]}, {"StackName": "Serve"})
     summary = {"LastUpdatedTimestamp": NOW, "ResourceStatus": "CREATE_COMPLETE"}

@@ -54,6 +54,7 @@ from ..import_contract import (
 )
 from ..serving_contract import PROP_RESOURCE_ARN, PROP_RESOURCE_KIND, PROP_TAGS
 from .base import FAILED, READY, WAITING, Found, Kind, Watch, required
+from .fleet import Billing, Listing
 
 logger = logging.getLogger("model_copy")
 
@@ -178,6 +179,36 @@ def _how_long(raw: Mapping[str, Any]) -> str:
     return ""
 
 
+# What the fleet command lists of an import (kinds/fleet.py): its running jobs, and the models they made.
+JOBS = Listing(
+    "model-import-job",
+    "running import jobs",
+    "ListModelImportJobs",
+    "modelImportJobSummaries",
+    "jobArn",
+    "importedModelName",
+    running="InProgress",
+)
+MODELS = Listing(
+    "imported-model",
+    "imported models",
+    "ListImportedModels",
+    "modelSummaries",
+    "modelArn",
+    "modelName",
+    status="",  # ImportedModelSummary has no status: an imported model that is listed exists
+    delete="DeleteImportedModel",
+    get="GetImportedModel",
+    identifier="modelIdentifier",
+)
+# docs/aws-behaviour.md I14: inference is billed per CMU in 5-minute windows from the first call; whether a model
+# that serves nothing bills is unconfirmed, and the command takes the answer that finds it (it bills while it exists).
+MODEL_BILLING = Billing(
+    "custom model units per 5-minute window while it serves; kept idle it may bill (unconfirmed)", idle=True
+)
+JOB_BILLING = Billing("no price published for an import job", idle=False)
+
+
 class ImportKind(Kind):
     """A ``BedrockModelImport`` (``ResourceKind`` ``ModelImport``)."""
 
@@ -213,6 +244,8 @@ class ImportKind(Kind):
         "model-import-job",
     )
     advice = ADVICE
+    listings: ClassVar[tuple[Listing, ...]] = (JOBS, MODELS)
+    lookup: ClassVar[tuple[str, str]] = ("GetModelImportJob", "jobIdentifier")
     operations: ClassVar[tuple[str, ...]] = (
         "create_model_import_job",
         "get_model_import_job",
@@ -392,6 +425,9 @@ class ImportKind(Kind):
 
     def tag_subject(self, product: str) -> str:
         return f"imported model {product}"
+
+    def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
+        return JOB_BILLING if listing.running else MODEL_BILLING
 
     def product_subject(self, product: str, request: Request) -> str:
         return f"imported model {product} (job {request.physical_id})"
