@@ -106,6 +106,18 @@ def test_a_change_that_would_buy_a_second_commitment_is_refused_before_anything_
     assert fake.iam is not None and fake.iam.denied == []
 
 
+def test_a_replacement_that_cannot_read_the_current_commitment_buys_nothing(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    # Throttled past boto3's retries: whether the current one is under its commitment is unknown, so nothing is bought.
+    _deploy(cfn, _template())
+    fake.inject_fault("GetProvisionedModelThroughput", "ThrottlingException", status=429, times=50)
+    operations, _ = cfn.deploy_template(_template(units=2))
+    update = operations[of_type(_template(), THROUGHPUT)].response
+    assert not update.ok and "could not be read before replacing it (ThrottlingException)" in update.reason
+    assert len(fake.calls_to("CreateProvisionedModelThroughput")) == 1
+
+
 def test_with_the_opt_in_the_old_commitment_is_kept_tagged_as_replaced_and_said_in_the_log(
     fake: FakeBedrock, cfn: CloudFormationStack, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -37,7 +37,7 @@ def check(kind: Kind, request: Request) -> None:
     HandlerError
         The kind refuses it (its message), or the current resource could not be read.
     """
-    if not kind.checks_replacement(request.props):
+    if not kind.checks_replacement(request.props) or kind.arn_marker not in request.physical_id:
         return
     reading = read(kind, request.physical_id, request.old)
     if reading.state == GONE:
