@@ -118,6 +118,16 @@ def fake(copy_stack_policies: list[dict[str, Any]]) -> FakeBedrock:
     return FakeBedrock(iam=PolicySet(copy.deepcopy(copy_stack_policies)))
 
 
+# docs/aws-behaviour.md T8: whether Bedrock also authorizes a create's tags as TagResource on the new resource is
+# unconfirmed. The copy lifecycle modules override ``fake`` with these params to run under both readings.
+TAG_ON_CREATE_READINGS = {"params": [True, False], "ids": ["create-tags-as-TagResource", "create-tags-only-on-create"]}
+
+
+def fake_under_reading(request: pytest.FixtureRequest, policies: list[dict[str, Any]]) -> FakeBedrock:
+    """``fake`` under one reading of tag-on-create (``request.param``: whether tags are authorized as TagResource)."""
+    return FakeBedrock(iam=PolicySet(copy.deepcopy(policies)), create_tags_as_tag_resource=request.param)
+
+
 @pytest.fixture
 def framework(fake: FakeBedrock) -> Iterator[ProviderFramework]:
     with simulated_environment(fake) as running:

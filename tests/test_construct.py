@@ -56,10 +56,27 @@ POLL = {
     "Action": "bedrock:GetModelCopyJob",
     "Resource": region_arn(":model-copy-job/*"),
 }
-LIST = {"Sid": "FindJobsToResume", "Effect": "Allow", "Action": "bedrock:ListModelCopyJobs", "Resource": "*"}
 OWNER_STACK = "bedrock-model-copy:owner-stack"
 OWNER_RESOURCE = "bedrock-model-copy:owner-resource"
 COPY_REQUEST = "bedrock-model-copy:copy-request"
+FIND_JOBS = {"Sid": "FindJobsToResume", "Effect": "Allow", "Action": "bedrock:ListModelCopyJobs", "Resource": "*"}
+# docs/aws-behaviour.md T8: should Bedrock authorize targetModelTags as TagResource on the new model, the create's
+# own tag conditions, on a model with no owner tag yet, and no library key but the ones the create sends.
+TAG_ON_CREATE = {
+    "Sid": "TagCopiesOnCreate",
+    "Effect": "Allow",
+    "Action": "bedrock:TagResource",
+    "Resource": region_arn(":custom-model/*"),
+    "Condition": {
+        "StringEquals": {f"aws:RequestTag/{OWNER_STACK}": {"Ref": "AWS::StackName"}},
+        "Null": {
+            f"aws:ResourceTag/{OWNER_STACK}": "true",
+            f"aws:RequestTag/{OWNER_RESOURCE}": "false",
+            f"aws:RequestTag/{COPY_REQUEST}": "false",
+        },
+        "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": ["bedrock-model-copy:replaced-by"]},
+    },
+}
 READ = {
     "Sid": "ReadModels",
     "Effect": "Allow",
@@ -340,7 +357,7 @@ def test_policy_is_the_same_for_retain_destroy_and_tags() -> None:
             stack, "Copy", source_model_arn=SOURCE_ARN, target_model_name="copy-1", tags=tags, removal_policy=policy
         )
         statements = bedrock_policy(Template.from_stack(stack))["Statement"]
-        assert statements == [*ALWAYS, start([SOURCE_ARN]), LIST]
+        assert statements == [*ALWAYS, start([SOURCE_ARN]), FIND_JOBS, TAG_ON_CREATE]
 
 
 def test_policy_every_option_and_sources_deduplicated() -> None:
@@ -353,7 +370,7 @@ def test_policy_every_option_and_sources_deduplicated() -> None:
     BedrockModelCopy(stack, "C", source_model_arn=other, target_model_name="c")
     ModelCopyJobWaiter(stack, "W", job_arn=JOB_ARN)
     statements = bedrock_policy(Template.from_stack(stack))["Statement"]
-    assert statements == [*ALWAYS, start([SOURCE_ARN, other]), LIST]
+    assert statements == [*ALWAYS, start([SOURCE_ARN, other]), FIND_JOBS, TAG_ON_CREATE]
 
 
 def test_policy_token_source_is_scoped_to_the_accounts_custom_models() -> None:
@@ -541,6 +558,7 @@ def test_asset_excludes_bytecode_and_its_hash_is_stable(tmp_path: Path) -> None:
         "model_copy/engine/ownership.py",
         "model_copy/engine/phase.py",
         "model_copy/engine/reading.py",
+        "model_copy/engine/replacing.py",
         "model_copy/engine/request.py",
         "model_copy/handler.py",
         "model_copy/import_contract.py",

@@ -11,6 +11,14 @@ tag-key guard made case-insensitive, issue 21 defect 8), then the kind's own sta
 And one fix of issue 24: a Provisioned Throughput's ``grant_invoke`` also grants the custom model it serves, as a
 deployment's always did (docs/aws-behaviour.md S9), so a role's invoke statement on a Provisioned Throughput names
 its ``ModelArn`` too (:func:`_with_issue_24_grants` applies exactly that to 0.2.0's templates).
+
+And two differences of issue 22 (:func:`_without_billing_changes` undoes exactly these, checking each):
+
+- point 5: a stack with a copy has one more statement in the provider's Bedrock policy, after
+  ``FindJobsToResume``: ``TagCopiesOnCreate`` (:data:`TAG_COPIES_ON_CREATE`: TagResource on the account's
+  custom models in this Region under the create's own tag conditions, only where no owner tag exists yet);
+- point 1: every Provisioned Throughput has one more property, ``RetainOnReplace``: ``"true"`` exactly when
+  its UpdateReplacePolicy is ``Retain``.
 """
 
 from __future__ import annotations
@@ -28,6 +36,62 @@ PROVIDER = "BedrockModelCopyProvider"
 OLD_POLICY = f"{PROVIDER}ServingPolicyAA9B8179"
 SHARED_SIDS = ("ReadServingOwnership", "TagServingOnCreate", "RetagOwnServing")
 SERVING = {kind.resource_type: kind for kind in KINDS if kind.policy is not None}
+
+
+TAG_COPIES_ON_CREATE = {
+    "Action": "bedrock:TagResource",
+    "Condition": {
+        "ForAllValues:StringNotEqualsIgnoreCase": {"aws:TagKeys": ["bedrock-model-copy:replaced-by"]},
+        "Null": {
+            "aws:RequestTag/bedrock-model-copy:copy-request": "false",
+            "aws:RequestTag/bedrock-model-copy:owner-resource": "false",
+            "aws:ResourceTag/bedrock-model-copy:owner-stack": "true",
+        },
+        "StringEquals": {"aws:RequestTag/bedrock-model-copy:owner-stack": {"Ref": "AWS::StackName"}},
+    },
+    "Effect": "Allow",
+    "Resource": {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":bedrock:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":custom-model/*",
+            ],
+        ]
+    },
+    "Sid": "TagCopiesOnCreate",
+}
+THROUGHPUT = "Custom::BedrockProvisionedThroughput"
+
+
+def _without_billing_changes(template: dict[str, Any]) -> dict[str, Any]:
+    """``template`` without issue 22's two differences (the module's docstring), each checked as it is undone."""
+    result = copy.deepcopy(template)
+    resources = result["Resources"]
+    copies = any(
+        r["Type"] == "Custom::BedrockModelCopy" and "SourceModelArn" in r["Properties"] for r in resources.values()
+    )
+    found = 0
+    for logical_id, resource in resources.items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == THROUGHPUT and properties.get("Mode") != "Result":
+            retain = properties.pop("RetainOnReplace")
+            assert retain == ("true" if resource.get("UpdateReplacePolicy") == "Retain" else "false"), logical_id
+        if resource["Type"] not in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+            continue
+        statements = properties["PolicyDocument"]["Statement"]
+        sids = [statement.get("Sid") for statement in statements]
+        if "TagCopiesOnCreate" in sids:
+            at = sids.index("TagCopiesOnCreate")
+            assert sids[at - 1] == "FindJobsToResume" and statements.pop(at) == TAG_COPIES_ON_CREATE
+            found += 1
+    assert found == (1 if copies else 0)
+    return result
 
 
 def _policy_ids(template: dict[str, Any]) -> dict[str, str]:
@@ -92,6 +156,7 @@ def test_every_app_synthesizes_what_0_2_0_did_except_the_serving_policies(name: 
     now, then = synthesize(name), {stack: _with_issue_24_grants(t) for stack, t in recorded(name).items()}
     assert set(now) == set(then)
     for stack_name, template in now.items():
+        template = _without_billing_changes(template)
         old = then[stack_name]
         new_policies = _policy_ids(template)
         old_policies = {OLD_POLICY} if OLD_POLICY in old["Resources"] else set()
@@ -138,7 +203,7 @@ def _kind_of_sid(old_policy: dict[str, Any], sid: str) -> str:
 
 def test_the_difference_is_exactly_this() -> None:
     """The serving app of the corpus, in numbers: one policy removed, one per kind added, statements split."""
-    now, then = synthesize("serving")["Serving"], recorded("serving")["Serving"]
+    now, then = _without_billing_changes(synthesize("serving")["Serving"]), recorded("serving")["Serving"]
     added = sorted(set(now["Resources"]) - set(then["Resources"]))
     removed = sorted(set(then["Resources"]) - set(now["Resources"]))
     assert removed == [OLD_POLICY]
@@ -169,11 +234,13 @@ def test_the_difference_is_exactly_this() -> None:
     assert "ProvisionedModelThroughput" in json.dumps(then["Resources"][OLD_POLICY])
 
 
-def test_an_upgrade_from_0_2_0_sends_the_handler_nothing_and_changes_nothing_in_bedrock() -> None:
+def test_an_upgrade_from_0_2_0_changes_nothing_in_bedrock() -> None:
     """The corpus' serving stack as 0.2.0 deployed it, then this version's template (docs/serving.md, IAM).
 
     In the update phase both the old ServingPolicy and the new per-kind policies exist (the union is what
-    the handler may do); the serving resources change only their DependsOn, which sends them nothing.
+    the handler may do). The Provisioned Throughputs gain ``RetainOnReplace`` (issue 22, point 1), so
+    CloudFormation sends each an Update: it reads the resource and changes nothing in Bedrock; every other
+    resource changes only its DependsOn or an IAM policy, which sends it nothing.
     """
     from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, simulated_environment
     from bedrock_model_copy.testing.iam import PolicySet, handler_role_policies
@@ -187,7 +254,9 @@ def test_an_upgrade_from_0_2_0_sends_the_handler_nothing_and_changes_nothing_in_
         found = handler_role_policies(template, stack_name=STACK_NAME, region=str(ENV.region), account=str(ENV.account))
         return list(found.documents)
 
-    fake = FakeBedrock(iam=PolicySet(policies(old)))
+    # 0.2.0's policy has no TagCopiesOnCreate: its copies deploy only where a create's tags are not authorized as
+    # TagResource (docs/aws-behaviour.md T8), the reading under which a 0.2.0 stack exists to be upgraded.
+    fake = FakeBedrock(iam=PolicySet(policies(old)), create_tags_as_tag_resource=False)
     with simulated_environment(fake) as framework:
         cfn = CloudFormationStack(framework)
         created, _ = cfn.deploy_template(old)
@@ -198,6 +267,9 @@ def test_an_upgrade_from_0_2_0_sends_the_handler_nothing_and_changes_nothing_in_
         calls = len(fake.calls)
         fake.iam = PolicySet(policies(old) + policies(new))  # the update phase: old and new policies both exist
         updated, _ = cfn.deploy_template(new)
-    assert updated == {}  # nothing sent to any custom resource: only DependsOn and IAM policies changed
-    assert len(fake.calls) == calls
+    throughputs = {k for k, r in new["Resources"].items() if r["Type"] == THROUGHPUT}
+    assert set(updated) == throughputs and all(operation.response.ok for operation in updated.values())
+    assert all(op.response.physical_resource_id == cfn.resources[k].physical_resource_id for k, op in updated.items())
+    assert {call.operation for call in fake.calls[calls:]} <= {"GetProvisionedModelThroughput", "DescribeStacks"}
     assert {arn: (r.model_arn, dict(r.tags)) for arn, r in fake.serving.resources.items()} == before
+    assert fake.iam.denied == []

@@ -6,15 +6,29 @@ Each test asserts the Bedrock calls made and exactly what CloudFormation receive
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from scenario import COPY_REQUEST, NAME, OWNER, OWNER_RESOURCE, owned_by, user_tags, writes
 
 from bedrock_model_copy._lambda.model_copy.kinds.copy import CopyKind
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock, ProviderFramework
-from conftest import OTHER_SOURCE_ARN, PUBLIC_ATTRIBUTES, SOURCE_ARN, copy_properties
+from conftest import (
+    OTHER_SOURCE_ARN,
+    PUBLIC_ATTRIBUTES,
+    SOURCE_ARN,
+    TAG_ON_CREATE_READINGS,
+    copy_properties,
+    fake_under_reading,
+)
 
 ATTRIBUTES = set(PUBLIC_ATTRIBUTES.values())
+
+
+@pytest.fixture(**TAG_ON_CREATE_READINGS)
+def fake(request: pytest.FixtureRequest, copy_stack_policies: list[dict[str, Any]]) -> FakeBedrock:
+    """conftest's fake, under both readings of tag-on-create (docs/aws-behaviour.md T8)."""
+    return fake_under_reading(request, copy_stack_policies)
 
 
 # ---------------------------------------------------------------- create
@@ -306,11 +320,21 @@ def test_replacement_with_a_new_name_starts_a_copy_and_deletes_the_old_model(
     assert fake.model_named(NAME) is None and fake.model_named("support-bot-v2") is not None
 
 
-def test_replacement_with_retain_keeps_the_old_model(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+def test_replacement_with_retain_keeps_the_old_model(
+    fake: FakeBedrock, cfn: CloudFormationStack, caplog: pytest.LogCaptureFixture
+) -> None:
     cfn.create("Copy", copy_properties())
-    operation = cfn.update("Copy", copy_properties(TargetModelName="support-bot-v2"))
+    with caplog.at_level(logging.WARNING, logger="model_copy"):
+        operation = cfn.update("Copy", copy_properties(TargetModelName="support-bot-v2"))
     assert operation.response.ok and operation.cleanup == []
-    assert fake.model_named(NAME) is not None and fake.model_named("support-bot-v2") is not None
+    old, new = fake.model_named(NAME), fake.model_named("support-bot-v2")
+    assert old is not None and new is not None
+    # CloudFormation asks nothing more of the old one: the handler says what it leaves billed (issue 22, point 1).
+    (line,) = [r.getMessage() for r in caplog.records if "decision=keep-replaced" in r.getMessage()]
+    for text in (f"model {old.model_arn} was replaced by {new.model_arn}", "removal policy RETAIN", "storage fee"):
+        assert text in line, (text, line)
+    assert f"aws bedrock delete-custom-model --model-identifier {old.model_arn} --region us-west-2" in line
+    assert writes(fake) == ["CreateModelCopyJob", "CreateModelCopyJob"]  # nothing tagged or deleted
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,14 @@ from bedrock_model_copy._lambda.model_copy.kinds.copy import copy_request_id
 from bedrock_model_copy.testing import CREATE_FAILED_MARKER, CloudFormationStack, FakeBedrock
 from bedrock_model_copy.testing.cfn.resources import DeployedResource
 from bedrock_model_copy.testing.iam import PolicySet
-from conftest import OTHER_SOURCE_ARN, SOURCE_ARN, STACK_NAME, copy_properties
+from conftest import (
+    OTHER_SOURCE_ARN,
+    SOURCE_ARN,
+    STACK_NAME,
+    TAG_ON_CREATE_READINGS,
+    copy_properties,
+    fake_under_reading,
+)
 
 KEY_A = "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 DESTROY = {"DeleteModelOnDelete": "true"}
@@ -30,6 +37,12 @@ def own_tags(logical_id: str = "Copy", stack: str = STACK_NAME, **props: Any) ->
 
 def no_double_period(text: str) -> bool:
     return ".." not in text.replace("...", "")
+
+
+@pytest.fixture(**TAG_ON_CREATE_READINGS)
+def fake(request: pytest.FixtureRequest, copy_stack_policies: list[dict[str, Any]]) -> FakeBedrock:
+    """conftest's fake, under both readings of tag-on-create (docs/aws-behaviour.md T8)."""
+    return fake_under_reading(request, copy_stack_policies)
 
 
 # ---------------------------------------------------------------- adopt only your own

@@ -277,12 +277,20 @@ def test_a_rollback_of_an_update_never_fails(fake: FakeBedrock, cfn: CloudFormat
     assert operation.rollback[0].physical_resource_id == created.physical_resource_id
 
 
-def test_an_update_that_bedrock_fails_reports_it_and_rolls_back(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+@pytest.mark.parametrize("messages", [False, True], ids=["no-failure-message", "failure-message"])
+def test_an_update_that_bedrock_fails_reports_it_and_rolls_back(
+    fake: FakeBedrock, cfn: CloudFormationStack, messages: bool
+) -> None:
+    # docs/aws-behaviour.md S15: whether an UpdateFailed carries a failureMessage is not documented; either way.
+    fake.serving.update_failure_messages = messages
     first, second = nova_model(fake), nova_model(fake, "bot-usw2-v2")
     cfn.create("Endpoint", deployment(first), deletion_policy="Delete")
     fake.serving.script("update:bot-ondemand", duration=60, outcome="UpdateFailed", failure_message="Incompatible")
     operation = cfn.update("Endpoint", deployment(second))
-    assert not operation.response.ok and "Incompatible" in operation.response.reason
+    reason = operation.response.reason
+    assert not operation.response.ok and f"failed to move to model {second}" in reason
+    assert ("Incompatible" if messages else "Bedrock gave no reason") in reason
+    assert "still serves" not in reason  # nothing documented says which model it serves after a failed update
     assert [response.ok for response in operation.rollback] == [True]
     (deployed,) = fake.serving.of_kind("deployment")
     assert deployed.model_arn == first

@@ -16,6 +16,7 @@ from ._checkers import NAG_IAM5, OWN_STACK_NAG_ARN, no_resource_level_reason
 from ._kind import Statement, allow, region_arn
 from ._lambda.model_copy.contract import (
     COPY_REQUEST_TAG_KEY,
+    LIBRARY_TAG_KEYS,
     OWNER_RESOURCE_TAG_KEY,
     OWNER_TAG_KEY,
     OWNERSHIP_TAG_KEYS,
@@ -24,7 +25,7 @@ from ._lambda.model_copy.contract import (
 # Source model ARNs are listed one by one in the CreateModelCopyJob statement until
 # they take this many characters; past it each is widened to its account and
 # Region (custom-model/*), so the policy stays bounded however many copies a stack has.
-SOURCE_ARNS_BUDGET_CHARS = 2500
+SOURCE_ARNS_BUDGET_CHARS = 2200
 
 # What can serve a copied model (Bedrock user guide, model-customization-delete: "you must first delete any
 # Provisioned Throughput or custom model deployment"): its ARN type and the List action that finds it by model.
@@ -133,6 +134,25 @@ def statements(*, source_arns: set[str], token_sources: bool, copies: bool) -> l
             ),
             # ListModelCopyJobs has no resource-level permission: "*" is the only resource.
             allow("FindJobsToResume", "bedrock:ListModelCopyJobs", "*"),
+            # Tag on create, should Bedrock also authorize targetModelTags as TagResource on the new model
+            # (docs/aws-behaviour.md T8): the create's own tag conditions, on a model with no owner tag yet, and no
+            # key of this library but the ones the create sends.
+            allow(
+                "TagCopiesOnCreate",
+                "bedrock:TagResource",
+                models,
+                {
+                    "StringEquals": {f"aws:RequestTag/{OWNER_TAG_KEY}": Aws.STACK_NAME},
+                    "Null": {
+                        f"aws:ResourceTag/{OWNER_TAG_KEY}": "true",
+                        f"aws:RequestTag/{OWNER_RESOURCE_TAG_KEY}": "false",
+                        f"aws:RequestTag/{COPY_REQUEST_TAG_KEY}": "false",
+                    },
+                    "ForAllValues:StringNotEqualsIgnoreCase": {
+                        "aws:TagKeys": [key for key in LIBRARY_TAG_KEYS if key not in OWNERSHIP_TAG_KEYS]
+                    },
+                },
+            ),
         ]
     return found
 
@@ -162,7 +182,9 @@ def acknowledgements() -> dict[str, str]:
             "(does a resumed copy still exist; who owns a model before it is changed or deleted); "
             f"DeleteCustomModel, TagResource and UntagResource are limited by aws:ResourceTag/{OWNER_TAG_KEY} "
             "to models this stack copied, and the ownership tags themselves cannot be changed (aws:TagKeys), "
-            "except recording the owning resource once on a copy made by version 0.1.0."
+            "except recording the owning resource once on a copy made by version 0.1.0, and tagging a new model "
+            "that has no owner tag yet with this stack's ownership tags (a copy's targetModelTags, should Bedrock "
+            "authorize them as TagResource)."
         ),
         f"{NAG_IAM5}[Resource::arn:<AWS::Partition>:bedrock:*:<AWS::AccountId>:custom-model/*]": (
             "A source_model_arn given as a token is only known at deploy time: CreateModelCopyJob is "

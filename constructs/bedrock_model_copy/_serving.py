@@ -283,7 +283,11 @@ class ServingResource(Construct):
         self.resource.apply_removal_policy(policy)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` invoke the model through this resource (InvokeModel, InvokeModelWithResponseStream)."""
+        """Let ``grantee`` invoke the model through this resource (InvokeModel, InvokeModelWithResponseStream).
+
+        Granted on this resource's ARN and on the custom model it serves: whether Bedrock also checks the
+        model behind it is not documented (docs/aws-behaviour.md S9), so both are granted.
+        """
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=list(INVOKE_ACTIONS), resource_arns=self._invoke_resources()
         )

@@ -235,7 +235,8 @@ class BedrockModelCopy(ModelCopyJobResource):
         """A :class:`~bedrock_model_copy.ProvisionedThroughput` of the copied model, next to this copy.
 
         ``props`` are those of ``ProvisionedThroughput`` (``commitment``, ``name``, ``tags``,
-        ``removal_policy``, ``timeout``). Bought after the copy completes; billed hourly per model unit.
+        ``removal_policy``, ``timeout``, ``allow_replacement_under_commitment``). Bought after the copy
+        completes; billed hourly per model unit until it is deleted.
         """
         from .throughput import ProvisionedThroughput
 

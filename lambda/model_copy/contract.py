@@ -113,6 +113,12 @@ OWNER_TAG_KEY: Final = "bedrock-model-copy:owner-stack"  # the stack's name (the
 OWNER_RESOURCE_TAG_KEY: Final = "bedrock-model-copy:owner-resource"  # the resource's logical id
 COPY_REQUEST_TAG_KEY: Final = "bedrock-model-copy:copy-request"  # fingerprint of source, name and key as requested
 OWNERSHIP_TAG_KEYS: Final = (OWNER_TAG_KEY, OWNER_RESOURCE_TAG_KEY, COPY_REQUEST_TAG_KEY)
+# Put on a resource a replacement left in place (kept by its removal policy or its commitment): the ARN of what
+# replaced it. Not an ownership tag (the handler's retag statements allow it on this stack's resources only); users
+# cannot set it (rules.check_tag_key).
+REPLACED_BY_TAG_KEY: Final = "bedrock-model-copy:replaced-by"
+# Every tag key of this library: a create-time tag statement allows none but the ones the create sends.
+LIBRARY_TAG_KEYS: Final = (*OWNERSHIP_TAG_KEYS, REPLACED_BY_TAG_KEY)
 
 # Top-level key that on_event adds to the event; the provider framework merges it
 # into the event that every is_complete poll receives (the only state that survives).
@@ -123,6 +129,10 @@ DEFERRED_FAILURE_KEY: Final = "BedrockModelCopyDeferredFailure"
 # Top-level key that on_event adds when a rollback's change was refused and the request succeeds anyway:
 # is_complete then completes at once (nothing will bring the refused state) with the attributes it can read.
 SETTLED_KEY: Final = "BedrockModelCopySettled"
+# Top-level key that on_event adds when an Update replaced the resource: the old physical id, so that is_complete
+# can say, once the new one is ready, what the replaced one leaves billed (CloudFormation asks nothing more of it
+# when its UpdateReplacePolicy is Retain).
+REPLACED_KEY: Final = "BedrockModelCopyReplaced"
 
 # Limits shared with the construct's synth-time checks.
 MAX_TIMEOUT_SECONDS = 57 * 60
@@ -186,6 +196,7 @@ class CustomResourceEvent(TypedDict, total=False):
     BedrockModelCopyStartedAt: float
     BedrockModelCopyDeferredFailure: str
     BedrockModelCopySettled: str
+    BedrockModelCopyReplaced: str
     Data: dict[str, Any]
 
 
@@ -194,6 +205,7 @@ class OnEventResult(TypedDict, total=False):
     BedrockModelCopyStartedAt: float
     BedrockModelCopyDeferredFailure: str
     BedrockModelCopySettled: str
+    BedrockModelCopyReplaced: str
     Data: dict[str, str]
 
 

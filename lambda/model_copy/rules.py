@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .contract import MAX_TAGS_PER_MODEL, MAX_USER_TAGS, OWNERSHIP_TAG_KEYS
+from .contract import MAX_TAGS_PER_MODEL, MAX_USER_TAGS, OWNERSHIP_TAG_KEYS, REPLACED_BY_TAG_KEY
 
 # botocore shape "ModelArn" (CreateModelCopyJob.sourceModelArn).
 SOURCE_MODEL_ARN_PATTERN = re.compile(
@@ -128,6 +128,10 @@ def check_tag_key(key: str) -> None:
     # In any letter case: IAM matches the key of aws:ResourceTag/<key> without regard to case.
     if key.lower() in OWNERSHIP_TAG_KEYS:
         raise PropertyValidationError("tags", key, "this key is reserved for the construct's ownership tags")
+    if key.lower() == REPLACED_BY_TAG_KEY:
+        raise PropertyValidationError(
+            "tags", key, "this key is reserved: the handler puts it on a resource that a replacement left in place"
+        )
     if not TAG_KEY_PATTERN.fullmatch(key):
         raise PropertyValidationError(
             "tags", key, "tag keys are 1 to 128 characters of letters, digits, spaces and _.:/=+-@" + _length(key, 128)

@@ -31,6 +31,12 @@ PROP_MODEL_UNITS: Final = "ModelUnits"
 PROP_COMMITMENT: Final = "Commitment"
 # A long resource's Result resource (Mode "Result", as a long copy's): the ARN its R1 made.
 PROP_RESOURCE_ARN: Final = "ResourceArn"
+# A Provisioned Throughput's final UpdateReplacePolicy, "true" when Retain: whether CloudFormation keeps the old one
+# when a change replaces it (the handler says so in its log, since nothing is asked of it then).
+PROP_RETAIN_ON_REPLACE: Final = "RetainOnReplace"
+# "true" only when the construct's allow_replacement_under_commitment is set: a replacement may buy a committed
+# Provisioned Throughput while the current one is under its commitment (issue 22, point 1).
+PROP_ALLOW_REPLACEMENT_UNDER_COMMITMENT: Final = "AllowReplacementUnderCommitment"
 
 SERVING_PROPERTY_NAMES: Final = (
     PROP_RESOURCE_KIND,
@@ -41,6 +47,8 @@ SERVING_PROPERTY_NAMES: Final = (
     PROP_MODEL_UNITS,
     PROP_COMMITMENT,
     PROP_RESOURCE_ARN,
+    PROP_RETAIN_ON_REPLACE,
+    PROP_ALLOW_REPLACEMENT_UNDER_COMMITMENT,
 )
 
 # What a change of each property does: in place (Bedrock's Update call), or a new resource.

@@ -99,6 +99,10 @@ class FakeBedrock:
     # the fake takes the answer harder for the code: a job carries only tags TagResource put on it (none:
     # TagResource takes no model-copy-job ARN), so IAM's aws:ResourceTag on a job sees nothing. True flips it.
     job_tags_from_target_model_tags: bool = False
+    # Unconfirmed (docs/aws-behaviour.md T8): whether Bedrock also authorizes a create's tags (targetModelTags,
+    # a serving create's tags) as bedrock:TagResource on the new resource. By default the fake takes the answer
+    # harder for the policy: it does, with the request's tags and no resource tags yet. False: only the create.
+    create_tags_as_tag_resource: bool = True
     # Actions denied to the copy watcher's role whatever its policies say (a permissions boundary or SCP).
     watcher_denied_actions: set[str] = field(default_factory=set)
     role_iam: dict[str, PolicySet] = field(default_factory=dict)

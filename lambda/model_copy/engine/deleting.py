@@ -6,6 +6,8 @@
   as gone: after any refused call the Get is asked, and only its not-found ends the Delete.
 - **Kept from its own state**: a resource that must be left (a Provisioned Throughput under an
   unexpired commitment) is left, and the log says what is left, until when, and how to delete it.
+  A delete refused with any code reads that state again first: a commitment that shows only now
+  (a renewal, docs/aws-behaviour.md S13) leaves it the same way; the code decides only otherwise.
 - **Refused calls are asked again** (throttling, ``ConflictException``, ``ValidationException``: a
   resource still busy, or a read that contradicts itself) at every poll until the retry deadline;
   then the Delete fails with the last error and what to do. Anything else (access denied) fails
@@ -78,14 +80,7 @@ def complete_delete(kind: Kind, request: Request) -> IsCompleteResult:
             logger.info("%s status=%s request=Delete decision=nothing-to-delete", kind.log(arn), kind.status(raw))
             return DONE
         return _unfinished(kind, request, raw)
-    kept = kind.keep(raw)
-    if kept:
-        logger.warning(
-            "%s decision=leave-under-commitment: %s (or, once the term has ended: %s)",
-            kind.log(arn),
-            kept,
-            clean_command(request),
-        )
+    if _left_by_state(kind, request, raw):
         return DONE
     try:
         tags = tags_of(product, confirm_gone=lambda gone: gone_by_get(kind.get_product, gone))
@@ -111,6 +106,8 @@ def _refused(kind: Kind, request: Request, operation: str, product: str, error: 
     if not is_transient(error) and gone_by_get(kind.get_product, product):
         logger.info("%s error=%s decision=gone-by-get", kind.log(product), code)
         return DONE
+    if operation == kind.delete_operation and _left_after_refusal(kind, request, code):
+        return DONE
     if operation == kind.delete_operation and code == "ConflictException":
         reason = kind.in_use_reason(product, request)
         if reason:
@@ -125,6 +122,35 @@ def _refused(kind: Kind, request: Request, operation: str, product: str, error: 
         logger.info("%s operation=%s error=%s decision=ask-again-next-poll", kind.log(product), operation, code)
         return AGAIN
     raise kind.failure(operation, subject, error) from error
+
+
+def _left_by_state(kind: Kind, request: Request, raw: Mapping[str, Any]) -> bool:
+    """Whether the resource's own state keeps it (a commitment): then it is left, and the log says so."""
+    kept = kind.keep(raw)
+    if kept:
+        logger.warning(
+            "%s decision=leave-under-commitment: %s (or, once Bedrock reports it expired: %s)",
+            kind.log(request.physical_id),
+            kept,
+            clean_command(request),
+        )
+    return bool(kept)
+
+
+def _left_after_refusal(kind: Kind, request: Request, code: str) -> bool:
+    """A delete refused with any code: the resource's own state, read again, decides whether it is left."""
+    if not kind.kept_by_state:
+        return False
+    try:
+        reading = read(kind, request.physical_id, request.props)
+    except HandlerError:
+        return False  # the Get itself refused: the code's rule applies
+    if reading.state in (GONE, UNKNOWN) or not reading.raw:
+        return False  # gone is decided by the product's Get; unknown: the code's rule applies
+    if _left_by_state(kind, request, reading.raw):
+        logger.info("%s error=%s decision=left-by-its-own-state", kind.log(request.physical_id), code)
+        return True
+    return False
 
 
 def _unfinished(kind: Kind, request: Request, raw: Mapping[str, Any]) -> IsCompleteResult:

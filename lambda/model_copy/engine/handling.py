@@ -21,6 +21,7 @@ from ..aws import HandlerError, botocore_version, missing_operations
 from ..contract import (
     DEFERRED_FAILURE_KEY,
     MAX_TIMEOUT_SECONDS,
+    REPLACED_KEY,
     SETTLED_KEY,
     STARTED_AT_KEY,
     IsCompleteResult,
@@ -55,6 +56,8 @@ def on_event(kind: Kind, old_kind: Kind, request: Request, result: bool) -> OnEv
             physical_id = lifecycle.make(kind, request, request.props)
         else:
             physical_id = lifecycle.update(kind, old_kind, request)
+            if physical_id != request.physical_id:  # replaced: is_complete says what the old one leaves billed
+                started[REPLACED_KEY] = request.physical_id
         if long:
             started["Data"] = long_wait.start_watcher(kind, request, physical_id)
     except Exception as error:

@@ -26,7 +26,7 @@ from typing import Any
 from ..aws import AwsError, HandlerError, error_code
 from ..contract import MAX_TIMEOUT_SECONDS, IsCompleteResult
 from ..kinds.base import FAILED, READY, WAITING, Found, Kind
-from . import long_wait
+from . import long_wait, replacing
 from .ownership import Owner, gone_by_get, ownership_tags, owns, sync_tags, tags_of, user_tags
 from .reading import GONE, read
 from .request import Request
@@ -184,6 +184,7 @@ def update(kind: Kind, old_kind: Kind, request: Request) -> str:
     if old_kind is kind and kind.create_operation and kind.name_of(props) == kind.name_of(old):
         raise kind.same_name_refusal(request, changed)
     logger.info("%s request=Update changed=%s decision=replace", kind.log(physical_id), ",".join(changed))
+    replacing.check(kind, request)  # before anything is bought
     return make(kind, request, props)
 
 
@@ -221,9 +222,11 @@ def complete_ready(kind: Kind, request: Request, old_kind: Kind) -> IsCompleteRe
         raise HandlerError(reading.message)
     if reading.state == READY:
         settle(kind, old_kind, request, reading.raw)
+        replacing.leave_replaced(kind, request, reading.raw)
         logger.info("%s status=%s decision=complete", kind.log(arn), kind.status(reading.raw))
         return {"IsComplete": True, "Data": kind.attributes(reading.raw)}
     if reading.state == WAITING and long_wait.completes_at_once(kind, request):
+        replacing.leave_replaced(kind, request, reading.raw)
         logger.info("%s status=%s decision=complete-watcher-waits", kind.log(arn), kind.status(reading.raw))
         return {"IsComplete": True, "Data": kind.attributes(reading.raw)}
     timeout = request.timeout_seconds

@@ -81,6 +81,11 @@ class Kind:
     # makes, and the Get (operation, identifier parameter) that reads a physical id they did not show.
     listings: ClassVar[tuple[Listing, ...]] = ()
     lookup: ClassVar[tuple[str, str]] = ("", "")
+    # Whether a resource of this kind may be left in place by its own state (``kept_reason``), whatever its
+    # removal policy: what a replacement left is then read once the replacement is ready.
+    kept_by_state: ClassVar[bool] = False
+    # Whether what a replacement left in place is tagged with what replaced it (``replaced-by``).
+    marks_replaced: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ properties
 
@@ -182,6 +187,28 @@ class Kind:
 
     def keep(self, raw: Mapping[str, Any]) -> str:
         """Why the resource must be left on delete, read from its own state ("" when it may be deleted)."""
+        return ""
+
+    def kept_reason(self, raw: Mapping[str, Any]) -> str:
+        """In a few words, why its own state keeps it in place ("" when nothing does): "under ... until ..."."""
+        return ""
+
+    # ------------------------------------------------------------------ replacements
+
+    def checks_replacement(self, props: Mapping[str, Any]) -> bool:
+        """Whether a replacement made from ``props`` must first ask :meth:`replacement_refusal` (one Get)."""
+        return False
+
+    def replacement_refusal(self, request: Any, current: Mapping[str, Any]) -> str:
+        """Why a replacement must not buy anything while ``current`` (the resource's own state) exists; "" if it may."""
+        return ""
+
+    def retained_when_replaced(self, props: Mapping[str, Any]) -> bool:
+        """Whether CloudFormation keeps the resource a replacement replaces (its UpdateReplacePolicy Retain)."""
+        return False
+
+    def left_billing(self, request: Any, raw: Mapping[str, Any]) -> str:
+        """What a resource left in place goes on billing, and how to delete it ("" if it bills nothing idle)."""
         return ""
 
     def settle(self, request: Any, raw: Mapping[str, Any], tags: Mapping[str, str]) -> None:

@@ -316,6 +316,16 @@ class CopyKind(Kind):
     def deletes(self, props: Mapping[str, Any]) -> bool:
         return props.get(PROP_DELETE_MODEL_ON_DELETE) == "true"
 
+    def retained_when_replaced(self, props: Mapping[str, Any]) -> bool:
+        return not self.deletes(props)
+
+    def left_billing(self, request: Request, raw: Mapping[str, Any]) -> str:
+        model_arn = self.product(raw)
+        return (
+            "A custom model is billed Bedrock's monthly storage fee until it is deleted; delete it when nothing "
+            f"uses it: {delete_command(model_arn, str(raw.get('jobArn') or ''), request.stack_name)}"
+        )
+
     def result_arn(self, props: Mapping[str, Any]) -> str:
         return str(props.get(PROP_JOB_ARN) or "")
 

@@ -6,7 +6,7 @@ Bedrock (botocore's service model, docs/aws-behaviour.md S2): ``CreateCustomMode
 ``updateStatus`` ``Updating | UpdateCompleted | UpdateFailed``), ``UpdateCustomModelDeployment``
 (moves the deployment to another model in place, same ARN) and ``DeleteCustomModelDeployment``.
 Whether the deployment's own ``modelArn`` switches once an update completes is not documented
-(S13): readiness after an update follows ``updateDetails``, and reads ``modelArn`` only when no
+(S15): readiness after an update follows ``updateDetails``, and reads ``modelArn`` only when no
 update names the model.
 """
 
@@ -152,7 +152,7 @@ class DeploymentKind(ServingKind):
         described = raw.get("description")
         return (
             self.name_in(raw) == props.get(PROP_NAME)
-            and raw.get("modelArn") == props.get(PROP_MODEL_ARN)
+            and self.serving_model(raw) == props.get(PROP_MODEL_ARN)
             and (described is None or (described or "") == (props.get(PROP_DESCRIPTION) or ""))
         )
 
@@ -201,8 +201,9 @@ class DeploymentKind(ServingKind):
         details = raw.get("updateDetails") or {}
         if details.get("modelArn") == wanted and details.get("updateStatus") == "UpdateFailed":
             return FAILED, (
-                f"Custom model deployment {arn} failed to move to model {wanted}: {reason}. It still serves the "
-                "model it served before; fix the cause and deploy again."
+                f"Custom model deployment {arn} failed to move to model {wanted}: {reason}. Bedrock does not say "
+                "which model it serves after a failed update (docs/aws-behaviour.md S15): check with aws bedrock "
+                "get-custom-model-deployment, fix the cause and deploy again."
             )
         if status != "Active" or details.get("updateStatus") == "Updating":
             return WAITING, ""
@@ -224,7 +225,7 @@ class DeploymentKind(ServingKind):
         """The model it serves: the one a completed update moved it to, else its modelArn.
 
         Whether ``modelArn`` itself switches after an update is not documented (docs/aws-behaviour.md
-        S13); ``updateDetails`` with ``UpdateCompleted`` names the model under either answer.
+        S15); ``updateDetails`` with ``UpdateCompleted`` names the model under either answer.
         """
         details = raw.get("updateDetails") or {}
         if details.get("updateStatus") == "UpdateCompleted" and details.get("modelArn"):

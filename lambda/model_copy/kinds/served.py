@@ -5,7 +5,8 @@ copy (they depend on it). What can still serve the model when the copy's Delete 
 Provisioned Throughput this stack made and had to leave under an unexpired commitment (Bedrock
 cannot delete it before the term ends), or something this stack did not make. For the first, a
 stack delete must not fail (issue 16): the model is left with the throughput, and the log says
-what is left, until when, and the commands that finish the job once the term ends. For anything
+what is left, that it bills until deleted, the expiry Bedrock reports now (a renewal may move it,
+docs/aws-behaviour.md S13), and the commands that finish the job once Bedrock reports it expired. For anything
 else the caller keeps its rule (a forward stack delete fails with "delete those first").
 
 Reads only: ``ListProvisionedModelThroughputs`` and ``ListCustomModelDeployments`` with
@@ -84,7 +85,10 @@ def left_under_commitment(model_arn: str, stack: str, region: str) -> str:
     )
     return (
         f"Model {model_arn} is served by Provisioned Throughput {', '.join(left)} that this stack made and had to "
-        "leave under its commitment, and Bedrock refuses to delete a model in use: the model is left with it. "
-        f"Once the term ends run: bedrock-model-copy clean --region {region} --stack {stack} --yes (or: {deletes} "
-        f"&& aws bedrock delete-custom-model --model-identifier {model_arn} --region {region})"
+        "leave under its commitment, and Bedrock refuses to delete a model in use: the model is left with it. Both "
+        "are billed until they are deleted, also after the term: AWS's delete page says committed Provisioned "
+        "Throughputs renew at the end of each term (not confirmed for this kind, docs/aws-behaviour.md S13), so "
+        "bedrock-model-copy list shows the current expiry. Once Bedrock reports the commitment expired run: "
+        f"bedrock-model-copy clean --region {region} --stack {stack} --yes (or: {deletes} && aws bedrock "
+        f"delete-custom-model --model-identifier {model_arn} --region {region})"
     )

@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 
 from ..advice import Advice
 from ..aws import client
-from ..engine.request import now
+from ..contract import REPLACED_BY_TAG_KEY
+from ..engine.request import Request, now
 from ..serving_contract import (
     ATTR_ARN,
     ATTR_COMMITMENT_EXPIRATION,
@@ -25,11 +26,13 @@ from ..serving_contract import (
     ATTR_NAME,
     ATTR_STATUS,
     KIND_THROUGHPUT,
+    PROP_ALLOW_REPLACEMENT_UNDER_COMMITMENT,
     PROP_COMMITMENT,
     PROP_MODEL_ARN,
     PROP_MODEL_UNITS,
     PROP_NAME,
     PROP_RESOURCE_KIND,
+    PROP_RETAIN_ON_REPLACE,
     RESOURCE_TYPES,
 )
 from ..serving_rules import check_commitment, check_model_arn, check_model_units, check_name
@@ -75,6 +78,15 @@ ADVICE: tuple[Advice, ...] = (
         "model, give the ProvisionedThroughput a new construct id (a new Provisioned Throughput).",
     ),
 )
+
+
+# What every message about a commitment says of its end (docs/aws-behaviour.md S6, S13).
+BILLING_GOES_ON = (
+    "it is billed until it is deleted, also after the term: AWS's delete page says committed Provisioned "
+    "Throughputs renew at the end of each term (not confirmed for this kind, docs/aws-behaviour.md S13), so the "
+    "expiry Bedrock reports now may move; bedrock-model-copy list shows the current one"
+)
+OPT_IN = "allow_replacement_under_commitment=True"
 
 
 def unexpired_commitment(raw: Mapping[str, Any], at: float | None = None) -> str:
@@ -139,6 +151,8 @@ class ThroughputKind(ServingKind):
         "provisioned-model",
     )
     advice = ADVICE
+    kept_by_state = True
+    marks_replaced = True
     operations: ClassVar[tuple[str, ...]] = (
         "create_provisioned_model_throughput",
         "get_provisioned_model_throughput",
@@ -258,13 +272,57 @@ class ThroughputKind(ServingKind):
         until = unexpired_commitment(raw)
         if not until:
             return ""
+        return (
+            f"Provisioned Throughput {raw.get('provisionedModelArn')} ({raw.get('provisionedModelName')}) is under a "
+            f"{raw.get('commitmentDuration')} commitment until {until}; Bedrock cannot delete it before then, so it "
+            f"is left in place, and {BILLING_GOES_ON}. Once Bedrock reports its commitment expired, delete it with: "
+            f"{self._delete_command(raw)}"
+        )
+
+    def kept_reason(self, raw: Mapping[str, Any]) -> str:
+        until = unexpired_commitment(raw)
+        if not until:
+            return ""
+        return f"under a {raw.get('commitmentDuration')} commitment until {until}: Bedrock cannot delete it before then"
+
+    def _delete_command(self, raw: Mapping[str, Any]) -> str:
         arn = str(raw.get("provisionedModelArn"))
         region = arn.split(":")[3] if arn.count(":") >= 5 else ""
+        return f"aws bedrock delete-provisioned-model-throughput --provisioned-model-id {arn} --region {region}"
+
+    # ------------------------------------------------------------------ replacements (issue 22, point 1)
+
+    def checks_replacement(self, props: Mapping[str, Any]) -> bool:
+        """A replacement that buys a committed one asks first, unless the resource's opt-in allows it."""
+        return bool(props.get(PROP_COMMITMENT)) and props.get(PROP_ALLOW_REPLACEMENT_UNDER_COMMITMENT) != "true"
+
+    def replacement_refusal(self, request: Request, current: Mapping[str, Any]) -> str:
+        until = unexpired_commitment(current)
+        if not until:
+            return ""
+        props = request.props
         return (
-            f"Provisioned Throughput {arn} ({raw.get('provisionedModelName')}) is under a "
-            f"{raw.get('commitmentDuration')} commitment until {until}; Bedrock cannot delete it before then, so it is "
-            f"left in place, and it is billed until it is deleted. After {until} delete it with: aws bedrock "
-            f"delete-provisioned-model-throughput --provisioned-model-id {arn} --region {region}"
+            f"This change replaces Provisioned Throughput {current.get('provisionedModelArn')} "
+            f"({current.get('provisionedModelName')}), which is under a {current.get('commitmentDuration')} "
+            f"commitment until {until}, with another committed one ({props.get(PROP_COMMITMENT)}, "
+            f"{props.get(PROP_MODEL_UNITS)} model units). Nothing was bought. Bedrock cannot delete the current one "
+            f"before its commitment ends, and {BILLING_GOES_ON}: both would bill. To buy the new one anyway, set "
+            f"{OPT_IN} on the ProvisionedThroughput (README, Costs): the current one is then kept, tagged "
+            f"{REPLACED_BY_TAG_KEY}, and billed until you delete it. Otherwise deploy with its model_units and "
+            "commitment unchanged."
+        )
+
+    def retained_when_replaced(self, props: Mapping[str, Any]) -> bool:
+        return props.get(PROP_RETAIN_ON_REPLACE) == "true"
+
+    def left_billing(self, request: Request, raw: Mapping[str, Any]) -> str:
+        units = raw.get("modelUnits") or raw.get("desiredModelUnits")
+        committed = bool(raw.get("commitmentDuration"))
+        return (
+            f"A Provisioned Throughput is billed hourly for its {units} model units until it is deleted, used or "
+            f"not{f'; {BILLING_GOES_ON}' if committed else ''}. Delete it"
+            f"{' once Bedrock reports its commitment expired' if committed else ''} with: {self._delete_command(raw)} "
+            f"(or: bedrock-model-copy clean --region {request.region} --stack {request.stack_name} --yes)"
         )
 
 

@@ -5,7 +5,8 @@ DeleteCustomModel, and TagResource, UntagResource, ListTagsForResource of custom
 when the simulated clock passes their scripted duration; a completed copy's model then exists.
 
 IAM (Service Authorization Reference): CreateModelCopyJob on the SOURCE model with ``aws:RequestTag/*``
-and ``aws:TagKeys``; GetModelCopyJob on the job (``aws:ResourceTag`` only with
+and ``aws:TagKeys`` (and, unless ``create_tags_as_tag_resource`` is off, ``bedrock:TagResource`` on the new
+model with the same request tags: docs/aws-behaviour.md T8); GetModelCopyJob on the job (``aws:ResourceTag`` only with
 ``job_tags_from_target_model_tags``); the model operations on the model with ``aws:ResourceTag/*``;
 the List operations on ``*``.
 """
@@ -89,6 +90,7 @@ class Account(Protocol):
     job_arn_style: str
     max_concurrent_jobs: int | None
     job_tags_from_target_model_tags: bool
+    create_tags_as_tag_resource: bool
     jobs: dict[str, CopyJob]
     models: dict[str, CustomModel]
     missing_sources: set[str]
@@ -171,9 +173,11 @@ class Bedrock:
         if operation.startswith("List") and operation != "ListTagsForResource":
             return [Check(f"bedrock:{operation}", "*")]
         if operation == "CreateModelCopyJob":
-            return [
-                Check(f"bedrock:{operation}", params["sourceModelArn"], request_tags(params.get("targetModelTags", [])))
-            ]
+            tagging = request_tags(params.get("targetModelTags", []))
+            checks = [Check(f"bedrock:{operation}", params["sourceModelArn"], tagging)]
+            if params.get("targetModelTags") and self.fake.create_tags_as_tag_resource:  # T8: the new model's tags
+                checks.append(Check("bedrock:TagResource", self._new_model_arn(params["sourceModelArn"]), tagging))
+            return checks
         if operation == "GetModelCopyJob":
             job = self.fake.jobs.get(params["jobArn"])
             tags = job.tags if job is not None and self.fake.job_tags_from_target_model_tags else []
@@ -183,6 +187,11 @@ class Bedrock:
         model = find_model(self.fake.models, identifier)
         resource = model.model_arn if model else self._model_arn_for(identifier)
         return [Check(f"bedrock:{operation}", resource, tag_context(operation, params, model.tags if model else {}))]
+
+    def _new_model_arn(self, source: str) -> str:
+        """The ARN pattern of the model a copy makes (its id is not known before): what T8's check names."""
+        base = source.split(":custom-model/", 1)[-1].rsplit("/", 1)[0] if ":custom-model/" in source else "imported"
+        return f"arn:aws:bedrock:{self.fake.region}:{self.fake.account}:custom-model/{base}/{short_id('new', source)}"
 
     def _model_arn_for(self, identifier: str) -> str:
         if identifier.startswith("arn:"):

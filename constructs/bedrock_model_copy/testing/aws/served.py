@@ -1,11 +1,12 @@
-"""What the fake keeps of each deployment and Provisioned Throughput (:mod:`.serving` answers for them)."""
+"""What the fake keeps of each deployment and Provisioned Throughput, and how Get and List describe them
+(:mod:`.serving` answers for them)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._shared import Clock
+from .._shared import Clock, iso
 
 # The kinds of resource the serving fake keeps (``FakeBedrock.serving.of_kind(DEPLOYMENT)``).
 DEPLOYMENT = "deployment"  # a custom model deployment (on demand)
@@ -61,6 +62,8 @@ class Served:
     deleting_until: float | None = None
     updated_at: float = 0.0
     clock: Clock | None = field(default=None, repr=False, compare=False)  # the fake's, for status()
+    # A deployment's top-level modelArn as Bedrock reports it, when it no longer names what it serves (S15).
+    reported_model_arn: str = ""
 
     def commitment_expiry(self, now: float, *, renews: bool) -> float | None:
         """When the commitment Bedrock reports at ``now`` ends (None without one).
@@ -98,3 +101,53 @@ class Served:
                 self.name = self.pending.get("name") or self.name
             self.updated_at = self.pending["done_at"]
             self.pending["settled"] = True
+
+
+def deployment_body(item: Served, now: float, *, summary: bool, messages: bool) -> dict[str, Any]:
+    """GetCustomModelDeployment's answer (a List summary with ``summary``); ``messages``: an UpdateFailed's message."""
+    status = item.status(now)
+    body: dict[str, Any] = {
+        "customModelDeploymentArn": item.arn,
+        ("customModelDeploymentName" if summary else "modelDeploymentName"): item.name,
+        "modelArn": item.reported_model_arn or item.model_arn,
+        "createdAt": iso(item.created_at),
+        "status": status,
+    }
+    if item.updated_at:
+        body["lastUpdatedAt"] = iso(item.updated_at)
+    if status == "Failed":
+        body["failureMessage"] = item.script.failure_message or "Deployment failed"
+    if item.pending and not summary:
+        update_status = item.pending["outcome"] if item.pending.get("settled") else "Updating"
+        body["updateDetails"] = {"modelArn": item.pending["model_arn"], "updateStatus": update_status}
+        if update_status == "UpdateFailed" and messages:
+            body["failureMessage"] = item.pending.get("failure_message") or "Update failed"
+    if item.description and not summary:
+        body["description"] = item.description
+    return body
+
+
+def throughput_body(item: Served, now: float, region: str, *, summary: bool, renews: bool) -> dict[str, Any]:
+    """GetProvisionedModelThroughput's answer (a List summary with ``summary``); ``renews``: S13's answer."""
+    status = item.status(now)
+    if status == "InService" and item.pending and not item.pending.get("settled"):
+        status = "Updating"
+    body: dict[str, Any] = {
+        "modelUnits": item.model_units,
+        "desiredModelUnits": item.model_units,
+        "provisionedModelName": item.name,
+        "provisionedModelArn": item.arn,
+        "modelArn": item.model_arn,
+        "desiredModelArn": item.pending.get("model_arn") or item.model_arn if item.pending else item.model_arn,
+        "foundationModelArn": f"arn:aws:bedrock:{region}::foundation-model/amazon.nova-lite-v1:0:300k",
+        "status": status,
+        "creationTime": iso(item.created_at),
+        "lastModifiedTime": iso(item.updated_at or item.created_at),
+    }
+    expiry = item.commitment_expiry(now, renews=renews)
+    if expiry is not None:
+        body["commitmentDuration"] = item.commitment
+        body["commitmentExpirationTime"] = iso(expiry)
+    if status == "Failed" and not summary:
+        body["failureMessage"] = item.script.failure_message or "Provisioning failed"
+    return body

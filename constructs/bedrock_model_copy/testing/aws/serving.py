@@ -10,7 +10,12 @@ for the code under test:
 - a deployment that is still Creating cannot be deleted (ConflictException);
 - a Provisioned Throughput under an unexpired commitment refuses delete (ValidationException: the API
   reference says it cannot be deleted, not with which code; docs/aws-behaviour.md S5), and a commitment
-  renews at the end of each term (``commitments_renew``, S13: unconfirmed; off, a term ends for good);
+  renews at the end of each term (``commitments_renew``, S13: the expiry moves one term ahead, so a
+  committed one is never deletable); switched off, the expiry stays in the past and a delete is accepted;
+- a deployment's top-level ``modelArn`` keeps naming the model it was created with after
+  ``UpdateCustomModelDeployment`` (only ``updateDetails`` names the new one), and an ``UpdateFailed``
+  carries no ``failureMessage`` (S15); ``deployment_model_arn_switches`` and ``update_failure_messages``
+  give the other answers;
 - an idempotency token is remembered only when ``FakeBedrock.remember_tokens`` is set (default: none,
   as for copies, M3), and a name that is taken is refused with a ValidationException (S8);
 - a custom model that a deployment or Provisioned Throughput serves refuses ``DeleteCustomModel``
@@ -20,7 +25,8 @@ for the code under test:
   Throughput, and refuses a customized model's own ARN; it is authorized on the resource invoked and on
   the model behind it (S9);
 - IAM: creation is authorized on the model with ``aws:RequestTag`` (and, as some services require,
-  ``bedrock:TagResource`` on the new resource); everything else on the resource with ``aws:ResourceTag``.
+  ``bedrock:TagResource`` on the new resource, unless ``FakeBedrock.create_tags_as_tag_resource`` is
+  off: T8); everything else on the resource with ``aws:ResourceTag``.
 """
 
 from __future__ import annotations
@@ -31,8 +37,17 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from .._shared import Clock, iso, short_id
-from .served import DEPLOYMENT, ON_DEMAND_REGIONS, THROUGHPUT, Script, Served, check_kind
+from .._shared import Clock, short_id
+from .served import (
+    DEPLOYMENT,
+    ON_DEMAND_REGIONS,
+    THROUGHPUT,
+    Script,
+    Served,
+    check_kind,
+    deployment_body,
+    throughput_body,
+)
 from .service import TAG_PATHS, Call, Check, Request, ServiceError, page, request_tags, tag_context, tags_answer
 
 DEPLOYMENTS = "/model-customization/custom-model-deployments"
@@ -52,6 +67,7 @@ class Account(Protocol):
     clock: Clock
     page_size: int
     remember_tokens: bool
+    create_tags_as_tag_resource: bool
 
     @property
     def models(self) -> Mapping[str, Any]: ...
@@ -76,9 +92,12 @@ class Serving:
     refuse_model_delete_in_use: bool = True
     # S7 too: a deployment or Provisioned Throughput still being deleted still serves its model (refused).
     deleting_still_serves: bool = True
-    # S13 (unconfirmed): a committed Provisioned Throughput renews at the end of each term, so it is never
-    # deletable and its commitmentExpirationTime moves one term on; False: the term ends, the expiry stays past.
+    # S13: a committed Provisioned Throughput renews at the end of each term (False: the commitment ends).
     commitments_renew: bool = True
+    # S15: a deployment's top-level modelArn switches to the new model once an update completes (False: never).
+    deployment_model_arn_switches: bool = False
+    # S15: an UpdateFailed deployment carries a failureMessage (False: none).
+    update_failure_messages: bool = False
     resources: dict[str, Served] = field(default_factory=dict)
     scripts: dict[str, Script] = field(default_factory=dict)
     invocations: list[tuple[str, Any]] = field(default_factory=list)
@@ -136,7 +155,7 @@ class Serving:
             model = params.get("modelArn") or params.get("modelId") or ""
             tagging = request_tags(params.get("tags", []))
             checks = [Check(f"bedrock:{operation}", model, tagging)]
-            if params.get("tags"):
+            if params.get("tags") and self.parent.create_tags_as_tag_resource:
                 checks.append(Check("bedrock:TagResource", self._new_arn(operation, "<new>"), tagging))
             return checks
         arn = params.get("resourceARN") or params.get("customModelDeploymentIdentifier")
@@ -286,26 +305,7 @@ class Serving:
         return 202, {"customModelDeploymentArn": item if isinstance(item, str) else item.arn}
 
     def _deployment_body(self, item: Served, summary: bool = False) -> dict[str, Any]:
-        status = item.status(self.parent.clock.time())
-        body: dict[str, Any] = {
-            "customModelDeploymentArn": item.arn,
-            ("customModelDeploymentName" if summary else "modelDeploymentName"): item.name,
-            "modelArn": item.model_arn,
-            "createdAt": iso(item.created_at),
-            "status": status,
-        }
-        if item.updated_at:
-            body["lastUpdatedAt"] = iso(item.updated_at)
-        if status == "Failed":
-            body["failureMessage"] = item.script.failure_message or "Deployment failed"
-        if item.pending and not summary:
-            update_status = item.pending["outcome"] if item.pending.get("settled") else "Updating"
-            body["updateDetails"] = {"modelArn": item.pending["model_arn"], "updateStatus": update_status}
-            if update_status == "UpdateFailed":
-                body["failureMessage"] = item.pending.get("failure_message") or "Update failed"
-        if item.description and not summary:
-            body["description"] = item.description
-        return body
+        return deployment_body(item, self.parent.clock.time(), summary=summary, messages=self.update_failure_messages)
 
     def _update_deployment(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         item = self._deployment(params)
@@ -314,6 +314,8 @@ class Serving:
             raise ServiceError("ValidationException", 400, f"Deployment {item.arn} is not Active or is updating.")
         if params["modelArn"] not in self.parent.models:
             raise ServiceError("ResourceNotFoundException", 404, f"Could not find model {params['modelArn']}.")
+        if not self.deployment_model_arn_switches:
+            item.reported_model_arn = item.reported_model_arn or item.model_arn  # S15: never switches
         script = self.scripts.pop(f"update:{item.name}", Script(self.update_duration, "UpdateCompleted"))
         item.pending = {"model_arn": params["modelArn"], "done_at": now + script.duration, "outcome": script.outcome}
         item.pending["failure_message"] = script.failure_message
@@ -352,28 +354,8 @@ class Serving:
         return 201, {"provisionedModelArn": item if isinstance(item, str) else item.arn}
 
     def _throughput_body(self, item: Served, summary: bool = False) -> dict[str, Any]:
-        status = item.status(self.parent.clock.time())
-        if status == "InService" and item.pending and not item.pending.get("settled"):
-            status = "Updating"
-        body: dict[str, Any] = {
-            "modelUnits": item.model_units,
-            "desiredModelUnits": item.model_units,
-            "provisionedModelName": item.name,
-            "provisionedModelArn": item.arn,
-            "modelArn": item.model_arn,
-            "desiredModelArn": item.pending.get("model_arn") or item.model_arn if item.pending else item.model_arn,
-            "foundationModelArn": f"arn:aws:bedrock:{self.parent.region}::foundation-model/amazon.nova-lite-v1:0:300k",
-            "status": status,
-            "creationTime": iso(item.created_at),
-            "lastModifiedTime": iso(item.updated_at or item.created_at),
-        }
-        expiry = item.commitment_expiry(self.parent.clock.time(), renews=self.commitments_renew)
-        if expiry is not None:
-            body["commitmentDuration"] = item.commitment
-            body["commitmentExpirationTime"] = iso(expiry)
-        if status == "Failed" and not summary:
-            body["failureMessage"] = item.script.failure_message or "Provisioning failed"
-        return body
+        now, region = self.parent.clock.time(), self.parent.region
+        return throughput_body(item, now, region, summary=summary, renews=self.commitments_renew)
 
     def _update_throughput(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         item = self._throughput(params)
@@ -407,7 +389,8 @@ class Serving:
         if "nameContains" in params:
             items = [item for item in items if params["nameContains"] in item.name]
         if "modelArnEquals" in params:
-            items = [item for item in items if item.model_arn == params["modelArnEquals"]]
+            # The field the summary shows (a deployment's may still name the model before an update: S15).
+            items = [item for item in items if (item.reported_model_arn or item.model_arn) == params["modelArnEquals"]]
         if "statusEquals" in params:
             items = [item for item in items if item.status(now) == params["statusEquals"]]
         items.sort(key=lambda item: item.created_at, reverse=params.get("sortOrder") == "Descending")
