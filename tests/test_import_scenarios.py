@@ -8,6 +8,7 @@ while it is deleted, each tag list authorized on its own); creation runs under b
 from __future__ import annotations
 
 import copy
+import logging
 from typing import Any
 
 import aws_cdk as cdk
@@ -48,9 +49,8 @@ def import_policies() -> list[dict[str, Any]]:
 
 @pytest.fixture(params=[True, False], ids=["tags-as-TagResource", "tags-in-create-only"])
 def fake(request: pytest.FixtureRequest, import_policies: list[dict[str, Any]]) -> FakeBedrock:
-    fake = FakeBedrock(iam=PolicySet(copy.deepcopy(import_policies)))
-    fake.imports.tags_as_tag_resource = request.param  # docs/aws-behaviour.md T8: either reading
-    return fake
+    # docs/aws-behaviour.md T8: either reading
+    return FakeBedrock(iam=PolicySet(copy.deepcopy(import_policies)), create_tags_as_tag_resource=request.param)
 
 
 def props(**overrides: Any) -> dict[str, Any]:
@@ -179,6 +179,23 @@ def test_a_new_prefix_imports_again_and_the_old_model_follows_the_removal_policy
     assert [r.ok for r in operation.cleanup] == [True]  # the old model deleted in the clean-up (DESTROY)
     fake.clock.advance(fake.imports.delete_duration)
     assert [model.name for model in fake.imports.models.values()] == ["llama-8b-v2"]
+
+
+def test_a_replacement_under_retain_says_the_old_model_is_kept_and_bills(
+    fake: FakeBedrock, cfn: CloudFormationStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Issue 22's rule for every kind: whatever a replacement leaves billed is said when it happens.
+    cfn.create("Import", props(DeleteModelOnDelete="false"), deletion_policy="Retain")
+    old = fake.imports.model_named("llama-8b")
+    assert old is not None
+    new = props(S3Uri="s3://weights/llama/8b-v2/", ImportedModelName="llama-8b-v2", DeleteModelOnDelete="false")
+    with caplog.at_level(logging.WARNING, logger="model_copy"):
+        operation = cfn.update("Import", new)
+    assert operation.response.ok, operation.response.reason
+    (line,) = [r.getMessage() for r in caplog.records if "decision=keep-replaced" in r.getMessage()]
+    assert old.arn in line and "removal policy RETAIN" in line
+    assert f"delete-imported-model --model-identifier {old.arn}" in line
+    assert {model.name for model in fake.imports.models.values()} == {"llama-8b", "llama-8b-v2"}
 
 
 def test_a_new_prefix_under_the_same_name_is_refused_before_importing(

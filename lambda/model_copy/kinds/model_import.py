@@ -277,6 +277,17 @@ class ImportKind(Kind):
     def deletes(self, props: Mapping[str, Any]) -> bool:
         return props.get(PROP_DELETE_MODEL_ON_DELETE) == "true"
 
+    def retained_when_replaced(self, props: Mapping[str, Any]) -> bool:
+        return not self.deletes(props)
+
+    def left_billing(self, request: Request, raw: Mapping[str, Any]) -> str:
+        model_arn = self.product(raw)
+        return (
+            "An imported model is billed in custom model units while it serves, and may bill while it exists "
+            "(docs/aws-behaviour.md I14); delete it when nothing uses it: aws bedrock delete-imported-model "
+            f"--model-identifier {model_arn} --region {request.region}"
+        )
+
     def result_arn(self, props: Mapping[str, Any]) -> str:
         return str(props.get(PROP_RESOURCE_ARN) or "")
 

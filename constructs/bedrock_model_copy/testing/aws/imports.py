@@ -17,8 +17,9 @@ the answer that is harder for the code under test (docs/aws-behaviour.md I7-I14)
 - an ``imported-model/`` ARN is refused as a copy source by the client's own validation of
   ``CreateModelCopyJob`` (its pattern has no such form, I7): nothing to fake;
 - IAM: CreateModelImportJob on ``*`` with the request tags checked on each tag list separately, both
-  having to pass (I8), ``iam:PassRole`` on the role with ``iam:PassedToService``, and (``tags_as_tag_resource``,
-  default on, T8) ``bedrock:TagResource`` on the new job and the new model with the request's tags;
+  having to pass (I8), ``iam:PassRole`` on the role with ``iam:PassedToService``, and
+  (``FakeBedrock.create_tags_as_tag_resource``, default on, T8) ``bedrock:TagResource`` on the new job
+  and the new model with the request's tags;
   everything else on the job or the model with its ``aws:ResourceTag``; the List calls on ``*``.
 """
 
@@ -44,6 +45,7 @@ class Account(Protocol):
     clock: Clock
     page_size: int
     remember_tokens: bool
+    create_tags_as_tag_resource: bool
 
 
 def owns(arn: str) -> bool:
@@ -106,8 +108,6 @@ class Imports:
     architecture: str = "llama3"
     instruct_supported: bool = True
     custom_model_units: int = 2
-    # T8, unconfirmed: whether the create's tags are also authorized as bedrock:TagResource on the new resources.
-    tags_as_tag_resource: bool = True
     jobs: dict[str, ImportJob] = field(default_factory=dict)
     models: dict[str, ImportedModel] = field(default_factory=dict)
     scripts: dict[str, ImportScript] = field(default_factory=dict)
@@ -196,7 +196,7 @@ class Imports:
             Check("bedrock:CreateModelImportJob", "*", request_tags(model_tags)),
             Check("iam:PassRole", params["roleArn"], {"iam:PassedToService": "bedrock.amazonaws.com"}),
         ]
-        if self.tags_as_tag_resource:
+        if self.parent.create_tags_as_tag_resource:  # T8, one switch for every kind's create
             seed = params.get("jobName", "")
             if job_tags:
                 checks.append(Check("bedrock:TagResource", self._arn("model-import-job", seed), request_tags(job_tags)))
