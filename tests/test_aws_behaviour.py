@@ -917,3 +917,22 @@ def test_imported_model_billing_and_readiness() -> None:
     )
     assert not_ready.metadata["error"]["httpStatusCode"] == 429
     assert "ModelNotReadyException" in errors(op("InvokeModel", "bedrock-runtime"))
+
+
+def test_cloudformation_reports_templates_and_parameters_but_no_resolved_properties() -> None:
+    """C10: what drift resolves a live template with, and that CloudFormation reports no resolved property."""
+    from botocore.handlers import BUILTIN_HANDLERS, json_decode_template_body
+
+    template = op("GetTemplate", "cloudformation")
+    assert {"StackName", "TemplateStage"} <= members(template.input_shape)
+    assert set(model("cloudformation").shape_for("TemplateStage").enum) == {"Original", "Processed"}
+    assert "TemplateBody" in members(template.output_shape)
+    assert ("after-call.cloudformation.GetTemplate", json_decode_template_body) in BUILTIN_HANDLERS
+    parameter = model("cloudformation").shape_for("Parameter")
+    assert {"ParameterKey", "ParameterValue", "ResolvedValue"} <= set(parameter.members)
+    for shape in ("StackResourceSummary", "StackResourceDetail", "StackResource"):
+        fields = set(model("cloudformation").shape_for(shape).members)
+        assert "PhysicalResourceId" in fields and not [name for name in fields if "Propert" in name], shape
+    assert "StackStatusFilter" in members(op("ListStacks", "cloudformation").input_shape)
+    exports = op("ListExports", "cloudformation").output_shape.members["Exports"].member  # type: ignore[union-attr]
+    assert {"Name", "Value"} <= set(exports.members)

@@ -185,7 +185,7 @@ def test_the_installed_command_runs_against_the_fake_endpoint(dist: Path, tmp_pa
     assert (
         helped.returncode == 0
         and "usage: bedrock-model-copy" in helped.stdout
-        and "{list,status,clean}" in helped.stdout
+        and "{list,status,clean,drift}" in helped.stdout
     )
     assert as_module.returncode == 0 and as_module.stdout == helped.stdout
     assert listed.returncode == 0, listed.stderr[-2000:]

@@ -1,6 +1,6 @@
 """``bedrock-model-copy``: see and clean up what the stacks made, in every Region (README, Day 2).
 
-Subcommands ``list``, ``status`` and ``clean``; ``python -m bedrock_model_copy`` is the same
+Subcommands ``list``, ``status``, ``clean`` and ``drift``; ``python -m bedrock_model_copy`` is the same
 command. Uses the caller's AWS credentials through boto3 (standard retry mode).
 """
 
@@ -95,6 +95,8 @@ def main(
             aws.check_region(region)
         if args.command == "list":
             return _list(aws, args, regions, out, now())
+        if args.command == "drift":
+            return _drift(aws, args, regions, out, now())
         return _clean(aws, args, regions, out, now())
     except CliError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
@@ -133,6 +135,18 @@ def _clean(aws: Aws, args: argparse.Namespace, regions: list[str], out: TextIO, 
     if not args.yes:
         return EXIT_FINDINGS if result.later else EXIT_OK
     return result.exit_code()
+
+
+def _drift(aws: Aws, args: argparse.Namespace, regions: list[str], out: TextIO, now: dt.datetime) -> int:
+    from .drift import Drift
+    from .render import drift_text
+
+    report = Drift(aws, now).collect(regions, args.stack)
+    if args.json:
+        _dump(report.as_json(), out)
+    else:
+        print(drift_text(report), file=out)
+    return EXIT_FINDINGS if args.check and report.differences else EXIT_OK
 
 
 def _status(

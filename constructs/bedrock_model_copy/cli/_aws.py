@@ -19,12 +19,13 @@ EXIT_MISSING_DEPENDENCY = 7
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT (128 + 2)
 
 EXIT_CODES: tuple[tuple[int, str], ...] = (
-    (EXIT_OK, "done (list, status: read; clean: deleted what it said, or printed what it would delete)"),
+    (EXIT_OK, "done (list, status, drift: read; clean: deleted what it said, or printed what it would delete)"),
     (
         EXIT_FINDINGS,
-        "list --check found kept resources that bill while unused; clean left something it could not delete yet",
+        "list --check found kept resources that bill while unused; drift --check found a difference; clean left "
+        "something it could not delete yet",
     ),
-    (EXIT_USAGE, "usage error (unknown option, no Region given or configured)"),
+    (EXIT_USAGE, "usage error (unknown option, no Region given or configured, drift --stack names no live stack)"),
     (EXIT_NO_CREDENTIALS, "no AWS credentials found"),
     (EXIT_ACCESS_DENIED, "access denied (the message names the action)"),
     (EXIT_REGION_UNAVAILABLE, "Amazon Bedrock cannot be reached in a Region"),
@@ -42,9 +43,10 @@ INSTALL_HINT = 'pip install "boto3>=1.34.152" (an install dependency of bedrock-
 class CliError(Exception):
     """An error the command reports in one line and ends with ``exit_code``."""
 
-    def __init__(self, exit_code: int, message: str) -> None:
+    def __init__(self, exit_code: int, message: str, code: str = "") -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.code = code  # the AWS error code, when AWS answered one (ResourceNotFoundException)
 
 
 def boto3_module() -> Any:
@@ -172,7 +174,8 @@ def aws_errors(service: str, region: str, operation: str) -> Iterator[None]:
                 f"Access denied: {action} in {region}: {error_message(error)} "
                 "(README, Day 2, lists the IAM each subcommand needs).",
             ) from error
-        raise CliError(EXIT_AWS_ERROR, f"{action} failed in {region}: {code}: {error_message(error)}") from error
+        message = f"{action} failed in {region}: {code}: {error_message(error)}"
+        raise CliError(EXIT_AWS_ERROR, message, code) from error
 
 
 def in_threads(function: Callable[[Any], Any], items: list[Any], workers: int = WORKERS) -> list[Any]:

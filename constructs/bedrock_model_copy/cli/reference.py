@@ -16,10 +16,16 @@ PROG = "bedrock-model-copy"
 DEFAULT_INTERVAL, MIN_INTERVAL = 30, 5  # status --watch: seconds between refreshes
 # The command's clock: an ISO 8601 time, read instead of the system clock (the testing kit sets it to its fake's).
 NOW_VARIABLE = "BEDROCK_MODEL_COPY_NOW"
+CHECK_HELP = {
+    "list": "exit 1 while a kept resource bills even when unused, and say what bills (for a nightly job)",
+    "drift": "exit 1 when anything differs from the template (for a nightly job)",
+}
+STACK_HELP = {"drift": "only this stack (exit 2 if no live stack of that name declares a resource of this library)"}
 NOTES = {
     "list": "read-only",
     "status": "read-only",
     "clean": "the deletes can be limited with the condition aws:ResourceTag/bedrock-model-copy:owner-stack",
+    "drift": "read-only",
 }
 
 
@@ -29,9 +35,12 @@ def _joined(words: Sequence[str]) -> str:
 
 def summaries() -> dict[str, str]:
     """Each subcommand's description, naming what the kinds' listings find."""
+    from .._lambda.model_copy.kinds import KINDS
     from .inventory import sources
 
     found = _joined([source.listing.plural for source in sources()])
+    compared = [kind for kind in KINDS if kind.drift and kind.drift.fields]
+    kinds = _joined([listing.plural for kind in compared for listing in kind.listings if not listing.running])
     deletable = _joined([source.listing.plural for source in sources() if source.listing.delete])
     return {
         "list": f"The {found} that carry this library's ownership tags, each with its owner stack and logical id, "
@@ -46,6 +55,10 @@ def summaries() -> dict[str, str]:
         "without this library's ownership tags, never what a live stack declares, never a job still running nor "
         "a resource under a commitment Bedrock reports unexpired (it says when to come back). Without --yes it "
         "only prints what it would delete.",
+        "drift": f"For every resource a live stack declares ({kinds}), what its template says (resolved as "
+        "CloudFormation resolved it) against what Bedrock has now: each field that differs (name, model, model "
+        "units, commitment, KMS key, description, tags and the ownership tags), and a resource gone from Bedrock. "
+        "CloudFormation's own drift detection does not cover custom resources. It changes nothing.",
     }
 
 
@@ -60,10 +73,15 @@ def iam() -> dict[str, list[str]]:
     reads += ["bedrock:ListTagsForResource", "cloudformation:DescribeStacks", "cloudformation:ListStackResources"]
     watch = ["states:ListExecutions", "states:DescribeExecution", "states:GetExecutionHistory"]
     deletes = [f"bedrock:{call}" for listing in listings if listing.delete for call in (listing.get, listing.delete)]
+    drift = [f"bedrock:{operation}" for kind in KINDS if kind.drift for operation, _ in
+             (kind.drift.read, kind.drift.product_read) if operation]  # fmt: skip
+    stacks = ["cloudformation:ListStacks", "cloudformation:DescribeStacks", "cloudformation:ListStackResources"]
+    stacks += ["cloudformation:GetTemplate", "cloudformation:ListExports"]
     return {
         "list": list(dict.fromkeys(reads)),
         "status": list(dict.fromkeys([*reads, *watch])),
         "clean": list(dict.fromkeys([*reads, *[action for action in deletes if action != "bedrock:"]])),
+        "drift": list(dict.fromkeys([*stacks, *drift, "bedrock:ListTagsForResource"])),
     }
 
 
@@ -100,12 +118,12 @@ def _epilog(name: str, actions: list[str]) -> str:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog=PROG,
-        description="See and clean up what bedrock-model-copy stacks made in Amazon Bedrock, in every Region "
-        f"(README, Day 2). Its clock is the system's, or the time in {NOW_VARIABLE} (ISO 8601; the testing kit "
-        "sets it).",
+        description="See, check for drift and clean up what bedrock-model-copy stacks made in Amazon Bedrock, in "
+        f"every Region (README, Day 2). Its clock is the system's, or the time in {NOW_VARIABLE} (ISO 8601; the "
+        "testing kit sets it).",
     )
     top.add_argument("--profile", help="AWS profile (default: boto3's usual credential chain)")
-    commands = top.add_subparsers(dest="command", required=True, metavar="{list,status,clean}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="{list,status,clean,drift}")
     texts, actions = summaries(), iam()
     for name, text in texts.items():
         sub = commands.add_parser(
@@ -128,12 +146,9 @@ def parser() -> argparse.ArgumentParser:
                 "--region", action="append", dest="regions", metavar="R", help="a Region (repeat for several; "
                 "default: the configured Region)"
             )  # fmt: skip
-            sub.add_argument("--stack", metavar="NAME", help="only what this stack owns")
-        if name == "list":
-            sub.add_argument(
-                "--check", action="store_true",
-                help="exit 1 while a kept resource bills even when unused, and say what bills (for a nightly job)",
-            )  # fmt: skip
+            sub.add_argument("--stack", metavar="NAME", help=STACK_HELP.get(name, "only what this stack owns"))
+        if name in CHECK_HELP:
+            sub.add_argument("--check", action="store_true", help=CHECK_HELP[name])
         if name == "clean":
             sub.add_argument("--yes", action="store_true", help="delete (without it: only print what it would delete)")
         sub.add_argument("--json", action="store_true", help="print JSON for scripts")

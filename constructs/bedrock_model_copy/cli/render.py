@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from .clean import Plan
+from .drift import OWNERSHIP_NOTE
+from .drift import Report as DriftReport
 from .inventory import DECLARED, KEPT, RUNNING, Item
 from .status import Report, Watch
 
@@ -123,4 +125,38 @@ def status_text(report: Report) -> str:
     for logical_id, status in report.waits:
         lines.append(f"wait {logical_id}: {status}")
     lines.append("All done." if report.finished else "Still in progress.")
+    return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def drift_text(report: DriftReport) -> str:
+    """Each difference (resource, field, template value, Bedrock value), then what was not compared and why."""
+    stacks = _count(len(report.stacks), "stack")
+    lines = []
+    if report.differences:
+        header = ("REGION", "STACK / RESOURCE", "KIND", "FIELD", "TEMPLATE", "BEDROCK")
+        rows = [
+            (d.region, f"{d.stack} / {d.resource}", d.kind, d.field, d.template, d.bedrock) for d in report.differences
+        ]
+        drifted = len({(d.region, d.stack, d.resource) for d in report.differences})
+        lines += [table([header, *rows]), f"{_count(len(report.differences), 'difference')} in {drifted} of "
+                  f"{_count(report.compared, 'resource')} compared ({stacks})."]  # fmt: skip
+        owned = [d for d in report.differences if d.ownership]
+        if owned:
+            lines.append(f"Ownership tags ({len(owned)}): {OWNERSHIP_NOTE}.")
+    else:
+        lines.append(f"No drift: {_count(report.compared, 'resource')} compared ({stacks}) match their templates.")
+    if report.unknown:
+        lines.append("Cannot tell offline (not compared):")
+        lines += [f"  {u.region}  {u.stack} / {u.resource}  {u.field}: {u.why}" for u in report.unknown]
+    if report.skipped:
+        lines.append("Not compared:")
+        lines += [f"  {s.region}  {s.stack} / {s.resource}: {s.why}" for s in report.skipped]
+    later = [stack for stack in report.stacks if stack.note]
+    if later:
+        lines.append("Stacks not compared:")
+        lines += [f"  {stack.region}  {stack.name}: {stack.note}" for stack in later]
     return "\n".join(lines)

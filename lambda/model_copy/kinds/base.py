@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from ..advice import Advice, describe_failure
 from ..aws import HandlerError, error_code
 from ..engine.ownership import Owner
-from .fleet import NO_BILLING, Billing, Listing
+from .fleet import NO_BILLING, Billing, Drift, Listing
 
 READY, WAITING, FAILED = "ready", "waiting", "failed"
 
@@ -86,6 +86,9 @@ class Kind:
     kept_by_state: ClassVar[bool] = False
     # Whether what a replacement left in place is tagged with what replaced it (``replaced-by``).
     marks_replaced: ClassVar[bool] = False
+    # `bedrock-model-copy drift` (kinds/fleet.py): what it reads and compares; None until a kind says (a test checks
+    # that every kind gives fields, or says why it has none).
+    drift: ClassVar[Drift | None] = None
 
     # ------------------------------------------------------------------ properties
 
@@ -213,6 +216,11 @@ class Kind:
 
     def settle(self, request: Any, raw: Mapping[str, Any], tags: Mapping[str, str]) -> None:
         """Anything the kind records once the resource is ready (a 0.1.0 copy's ownership)."""
+
+    def drift_values(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The Get answer drift compares its fields on (``drift.fields``): the answer itself, unless a field must be
+        read (a deployment's model while it moves)."""
+        return raw
 
     def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
         """How a resource of ``listing`` bills, read from its summary or Get answer ``raw`` at ``now`` (epoch)."""

@@ -37,7 +37,7 @@ from ..engine.ownership import Owner, ownership_tags
 from ..engine.request import Request, minutes, now
 from . import served
 from .base import FAILED, READY, WAITING, Found, Kind, Watch, required
-from .fleet import Billing, Listing
+from .fleet import KMS_KEY, Billing, Compared, Drift, Listing
 
 logger = logging.getLogger("model_copy")
 
@@ -68,6 +68,17 @@ MODELS = Listing(
 # Bedrock's pricing page lists a monthly storage fee per custom model and no price for a copy job (README, Costs).
 MODEL_BILLING = Billing("monthly storage fee until deleted", idle=True)
 JOB_BILLING = Billing("no price published for a copy job", idle=False)
+
+# drift: the job names the model it made; the model's name and key against the template (the source is the job's
+# own: another source makes another job, so a live stack's physical id and source always agree).
+DRIFT = Drift(
+    read=("GetModelCopyJob", "jobArn"),
+    product_read=("GetCustomModel", "modelIdentifier"),
+    fields=(
+        Compared("name", PROP_TARGET_MODEL_NAME, "modelName"),
+        Compared("KMS key", PROP_TARGET_MODEL_KMS_KEY_ID, "modelKmsKeyArn", KMS_KEY),
+    ),
+)
 
 COPY_WATCH = Watch("getModelCopyJob", "JobArn", "JobArn", "copy", "Completed", "GetModelCopyJob", "model-copy-job")
 
@@ -298,6 +309,7 @@ class CopyKind(Kind):
     labels: ClassVar[dict[str, str]] = LABELS
     listings: ClassVar[tuple[Listing, ...]] = (JOBS, MODELS)
     lookup: ClassVar[tuple[str, str]] = ("GetModelCopyJob", "jobArn")
+    drift: ClassVar[Drift | None] = DRIFT
 
     def check(self, props: Mapping[str, Any]) -> None:
         rules.check_source_model_arn(required(props, PROP_SOURCE_MODEL_ARN))

@@ -31,7 +31,7 @@ from ..serving_contract import (
 )
 from ..serving_rules import check_description, check_model_arn, check_name
 from .base import FAILED, READY, WAITING, Found, Watch
-from .fleet import Billing, Listing
+from .fleet import Billing, Compared, Drift, Listing
 from .serving import ServingKind, quote
 
 ON_DEMAND_ADVICE = (
@@ -131,6 +131,14 @@ class DeploymentKind(ServingKind):
     )
     minimum_botocore = "1.39.7"
     listings: ClassVar[tuple[Listing, ...]] = (DEPLOYMENTS,)
+    drift: ClassVar[Drift | None] = Drift(
+        read=("GetCustomModelDeployment", "customModelDeploymentIdentifier"),
+        fields=(
+            Compared("name", PROP_NAME, "modelDeploymentName"),
+            Compared("model", PROP_MODEL_ARN, "modelArn"),
+            Compared("description", PROP_DESCRIPTION, "description"),
+        ),
+    )
     labels: ClassVar[dict[str, str]] = {
         PROP_RESOURCE_KIND: "the construct type",
         PROP_NAME: "Name",
@@ -220,6 +228,12 @@ class DeploymentKind(ServingKind):
 
     def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
         return PER_TOKEN
+
+    def drift_values(self, raw: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``modelArn``: the model it serves (:meth:`serving_model`), or the one an update is moving it to."""
+        details = raw.get("updateDetails") or {}
+        moving = details.get("updateStatus") == "Updating" and details.get("modelArn")
+        return {**raw, "modelArn": str(details["modelArn"]) if moving else self.serving_model(raw)}
 
     def serving_model(self, raw: Mapping[str, Any]) -> str:
         """The model it serves: the one a completed update moved it to, else its modelArn.

@@ -11,7 +11,9 @@ A kind gives, as class attributes of its :class:`.base.Kind`:
   models; a serving kind: itself), each the list call that finds every one of them;
 - ``lookup``: the Get that reads a physical id the listings did not show (a job, to learn what it made);
 - ``product(raw)`` (the engine's): what a job made, read from a job's summary or Get answer;
-- ``billing(listing, raw, now)``: how one resource bills (:class:`Billing`).
+- ``billing(listing, raw, now)``: how one resource bills (:class:`Billing`);
+- ``drift``: what ``bedrock-model-copy drift`` compares of a resource a live stack declares (:class:`Drift`),
+  and ``drift_values(answer)`` (the engine's default: the answer itself) where a field must be read, not copied.
 """
 
 from __future__ import annotations
@@ -60,3 +62,37 @@ class Billing:
 
 
 NO_BILLING = Billing("", idle=False)
+
+
+# How drift compares a template value with Bedrock's (Compared.how).
+EQUAL = "equal"  # the same text; a value absent on either side is "" (a number is compared as its text: 1 == "1")
+KMS_KEY = "kms-key"  # a key id or key ARN against the key ARN Bedrock reports ("" both: AWS owned); an alias: unknown
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One field drift compares: what a template property says against a field of the kind's Get answer."""
+
+    label: str  # how drift names the field: name, model, model units, commitment, KMS key, description
+    property: str  # the template property (a ResourceProperties key): TargetModelName
+    answer: str  # the field of the Get answer (after the kind's ``drift_values``): modelName
+    how: str = EQUAL
+
+
+@dataclass(frozen=True)
+class Drift:
+    """What ``bedrock-model-copy drift`` reads and compares of one resource of a kind (docs/day2.md, Drift).
+
+    The physical id is read with ``read``; a kind whose physical id is a job names what the job made with its
+    ``product`` and reads that with ``product_read``; the fields are compared on the last answer (after the
+    kind's ``drift_values``), and the tags with ``ListTagsForResource`` of the product: the template's
+    ``tags_property`` and the ownership tags (this stack, this logical id, and the kind's ``fingerprint``).
+    "Gone" is a ``ResourceNotFoundException`` from one of the two Gets, nothing else. A kind with nothing of its
+    own in Bedrock says why in ``none``.
+    """
+
+    read: tuple[str, str] = ("", "")  # the Get of the physical id and its parameter: (GetModelCopyJob, jobArn)
+    product_read: tuple[str, str] = ("", "")  # the Get of what a job made: (GetCustomModel, modelIdentifier)
+    fields: tuple[Compared, ...] = ()
+    tags: bool = True  # compare the product's tags (the user's, from the kind's tags_property, and the ownership)
+    none: str = ""  # why there is nothing to compare ("" for a kind that gives fields)

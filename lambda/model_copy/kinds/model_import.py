@@ -54,7 +54,7 @@ from ..import_contract import (
 )
 from ..serving_contract import PROP_RESOURCE_ARN, PROP_RESOURCE_KIND, PROP_TAGS
 from .base import FAILED, READY, WAITING, Found, Kind, Watch, required
-from .fleet import Billing, Listing
+from .fleet import KMS_KEY, Billing, Compared, Drift, Listing
 
 logger = logging.getLogger("model_copy")
 
@@ -246,6 +246,15 @@ class ImportKind(Kind):
     advice = ADVICE
     listings: ClassVar[tuple[Listing, ...]] = (JOBS, MODELS)
     lookup: ClassVar[tuple[str, str]] = ("GetModelImportJob", "jobIdentifier")
+    # drift: the imported model the job made, its name and key (the files are the job's: others make a new import).
+    drift: ClassVar[Drift | None] = Drift(
+        read=("GetModelImportJob", "jobIdentifier"),
+        product_read=("GetImportedModel", "modelIdentifier"),
+        fields=(
+            Compared("name", PROP_IMPORTED_MODEL_NAME, "modelName"),
+            Compared("KMS key", PROP_KMS_KEY_ID, "modelKmsKeyArn", KMS_KEY),
+        ),
+    )
     operations: ClassVar[tuple[str, ...]] = (
         "create_model_import_job",
         "get_model_import_job",

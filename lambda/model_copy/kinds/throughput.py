@@ -37,7 +37,7 @@ from ..serving_contract import (
 )
 from ..serving_rules import check_commitment, check_model_arn, check_model_units, check_name
 from .base import FAILED, READY, WAITING, Found, Watch
-from .fleet import Billing, Listing
+from .fleet import Billing, Compared, Drift, Listing
 from .serving import ServingKind, quote
 
 ADVICE: tuple[Advice, ...] = (
@@ -165,6 +165,16 @@ class ThroughputKind(ServingKind):
     )
     minimum_botocore = "1.34.152"
     listings: ClassVar[tuple[Listing, ...]] = (THROUGHPUTS,)
+    # The desired model and units: what it serves once an update (the stack's or anyone's) completes.
+    drift: ClassVar[Drift | None] = Drift(
+        read=("GetProvisionedModelThroughput", "provisionedModelId"),
+        fields=(
+            Compared("name", PROP_NAME, "provisionedModelName"),
+            Compared("model", PROP_MODEL_ARN, "desiredModelArn"),
+            Compared("model units", PROP_MODEL_UNITS, "desiredModelUnits"),
+            Compared("commitment", PROP_COMMITMENT, "commitmentDuration"),
+        ),
+    )
     labels: ClassVar[dict[str, str]] = {
         PROP_RESOURCE_KIND: "the construct type",
         PROP_MODEL_UNITS: "ModelUnits",

@@ -10,6 +10,7 @@ from ..contract import MODE_WAIT, PROP_JOB_ARN, PROP_MODE
 from ..engine.request import Request
 from .base import required
 from .copy import CopyKind
+from .fleet import Drift
 
 
 class WaiterKind(CopyKind):
@@ -23,6 +24,11 @@ class WaiterKind(CopyKind):
     watch = None
     operations = ("get_model_copy_job",)
     listings = ()  # it makes nothing: the command finds the job through the copy kind's listings
+    # Nothing of its own to compare; its Get still gives its attributes (a deployment's Fn::GetAtt of its model).
+    drift = Drift(
+        read=("GetModelCopyJob", "jobArn"),
+        none="a waiter reads a copy job started elsewhere and makes nothing: nothing of its own can drift",
+    )
 
     def check(self, props: Mapping[str, Any]) -> None:
         rules.check_job_arn(required(props, PROP_JOB_ARN))

@@ -2,15 +2,22 @@
 
 - ``DescribeStacks`` by stack id (a deleted stack too: it answers with the status the driver sets for
   each phase of a stack operation, ``stack_statuses``) or by name (the newest stack of that name that is
-  not deleted; otherwise ``ValidationError: Stack with id <name> does not exist``);
+  not deleted; otherwise ``ValidationError: Stack with id <name> does not exist``), with the template's
+  parameters as the driver resolved them (``NoEcho`` ones as asterisks, an SSM type's ``ResolvedValue``);
+- ``ListStacks`` (pages of :data:`STACK_PAGE_SIZE`, ``StackStatusFilter``) and ``ListExports`` (the
+  exports of the driver's stacks, :mod:`..cfn.exports`);
 - ``ListStackResources`` (pages of :data:`STACK_PAGE_SIZE`): what a driver stack has now (``stacks``:
-  a :class:`~..cfn.stack.CloudFormationStack`, or ``{logical id: (type, physical id[, status])}``), and a
-  WaitCondition it is still creating;
+  a :class:`~..cfn.stack.CloudFormationStack`, or ``{logical id: (type, physical id[, status])}``), a
+  WaitCondition it is still creating, and a resource of its template the kit does not deploy (a KMS key)
+  whose ``Ref`` the test gave (``TemplateValues.refs``: its physical id);
+- ``GetTemplate``: the template the driver deployed (a stack made resource by resource with ``create``:
+  those resources and the properties they were sent);
 - ``DescribeStackResource`` and ``SignalResource`` of the WaitConditions the driver is creating
   (:class:`WaitConditionState`): a resource CloudFormation has not started creating is unknown, and a
   signal to a wait that is not ``CREATE_IN_PROGRESS`` is refused (docs/aws-behaviour.md).
 
-IAM: ``cloudformation:<Action>`` on the stack's id (by name: ``arn:...:stack/<name>/*`` when none exists).
+IAM: ``cloudformation:<Action>`` on the stack's id (by name: ``arn:...:stack/<name>/*`` when none exists);
+``ListStacks`` and ``ListExports`` on ``*``.
 """
 
 from __future__ import annotations
@@ -24,7 +31,10 @@ from .._shared import Clock, iso
 from .service import Call, Check, Request, ServiceError, page
 
 STACK_PAGE_SIZE = 2  # ListStackResources page size in the fake (small: callers must follow NextToken)
-OPERATIONS = ("DescribeStacks", "DescribeStackResource", "SignalResource", "ListStackResources")
+OPERATIONS = (
+    "DescribeStacks", "DescribeStackResource", "SignalResource", "ListStackResources", "ListStacks", "GetTemplate",
+    "ListExports",
+)  # fmt: skip
 
 
 @dataclass
@@ -66,6 +76,7 @@ class Account(Protocol):
     stack_statuses: dict[str, str]
     wait_conditions: dict[tuple[str, str], WaitConditionState]
     stacks: dict[str, Any]
+    exports: dict[str, Any]
 
 
 def find_stack(statuses: dict[str, str], name_or_id: str) -> str | None:
@@ -107,6 +118,8 @@ class CloudFormation:
         return find_stack(statuses, name)
 
     def authorize(self, call: Call) -> list[Check]:
+        if call.operation in ("ListStacks", "ListExports"):
+            return [Check(f"cloudformation:{call.operation}", "*")]
         name = call.params.get("StackName", "")
         found = self._stack(name, call.operation)
         by_id = call.operation == "DescribeStacks" and name.startswith("arn:")
@@ -124,13 +137,19 @@ class CloudFormation:
             return 200, self._signal(stack_id, name, logical_id, params)
         if call.operation == "DescribeStackResource":
             return 200, self._describe_resource(stack_id, name, logical_id)
+        if call.operation in ("ListStacks", "ListExports"):
+            return 200, self._list_stacks(params) if call.operation == "ListStacks" else self._list_exports(params)
         if stack_id is None:
             raise ServiceError("ValidationError", 400, f"Stack with id {name} does not exist")
         now = iso(self.fake.clock.time())
         if call.operation == "DescribeStacks":
             status = self.fake.stack_statuses[stack_id]
             member = _fields(StackName=_name(stack_id), StackId=stack_id, CreationTime=now, StackStatus=status)
+            member += f"<Parameters>{self._parameters(stack_id)}</Parameters>"
             return 200, f"<DescribeStacksResult><Stacks><member>{member}</member></Stacks></DescribeStacksResult>"
+        if call.operation == "GetTemplate":
+            body = escape(json.dumps(self._template(stack_id)))
+            return 200, f"<GetTemplateResult><TemplateBody>{body}</TemplateBody></GetTemplateResult>"
         resources = [
             _fields(LogicalResourceId=lid, PhysicalResourceId=physical, ResourceType=kind)
             + _fields(LastUpdatedTimestamp=now, ResourceStatus=status)
@@ -194,12 +213,64 @@ class CloudFormation:
             (lid, types.get(lid) or _custom_type(res.properties), res.physical_resource_id, "CREATE_COMPLETE")
             for lid, res in stack.resources.items()
         ]
+        values = getattr(stack, "values", None)
+        refs = values.refs if values else {}  # resources the kit does not deploy: the Ref the test gave
+        items += [
+            (lid, types[lid], str(refs[lid]), "CREATE_COMPLETE")
+            for lid in types
+            if lid in refs and lid not in stack.resources
+        ]
         # A WaitCondition the stack is still creating is listed CREATE_IN_PROGRESS (no physical id yet).
         return items + [
             (logical_id, wait.resource_type, "", wait.status)
             for (owner, logical_id), wait in self.fake.wait_conditions.items()
             if owner == stack_id and logical_id not in stack.resources and wait.status == "CREATE_IN_PROGRESS"
         ]
+
+    def _list_stacks(self, params: dict[str, str]) -> str:
+        wanted = {value for key, value in params.items() if key.startswith("StackStatusFilter.member.")}
+        found = [
+            _fields(StackId=stack_id, StackName=_name(stack_id), CreationTime=iso(0), StackStatus=status)
+            for stack_id, status in self.fake.stack_statuses.items()
+            if not wanted or status in wanted
+        ]
+        return _members("ListStacks", "StackSummaries", page(found, params, "Members", STACK_PAGE_SIZE, "NextToken"))
+
+    def _list_exports(self, params: dict[str, str]) -> str:
+        found = [
+            _fields(ExportingStackId=self._stack(export.stack_name, "") or "", Name=name, Value=export.value)
+            for name, export in self.fake.exports.items()
+            if export.value is not None
+        ]
+        return _members("ListExports", "Exports", page(found, params, "Members", STACK_PAGE_SIZE, "NextToken"))
+
+    def _parameters(self, stack_id: str) -> str:
+        """The template's parameters as the driver resolved them (``Parameters`` of ``DescribeStacks``)."""
+        stack = self.fake.stacks.get(stack_id)
+        template, values = getattr(stack, "template", None) or {}, getattr(stack, "values", None)
+        members = []
+        for key, spec in (template.get("Parameters") or {}).items():
+            given = values.refs.get(key, spec.get("Default", "")) if values else spec.get("Default", "")
+            shown = _fields(ParameterKey=key, ParameterValue="****" if spec.get("NoEcho") else str(given))
+            if str(spec.get("Type", "")).startswith("AWS::SSM::Parameter::Value<") and values:
+                shown += _fields(ResolvedValue=str(values.ssm_parameters.get(str(given), given)))
+            members.append(f"<member>{shown}</member>")
+        return "".join(members)
+
+    def _template(self, stack_id: str) -> dict[str, Any]:
+        stack = self.fake.stacks.get(stack_id)
+        if getattr(stack, "template", None):
+            return dict(stack.template)  # type: ignore[union-attr]
+        resources: dict[str, dict[str, Any]] = {lid: {"Type": kind} for lid, kind, _, _ in self._resources(stack_id)}
+        for lid, resource in getattr(stack, "resources", {}).items():
+            resources[lid]["Properties"] = dict(resource.properties)
+        return {"Resources": resources}
+
+
+def _members(operation: str, key: str, found: dict[str, Any]) -> str:
+    members = "".join(f"<member>{member}</member>" for member in found["Members"])
+    token = f"<NextToken>{found['NextToken']}</NextToken>" if "NextToken" in found else ""
+    return f"<{operation}Result><{key}>{members}</{key}>{token}</{operation}Result>"
 
 
 def _custom_type(properties: dict[str, Any]) -> str:
