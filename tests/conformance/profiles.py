@@ -24,8 +24,15 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 
-from bedrock_model_copy import BedrockModelCopy, CustomModelDeployment, ModelCopyJobWaiter, ProvisionedThroughput
+from bedrock_model_copy import (
+    BedrockModelCopy,
+    BedrockModelImport,
+    CustomModelDeployment,
+    ModelCopyJobWaiter,
+    ProvisionedThroughput,
+)
 from bedrock_model_copy.testing import FakeBedrock
 from bedrock_model_copy.testing.aws.served import COMMITMENT_SECONDS
 from constructs import Construct
@@ -225,7 +232,51 @@ class ThroughputProfile(ServingProfile):
         return COMMITMENT if fake.clock.time() < item.created_at + COMMITMENT_SECONDS[item.commitment] else ""
 
 
+class ImportProfile(Profile):
+    name = "ModelImport"
+    NAMES = ("conf-import", "conf-import-b")
+    ROLE_ARN = "arn:aws:iam::111122223333:role/model-import"
+
+    def build(self, scope: Construct, id: str, variant: Variant) -> Construct:
+        return BedrockModelImport(
+            scope,
+            id,
+            bucket="s3://weights",
+            prefix="llama/8b/",
+            role=iam.Role.from_role_arn(scope, f"{id}ImportRole", self.ROLE_ARN, mutable=False),
+            imported_model_name=self.NAMES[variant.replaced],
+            tags=tags(variant),
+            removal_policy=removal(variant),
+            timeout=LONG_TIMEOUT if variant.long else None,
+        )
+
+    def prepare(self, fake: FakeBedrock, *, duration: float, fails: bool = False) -> dict[str, str]:
+        fake.imports.default_duration = duration
+        for name in self.NAMES if fails else ():
+            fake.imports.script(name, duration=duration, outcome="Failed", failure_message="Injected import failure")
+        return {}
+
+    def left(self, fake: FakeBedrock, stack_name: str) -> set[str]:
+        """Import jobs (the physical ids) whose imported model exists or will: a running job that is to complete."""
+        imports = fake.imports
+        with fake.lock:
+            imports.settle()
+            now, found = fake.clock.time(), set()
+            for job in imports.jobs.values():
+                model = imports.models.get(job.model_arn)
+                owner = model.tags if model is not None else job.tags
+                running = job.status(now) == "InProgress" and job.script.outcome == "Completed"
+                if owner.get(OWNER) == stack_name and (model is not None or running):
+                    found.add(job.arn)
+            return found
+
+    def kept(self, fake: FakeBedrock, physical_id: str) -> str:
+        job = fake.imports.jobs.get(physical_id)
+        return UNFINISHED if job is not None and job.status(fake.clock.time()) == "InProgress" else ""
+
+
 # The one list: a profile for every name in the runtime's KINDS (test_profiles.py holds it to that).
 PROFILES: Mapping[str, Profile] = {
-    profile.name: profile for profile in (CopyProfile(), WaiterProfile(), DeploymentProfile(), ThroughputProfile())
+    profile.name: profile
+    for profile in (CopyProfile(), WaiterProfile(), DeploymentProfile(), ThroughputProfile(), ImportProfile())
 }
