@@ -44,9 +44,9 @@ LONG_TIMEOUT = cdk.Duration.hours(3)  # above the 57 minutes a custom resource m
 # Documented reasons a Delete that answered SUCCESS may leave a resource (docs/lifecycle.md, docs/serving.md).
 RETAIN = "RETAIN"  # DeletionPolicy/UpdateReplacePolicy Retain: CloudFormation sends no Delete
 COMMITMENT = "commitment"  # a Provisioned Throughput under an unexpired commitment
-# A job still running (a copy), or a resource Bedrock refuses to delete while it is being created (a deployment,
-# Creating) past the delete's retry deadline, when a rollback or clean-up deletes it: left for the next deploy
-# of the same properties to take back (docs/lifecycle.md, "No silent orphan" and "The conformance suite").
+# A job still running (a copy, an import), or a resource Bedrock refuses to delete while it is being created (a
+# deployment, Creating) past the delete's retry deadline, when a rollback or clean-up deletes it: left for the next
+# deploy of the same properties to take back (docs/lifecycle.md, "No silent orphan" and "The conformance suite").
 UNFINISHED = "unfinished"
 
 
