@@ -34,7 +34,6 @@ from bedrock_model_copy import (
     ProvisionedThroughput,
 )
 from bedrock_model_copy.testing import FakeBedrock
-from bedrock_model_copy.testing.aws.served import COMMITMENT_SECONDS
 from constructs import Construct
 
 SOURCE_ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
@@ -226,10 +225,11 @@ class ThroughputProfile(ServingProfile):
         )
 
     def kept(self, fake: FakeBedrock, physical_id: str) -> str:
+        """Under a commitment whose term has not ended (renewed or not, as the fake answers S13)."""
         item = fake.serving.resources.get(physical_id)
-        if item is None or not item.commitment:
-            return ""
-        return COMMITMENT if fake.clock.time() < item.created_at + COMMITMENT_SECONDS[item.commitment] else ""
+        now = fake.clock.time()
+        expiry = item.commitment_expiry(now, renews=fake.serving.commitments_renew) if item is not None else None
+        return COMMITMENT if expiry is not None and now < expiry else ""
 
 
 class ImportProfile(Profile):
