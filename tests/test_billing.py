@@ -298,14 +298,18 @@ def test_a_refused_serving_delete_does_what_the_resource_state_says(
         assert arn in fake.serving.resources and cfn.status == "DELETE_FAILED"
 
 
-def test_a_refused_delete_in_a_clean_up_never_fails(fake: FakeBedrock, cfn: CloudFormationStack) -> None:
+@pytest.mark.parametrize("times", [1, 100_000], ids=["refused-once", "refused-always"])
+def test_a_refused_delete_in_a_clean_up_never_fails(fake: FakeBedrock, cfn: CloudFormationStack, times: int) -> None:
+    # A clean-up never fails, and does not give up at the first refusal either (docs/lifecycle.md, "Rollbacks cannot
+    # fail"): refused once (IAM propagating), the next poll deletes it; refused until the delete's retry deadline, the
+    # request succeeds and leaves it (the log says so).
     template = _template(commitment=None, removal=cdk.RemovalPolicy.DESTROY)
     created = _deploy(cfn, template)
     pt = of_type(template, THROUGHPUT)
-    fake.inject_fault("DeleteProvisionedModelThroughput", "AccessDeniedException", status=400)
+    fake.inject_fault("DeleteProvisionedModelThroughput", "AccessDeniedException", status=400, times=times)
     operation = cfn.delete(pt, during="update-cleanup")
     assert operation is not None and operation.response.ok
-    assert created[pt].response.physical_resource_id in fake.serving.resources
+    assert (created[pt].response.physical_resource_id in fake.serving.resources) == (times > 1)
 
 
 # ---------------------------------------------------------------- point 4: grants that work in the kit

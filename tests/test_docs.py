@@ -35,6 +35,6 @@ def test_every_scenario_the_lifecycle_page_names_exists() -> None:
     named = set(re.findall(r"`(test_[a-z0-9_]+)`", lifecycle))
     named |= {name.split("::")[-1] for name in re.findall(r"`tests/[a-z_]+\.py::(test_[a-z0-9_]+)`", lifecycle)}
     assert len(named) >= 25
-    sources = "".join(path.read_text() for path in Path(__file__).resolve().parent.glob("test_*.py"))
+    sources = "".join(path.read_text() for path in Path(__file__).resolve().parent.rglob("test_*.py"))
     missing = sorted(name for name in named if f"def {name}(" not in sources)
     assert missing == []

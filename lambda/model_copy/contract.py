@@ -133,6 +133,10 @@ SETTLED_KEY: Final = "BedrockModelCopySettled"
 # can say, once the new one is ready, what the replaced one leaves billed (CloudFormation asks nothing more of it
 # when its UpdateReplacePolicy is Retain).
 REPLACED_KEY: Final = "BedrockModelCopyReplaced"
+# Top-level key that on_event adds when a rollback of a replacement could not find the resource it returns to
+# (its lookup was throttled or refused): is_complete looks again at each poll and answers with that resource's
+# physical id (the provider framework spreads is_complete's result over the event, PhysicalResourceId too).
+RETURN_PENDING_KEY: Final = "BedrockModelCopyReturnPending"
 
 # Limits shared with the construct's synth-time checks.
 MAX_TIMEOUT_SECONDS = 57 * 60
@@ -197,6 +201,7 @@ class CustomResourceEvent(TypedDict, total=False):
     BedrockModelCopyDeferredFailure: str
     BedrockModelCopySettled: str
     BedrockModelCopyReplaced: str
+    BedrockModelCopyReturnPending: str
     Data: dict[str, Any]
 
 
@@ -206,9 +211,11 @@ class OnEventResult(TypedDict, total=False):
     BedrockModelCopyDeferredFailure: str
     BedrockModelCopySettled: str
     BedrockModelCopyReplaced: str
+    BedrockModelCopyReturnPending: str
     Data: dict[str, str]
 
 
 class IsCompleteResult(TypedDict, total=False):
     IsComplete: bool
+    PhysicalResourceId: str  # only when a rollback returns to the resource it replaced (RETURN_PENDING_KEY)
     Data: dict[str, str]

@@ -29,7 +29,7 @@ from ..kinds.base import FAILED, Kind
 from . import phase
 from .ownership import Owner, gone_by_get, owns, tags_of
 from .reading import GONE, UNKNOWN, read
-from .request import Request
+from .request import RETRY_SECONDS, Request
 
 logger = logging.getLogger("model_copy")
 
@@ -40,8 +40,6 @@ AGAIN: IsCompleteResult = {"IsComplete": False}
 RETRIED_REFUSALS = frozenset(
     {"ConflictException", "ValidationException", "ResourceInUseException", "ResourceNotFoundException"}
 )
-# Asked again until this long after the request; the rest of CloudFormation's hour is left for the phase read.
-RETRY_SECONDS = MAX_TIMEOUT_SECONDS - 5 * 60
 
 
 def complete_delete(kind: Kind, request: Request) -> IsCompleteResult:

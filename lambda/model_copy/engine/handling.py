@@ -5,9 +5,15 @@
   returns that physical id with the failure, and ``is_complete`` reports it. CloudFormation then
   knows the resource, and its rollback sends a Delete for it (the provider framework skips the
   Delete of a Create that failed in ``on_event``).
-- **A rollback or clean-up never fails.** An Update or Delete whose stack is rolling back or
-  cleaning up succeeds whatever went wrong, and the log says what was left. A change refused in a
-  rollback is not waited for: the request completes at once.
+- **A rollback or clean-up never fails, and never gives up on a delete at the first refusal.** An
+  Update or Delete whose stack is rolling back or cleaning up succeeds whatever went wrong, and the
+  log says what was left. A Delete there that cannot finish (a call refused, a read that failed) is
+  asked again at every poll until the retry deadline, as any refused delete is, and only then
+  succeeds leaving the resource: a refusal proves nothing, and giving up would leave what it bought.
+  A change refused in a rollback is not waited for: the request completes at once.
+- **A rollback returns to what it replaced.** The rollback of a replacement answers with the
+  resource it replaced (found again by its take-back); when that lookup fails, ``is_complete`` looks
+  again at every poll until the retry deadline and answers with that resource's physical id.
 - **A throttled read defers, it does not decide.** When the stack's status cannot be read
   (``pending``), the decision is taken at a later poll; after 57 minutes the request fails naming
   ``continue-update-rollback``.
@@ -22,6 +28,7 @@ from ..contract import (
     DEFERRED_FAILURE_KEY,
     MAX_TIMEOUT_SECONDS,
     REPLACED_KEY,
+    RETURN_PENDING_KEY,
     SETTLED_KEY,
     STARTED_AT_KEY,
     IsCompleteResult,
@@ -29,7 +36,7 @@ from ..contract import (
 )
 from ..kinds.base import Kind
 from . import deleting, lifecycle, long_wait, phase
-from .request import Request, minutes, now
+from .request import RETRY_SECONDS, Request, minutes, now
 
 logger = logging.getLogger("model_copy")
 
@@ -69,7 +76,7 @@ def on_event(kind: Kind, old_kind: Kind, request: Request, result: bool) -> OnEv
             return {"PhysicalResourceId": physical_id, **started, DEFERRED_FAILURE_KEY: failure}
         if request.type != "Update":
             raise
-        return _update_failed(kind, request, error, started)
+        return _update_failed(kind, old_kind, request, error, started)
     return {"PhysicalResourceId": physical_id, **started}
 
 
@@ -85,9 +92,20 @@ def require_operations(kind: Kind) -> None:
         )
 
 
-def _update_failed(kind: Kind, request: Request, error: Exception, started: OnEventResult) -> OnEventResult:
+def _update_failed(
+    kind: Kind, old_kind: Kind, request: Request, error: Exception, started: OnEventResult
+) -> OnEventResult:
     current = phase.current(request)
     if phase.must_not_fail(current):
+        if lifecycle.returns_to_replaced(kind, old_kind, request):
+            # The resource it returns to exists (CloudFormation deletes it only after the update): look again.
+            logger.warning(
+                "%s request=Update phase=%s decision=find-replaced-at-next-poll: %s",
+                kind.log(request.physical_id),
+                current,
+                error,
+            )
+            return {"PhysicalResourceId": request.physical_id, **started, RETURN_PENDING_KEY: str(error)}
         _log_succeed_anyway(kind, request, current, error)
         # Nothing more will come of it (the change was refused): is_complete completes at once.
         return {"PhysicalResourceId": request.physical_id, **started, SETTLED_KEY: str(error)}
@@ -109,6 +127,8 @@ def is_complete(kind: Kind, old_kind: Kind, request: Request, result: bool) -> I
             raise HandlerError(deferred)  # on_event failed after a purchase, or while the stack's status was unreadable
         if result:
             return long_wait.complete_result(kind, request)
+        if event.get(RETURN_PENDING_KEY):
+            return lifecycle.complete_return(kind, request, RETRY_SECONDS)
         if request.type == "Delete":
             return deleting.complete_delete(kind, request)
         if event.get(SETTLED_KEY):
@@ -119,6 +139,16 @@ def is_complete(kind: Kind, old_kind: Kind, request: Request, result: bool) -> I
             raise
         current = phase.current(request)
         if phase.must_not_fail(current):
+            if request.type == "Delete" and not request.past(RETRY_SECONDS):
+                logger.warning(
+                    "%s request=Delete phase=%s decision=ask-again-next-poll: %s",
+                    kind.log(request.physical_id),
+                    current,
+                    error,
+                )
+                return AGAIN
+            if request.type == "Update" and lifecycle.returns_to_replaced(kind, old_kind, request):
+                return lifecycle.complete_return(kind, request, RETRY_SECONDS)
             _log_succeed_anyway(kind, request, current, error)
             if request.type == "Delete":
                 return DONE

@@ -188,6 +188,45 @@ def update(kind: Kind, old_kind: Kind, request: Request) -> str:
     return make(kind, request, props)
 
 
+def returns_to_replaced(kind: Kind, old_kind: Kind, request: Request) -> bool:
+    """Whether this Update (of a rollback) may return from a replacement to the resource it replaced.
+
+    Read from the properties alone (no call that could fail): when the current resource is itself the one
+    the properties describe, its take-back finds it, and the answer is the same physical id.
+    """
+    return (
+        request.type == "Update"
+        and old_kind is kind
+        and bool(kind.create_operation)
+        and bool(identity_changes(kind, old_kind, request))
+    )
+
+
+def complete_return(kind: Kind, request: Request, retry_seconds: int) -> IsCompleteResult:
+    """A rollback of a replacement whose on_event could not find the replaced resource: look for it again.
+
+    It still exists (CloudFormation deletes it only once the update is over) and is this resource's own,
+    made from the properties the rollback restores: its take-back finds it. Found, the request answers
+    with its physical id (CloudFormation then deletes the replacement in the clean-up). A lookup that
+    fails again is asked again at the next poll until ``retry_seconds``; then, or when nothing is found,
+    the rollback keeps the replacement and the log says so (a rollback never fails).
+    """
+    arn, log = request.physical_id, "%s request=Update phase=rollback decision=%s"
+    try:
+        replaced = take_back(kind, request, request.props)
+    except HandlerError as error:
+        if not request.past(retry_seconds):
+            logger.warning(f"{log}: %s", kind.log(arn), "find-replaced-at-next-poll", error)
+            return AGAIN
+        logger.warning(f"{log}: %s", kind.log(arn), "keep-replacement", error)
+        return {"IsComplete": True, "Data": attributes_if_readable(kind, arn)}
+    if not replaced:
+        logger.warning(f"{log}: nothing to return to", kind.log(arn), "keep-replacement")
+        return {"IsComplete": True, "Data": attributes_if_readable(kind, arn)}
+    logger.info(f"{log} replacement=%s", kind.log(replaced), "returned-to-replaced", arn)
+    return {"IsComplete": True, "PhysicalResourceId": replaced, "Data": attributes_if_readable(kind, replaced)}
+
+
 def _was_made_from(kind: Kind, physical_id: str, props: Mapping[str, Any]) -> bool:
     """Whether the current resource was made from these properties (an update back to it)."""
     if not kind.create_operation or kind.arn_marker not in physical_id:

@@ -20,6 +20,9 @@ clock: Callable[[], float] = time.time
 
 DEFAULT_POLL_INTERVAL_SECONDS = 30
 NOT_FOUND_GRACE_SECONDS = 60  # how long a resource started moments ago may be unknown to its Get
+# A refused call is asked again until this long after the request; the rest of CloudFormation's hour is left for
+# the phase read (a rollback or clean-up then succeeds and logs what is left).
+RETRY_SECONDS = MAX_TIMEOUT_SECONDS - 5 * 60
 
 
 def now() -> float:

@@ -140,7 +140,8 @@ class CloudFormationStack(StackResources):
                 long_waits.delete(self, logical_id)
                 self._event(logical_id, "DELETE_COMPLETE")
                 continue
-            self.resources.pop(logical_id, None)
+            if (logical_id, resource) not in undone:  # an undone replacement's id keeps its rolled-back resource
+                self.resources.pop(logical_id, None)
             if resource.deletion_policy == "Retain":
                 self._event(logical_id, "DELETE_SKIPPED")
                 continue
