@@ -13,7 +13,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
-from . import deployment, model_copy, model_import, throughput
+from . import _import_policy, deployment, model_copy, throughput
 from ._checkers import NO_RESOURCE_LEVEL_ACTIONS
 from ._kind import ConstructKind
 
@@ -22,7 +22,7 @@ KINDS: Final[tuple[ConstructKind, ...]] = (
     model_copy.WAITER,
     deployment.KIND,
     throughput.KIND,
-    model_import.KIND,
+    _import_policy.KIND,
 )
 
 

@@ -17,14 +17,12 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from .. import rules
-from ..advice import Advice
 from ..aws import AwsError, HandlerError, client, error_code
 from ..contract import (
     ATTR_JOB_ARN,
     ATTRIBUTE_SOURCE_FIELDS,
     MODE_COPY,
     OWNER_TAG_KEY,
-    PROP_DELETE_MODEL_ON_DELETE,
     PROP_JOB_ARN,
     PROP_MODE,
     PROP_SOURCE_MODEL_ARN,
@@ -34,10 +32,12 @@ from ..contract import (
     RESOURCE_TYPE,
 )
 from ..engine.ownership import Owner, ownership_tags
-from ..engine.request import Request, minutes, now
+from ..engine.request import Request, minutes
 from . import served
-from .base import FAILED, READY, WAITING, Found, Kind, Watch, required
+from .base import FAILED, READY, WAITING, Found, Watch, required
+from .copy_advice import ADVICE
 from .fleet import KMS_KEY, Billing, Compared, Drift, Listing
+from .job import JobKind, how_long, kms_matches, region_of
 
 logger = logging.getLogger("model_copy")
 
@@ -82,118 +82,6 @@ DRIFT = Drift(
 
 COPY_WATCH = Watch("getModelCopyJob", "JobArn", "JobArn", "copy", "Completed", "GetModelCopyJob", "model-copy-job")
 
-ADVICE: tuple[Advice, ...] = (
-    Advice(
-        "CreateModelCopyJob",
-        "AccessDeniedException",
-        "kms",
-        "A KMS key policy does not let the handler role use a key: the target key must allow kms:Decrypt, "
-        "kms:GenerateDataKey, kms:DescribeKey and kms:CreateGrant to the role via bedrock.<region>.amazonaws.com, "
-        "and an encrypted source model's key must allow kms:Decrypt (README, KMS keys).",
-    ),
-    Advice(
-        "CreateModelCopyJob",
-        "AccessDeniedException",
-        "",
-        "IAM denied the copy: the handler role may copy only the source models named in the template, into the "
-        "stack's Region, with this stack's ownership tags. Check that no service control policy or permissions "
-        "boundary denies bedrock:CreateModelCopyJob in this Region, and that a model of another account is shared "
-        "with this account through AWS RAM.",
-    ),
-    Advice(
-        "CreateModelCopyJob",
-        "ResourceNotFoundException",
-        "",
-        "The source model does not exist or this account cannot see it: check source_model_arn, and if the model "
-        "belongs to another account make sure it is shared with this account through AWS RAM.",
-    ),
-    Advice(
-        "CreateModelCopyJob",
-        "ValidationException",
-        "",
-        "Bedrock refused the request: correct the property it names and deploy again.",
-    ),
-    Advice(
-        "CreateModelCopyJob",
-        "ServiceQuotaExceededException",
-        "",
-        "A Bedrock quota is reached (concurrent model copy jobs or custom models): wait for running jobs to "
-        "finish, or request an increase in Service Quotas, then deploy again.",
-    ),
-    Advice(
-        "CreateModelCopyJob",
-        "TooManyTagsException",
-        "",
-        "The copy would carry more than 50 tags (yours and the 3 ownership tags): remove some tags.",
-    ),
-    Advice(
-        "CreateModelCopyJob",
-        "ConflictException",
-        "",
-        "A model or copy job of this name exists in this Region that ListModelCopyJobs did not show as this "
-        "resource's own. If this resource started it moments ago (the list can lag), deploy again to resume it; "
-        "otherwise it was made elsewhere: choose another target_model_name.",
-    ),
-    Advice(
-        "ListModelCopyJobs",
-        "AccessDeniedException",
-        "",
-        "The handler role needs bedrock:ListModelCopyJobs (statement FindJobsToResume): check that no service "
-        "control policy or permissions boundary denies it.",
-    ),
-    Advice(
-        "GetModelCopyJob",
-        "AccessDeniedException",
-        "",
-        "The handler role may read copy jobs of this account in this Region only (statement PollCopyJobs): check "
-        "the job ARN, and that no service control policy or permissions boundary denies bedrock:GetModelCopyJob.",
-    ),
-    Advice(
-        "GetModelCopyJob",
-        "ResourceNotFoundException",
-        "",
-        "Bedrock does not know this job in this account and Region: check the job ARN (a ModelCopyJobWaiter "
-        "reads jobs of its own stack's Region).",
-    ),
-    Advice(
-        "DeleteCustomModel",
-        "ConflictException",
-        "",
-        "The model is in use (a provisioned throughput or a custom model deployment serves it): delete those "
-        "first, then delete the stack again.",
-    ),
-    Advice(
-        "DeleteCustomModel",
-        "AccessDeniedException",
-        "",
-        "IAM lets the handler delete only models whose bedrock-model-copy:owner-stack tag is this stack's name: "
-        "a policy denies it or the tag was changed outside CloudFormation. Delete the model yourself, or set "
-        "removal_policy=RETAIN.",
-    ),
-    Advice(
-        "TagResource",
-        "AccessDeniedException",
-        "",
-        "IAM lets the handler retag only models whose bedrock-model-copy:owner-stack tag is this stack's name, "
-        "and never the ownership tags: check for a policy that denies bedrock:TagResource/UntagResource.",
-    ),
-    Advice(
-        "ListTagsForResource",
-        "AccessDeniedException",
-        "",
-        "The handler role needs bedrock:ListTagsForResource on this account's custom models (statement "
-        "ReadOwnershipTags) to check who owns a model before it changes it.",
-    ),
-    Advice(
-        "GetModelCopyJob (copy watcher)",
-        "AccessDeniedException",
-        "",
-        "IAM denied the copy watcher's poll: its role (CopyWatcher/Role, statement PollCopyJobs) may read this "
-        "account's copy jobs in this Region; check that no service control policy or permissions boundary denies "
-        "bedrock:GetModelCopyJob to it, then deploy again to resume waiting for the same job.",
-    ),
-)
-
 # What a change of each identity property is called in messages (the construct's prop names).
 LABELS = {
     PROP_MODE: "the construct type",
@@ -215,13 +103,6 @@ def copy_request_id(props: Mapping[str, Any]) -> str:
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
-def _kms_matches(job_key_arn: str, wanted: str) -> bool:
-    """0.1.0 copies recorded no request: compare the key ARN Bedrock reports (an alias never matches)."""
-    if not wanted:
-        return not job_key_arn
-    return job_key_arn == wanted or job_key_arn.endswith(f":key/{wanted}")
-
-
 def made_from(job: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
     """Whether ``job`` was started from these properties (as recorded when it started)."""
     owner = Owner.from_tags(job.get("targetModelTags"))
@@ -230,7 +111,7 @@ def made_from(job: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
     return (
         job.get("sourceModelArn") == props.get(PROP_SOURCE_MODEL_ARN)
         and job.get("targetModelName") == props.get(PROP_TARGET_MODEL_NAME)
-        and _kms_matches(job.get("targetModelKmsKeyArn") or "", props.get(PROP_TARGET_MODEL_KMS_KEY_ID) or "")
+        and kms_matches(job.get("targetModelKmsKeyArn") or "", props.get(PROP_TARGET_MODEL_KMS_KEY_ID) or "")
     )
 
 
@@ -245,35 +126,16 @@ def job_attributes(job: Mapping[str, Any]) -> dict[str, str]:
     return data
 
 
-def how_long(job: Mapping[str, Any]) -> str:
-    """``", started <iso> (<n> min ago)"`` when the job says when it started."""
-    created = job.get("creationTime")
-    if isinstance(created, dt.datetime):
-        return f", started {created.isoformat()} ({minutes(now() - created.timestamp())} ago)"
-    return ""
-
-
-def region_of(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[3] if len(parts) > 3 else ""
-
-
 def delete_command(model_arn: str, job_arn: str, stack: str) -> str:
     """The commands that delete the copied model: the AWS CLI's, and this library's ``clean`` for the stack."""
-    region = region_of(job_arn)
-    return (
-        f"aws bedrock delete-custom-model --model-identifier {model_arn} --region {region} "
-        f"(or: bedrock-model-copy clean --region {region} --stack {stack} --yes)"
-    )
+    return KIND.delete_command(model_arn, region_of(job_arn), stack)
 
 
-class CopyKind(Kind):
+class CopyKind(JobKind):
     """A ``BedrockModelCopy`` (``Mode`` ``Copy``)."""
 
     name = MODE_COPY
     selector = PROP_MODE
-    log_key = "job"
-    arn_field = "jobArn"
     resource_type = RESOURCE_TYPE
     noun = "Model copy job"
     product_noun = "model"
@@ -310,6 +172,14 @@ class CopyKind(Kind):
     listings: ClassVar[tuple[Listing, ...]] = (JOBS, MODELS)
     lookup: ClassVar[tuple[str, str]] = ("GetModelCopyJob", "jobArn")
     drift: ClassVar[Drift | None] = DRIFT
+    work = "copy"
+    model_name_label = "target_model_name"
+    product_field = "targetModelArn"
+    delete_cli = "delete-custom-model"
+    unnamed_model = "the copied model"
+    watcher = "copy watcher"
+    job_billing = JOB_BILLING
+    model_billing = MODEL_BILLING
 
     def check(self, props: Mapping[str, Any]) -> None:
         rules.check_source_model_arn(required(props, PROP_SOURCE_MODEL_ARN))
@@ -324,12 +194,6 @@ class CopyKind(Kind):
 
     def fingerprint(self, props: Mapping[str, Any]) -> str:
         return copy_request_id(props)
-
-    def deletes(self, props: Mapping[str, Any]) -> bool:
-        return props.get(PROP_DELETE_MODEL_ON_DELETE) == "true"
-
-    def retained_when_replaced(self, props: Mapping[str, Any]) -> bool:
-        return not self.deletes(props)
 
     def left_billing(self, request: Request, raw: Mapping[str, Any]) -> str:
         model_arn = self.product(raw)
@@ -348,13 +212,6 @@ class CopyKind(Kind):
         return HandlerError(
             f"Model {product} (job {request.physical_id}) no longer exists: it was deleted outside CloudFormation, so "
             "its tags cannot change. To copy the model again, give the resource a new target_model_name."
-        )
-
-    def not_owned_for_update(self, request: Request, product: str, owner: Owner) -> HandlerError:
-        return HandlerError(
-            f"Model {product} is owned by {owner.describe()}, not by this resource (stack {request.stack_name}, "
-            f"resource {request.logical_id}), so its tags were left unchanged. Restore its ownership tags, or give "
-            "the resource a new target_model_name."
         )
 
     # ------------------------------------------------------------------ calls
@@ -407,9 +264,6 @@ class CopyKind(Kind):
     def get(self, arn: str) -> dict[str, Any]:
         return dict(client().get_model_copy_job(jobArn=arn))
 
-    def gone_failure(self, arn: str, error: Exception) -> HandlerError:
-        return self.failure(self.get_operation, self.subject(arn), error)
-
     def get_product(self, arn: str) -> dict[str, Any]:
         return dict(client().get_custom_model(modelIdentifier=arn))
 
@@ -444,9 +298,6 @@ class CopyKind(Kind):
     def recorded_owner(self, raw: Mapping[str, Any]) -> Owner | None:
         return Owner.from_tags(raw.get("targetModelTags"))
 
-    def product(self, raw: Mapping[str, Any]) -> str:
-        return str(raw.get("targetModelArn") or "") if raw.get("status") == "Completed" else ""
-
     def legacy_stack(self, raw: Mapping[str, Any]) -> str:
         return Owner.from_tags(raw.get("targetModelTags")).stack
 
@@ -464,45 +315,17 @@ class CopyKind(Kind):
             raise self.failure("TagResource", f"model {model_arn}", error) from error
         logger.info("model=%s decision=recorded-ownership-of-upgraded-copy", model_arn)
 
-    def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
-        return JOB_BILLING if listing.running else MODEL_BILLING
-
     def in_use_reason(self, model_arn: str, request: Request) -> str:
         """A model Bedrock refuses to delete as in use: why it may be left (served under this stack's commitment)."""
         return served.left_under_commitment(model_arn, request.stack_name, region_of(model_arn))
 
     # ------------------------------------------------------------------ messages
 
-    def made_note(self, physical_id: str) -> str:
-        return (
-            f"Model copy job {physical_id} was started before this failure and cannot be stopped: deploy again (same "
-            "stack name and properties) to take it back, or delete its model once it ends (bedrock-model-copy list "
-            "shows it)."
-        )
-
     def timeout_advice(self, request: Request) -> str:
         return (
             "deploy again (same stack name and properties) to resume: the resource takes back the job it started "
             "instead of starting another"
         )
-
-    def timeout_message(self, request: Request, raw: Mapping[str, Any]) -> str:
-        timeout = request.timeout_seconds
-        return (
-            f"Model copy job {raw.get('jobArn', request.physical_id)} is still {raw.get('status')}{how_long(raw)}; "
-            f"this resource waited {minutes(request.waited())} and its timeout is {minutes(timeout)} (CloudFormation "
-            f"allows a custom resource one hour). The copy continues in Bedrock: {self.timeout_advice(request)}."
-        )
-
-    def long_timeout_message(self, request: Request, raw: Mapping[str, Any], note: str) -> str:
-        return (
-            f"Model copy job {raw.get('jobArn')} is still {raw.get('status')}{how_long(raw)}; the copy watcher "
-            f"stopped waiting at this copy's timeout of {minutes(request.timeout_seconds)}{note}. The copy continues "
-            f"in Bedrock: {self.timeout_advice(request)}."
-        )
-
-    def watched_subject(self, raw: Mapping[str, Any]) -> str:
-        return f"model copy job {raw.get('jobArn')} was still {raw.get('status')}{how_long(raw)}"
 
     def not_ours(self, request: Request, found: Found, owner: Owner) -> HandlerError:
         job = found.raw
@@ -522,24 +345,8 @@ class CopyKind(Kind):
             f"ModelCopyJobWaiter(job_arn={found.arn!r}); or delete that model first."
         )
 
-    def same_name_refusal(self, request: Request, changed: list[str]) -> HandlerError:
-        return HandlerError(
-            f"Changing {' and '.join(changed)} requires a new copy, and CloudFormation creates the new model before it "
-            f"deletes the old one, so both cannot be named {self.name_of(request.props)!r}. Choose a new "
-            f"target_model_name and deploy again (current job {request.physical_id} was left unchanged)."
-        )
-
-    def subject(self, arn: str) -> str:
-        return f"job {arn}"
-
-    def tag_subject(self, product: str) -> str:
-        return f"model {product}"
-
     def list_subject(self, props: Mapping[str, Any]) -> str:
         return f"target model name {self.name_of(props)!r} (source {props.get(PROP_SOURCE_MODEL_ARN)})"
-
-    def product_subject(self, product: str, request: Request) -> str:
-        return f"model {product} (job {request.physical_id})"
 
     def unfinished_message(self, request: Request, raw: Mapping[str, Any]) -> str:
         job_arn, model_arn = str(raw.get("jobArn")), str(raw.get("targetModelArn") or "the copied model")
@@ -550,13 +357,6 @@ class CopyKind(Kind):
             f"custom resource one hour. Delete the stack again after the copy ends (aws bedrock get-model-copy-job "
             f"--job-arn {job_arn} --region {region_of(job_arn)}) and the model is deleted; or finish now with "
             f"--retain-resources {request.logical_id} and, after the copy ends, run: {command}"
-        )
-
-    def left_running(self, request: Request, raw: Mapping[str, Any]) -> str:
-        model_arn = str(raw.get("targetModelArn") or "the copied model")
-        return (
-            "deploy the same stack name and properties again to take it back, or after the copy ends run: "
-            f"{delete_command(model_arn, str(raw.get('jobArn')), request.stack_name)}"
         )
 
 

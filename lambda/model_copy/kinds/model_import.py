@@ -19,11 +19,9 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from .. import rules
-from ..advice import Advice
 from ..aws import AwsError, HandlerError, client, is_not_found, is_transient
-from ..contract import PROP_DELETE_MODEL_ON_DELETE
 from ..engine.ownership import Owner
-from ..engine.request import Request, minutes, now
+from ..engine.request import Request, minutes
 from ..import_contract import (
     ATTR_CREATION_TIME,
     ATTR_CUSTOM_MODEL_UNITS_PER_COPY,
@@ -53,90 +51,15 @@ from ..import_contract import (
     job_name_prefix,
 )
 from ..serving_contract import PROP_RESOURCE_ARN, PROP_RESOURCE_KIND, PROP_TAGS
-from .base import FAILED, READY, WAITING, Found, Kind, Watch, required
+from .base import FAILED, READY, WAITING, Found, Watch, required
 from .fleet import KMS_KEY, Billing, Compared, Drift, Listing
+from .import_advice import ADVICE
+from .job import JobKind, how_long, kms_matches, region_of
 
 logger = logging.getLogger("model_copy")
 
 MODEL_KEY = "importedModel"  # where get() puts GetImportedModel's answer once the job completed
 MODEL_GONE_KEY = "importedModelGone"  # set by get() when that answer was not-found
-
-ADVICE: tuple[Advice, ...] = (
-    Advice(
-        "CreateModelImportJob",
-        "AccessDeniedException",
-        "passrole",
-        "The handler role may pass only this import's role, and only to Bedrock (iam:PassRole with "
-        "iam:PassedToService bedrock.amazonaws.com): check that a given role is the one the construct was given, "
-        "and that no permissions boundary or service control policy denies iam:PassRole.",
-    ),
-    Advice(
-        "CreateModelImportJob",
-        "AccessDeniedException",
-        "",
-        "IAM denied the import: the handler role may start imports in this Region only, with this stack's ownership "
-        "tags on the job and on the model; check service control policies and permissions boundaries.",
-    ),
-    Advice(
-        "CreateModelImportJob",
-        "ValidationException",
-        "",
-        "Bedrock refused the request: check that bucket and prefix hold the model's files in a supported "
-        "architecture (Bedrock user guide, model-customization-import-model), that the import's role can read them, "
-        "and that imported_model_name is not taken; then deploy again.",
-    ),
-    Advice(
-        "CreateModelImportJob",
-        "ConflictException",
-        "",
-        "An imported model or import job of this name exists in this Region that ListModelImportJobs did not show "
-        "as this resource's own. If this resource started it moments ago (the list can lag), deploy again to resume "
-        "it; otherwise choose another imported_model_name.",
-    ),
-    Advice(
-        "CreateModelImportJob",
-        "ServiceQuotaExceededException",
-        "",
-        "A Bedrock quota is reached (concurrent import jobs or imported models): wait for running imports, delete "
-        "unused imported models, or request an increase in Service Quotas, then deploy again.",
-    ),
-    Advice(
-        "CreateModelImportJob",
-        "TooManyTagsException",
-        "",
-        "The import would carry more than 50 tags (yours and the ownership tags): remove some tags.",
-    ),
-    Advice(
-        "ListModelImportJobs",
-        "AccessDeniedException",
-        "",
-        "The handler role needs bedrock:ListModelImportJobs (statement FindImportJobsByName): check that no service "
-        "control policy or permissions boundary denies it.",
-    ),
-    Advice(
-        "GetModelImportJob",
-        "AccessDeniedException",
-        "",
-        "The handler role may read import jobs of this account in this Region (statement ReadImports): check that "
-        "no service control policy or permissions boundary denies bedrock:GetModelImportJob.",
-    ),
-    Advice(
-        "DeleteImportedModel",
-        "AccessDeniedException",
-        "",
-        "IAM lets the handler delete only imported models whose bedrock-model-copy:owner-stack tag is this stack's "
-        "name: a policy denies it or the tag was changed outside CloudFormation. Delete the model yourself, or set "
-        "removal_policy=RETAIN.",
-    ),
-    Advice(
-        "GetModelImportJob (copy watcher)",
-        "AccessDeniedException",
-        "",
-        "IAM denied the watcher's poll: its role may read this account's import jobs in this Region (statement "
-        "PollModelImport); check that no service control policy or permissions boundary denies "
-        "bedrock:GetModelImportJob to it, then deploy again to resume waiting for the same job.",
-    ),
-)
 
 
 def _text(value: Any) -> str:
@@ -151,32 +74,6 @@ def _text(value: Any) -> str:
 
 def s3_uri_of(raw: Mapping[str, Any]) -> str:
     return str(((raw.get("modelDataSource") or {}).get("s3DataSource") or {}).get("s3Uri") or "")
-
-
-def _kms_matches(reported: str, wanted: str) -> bool:
-    """The key Bedrock reports (an ARN) against the one asked for (the construct sends a key ARN)."""
-    if not wanted:
-        return not reported
-    return reported == wanted or reported.endswith(f":key/{wanted}")
-
-
-def region_of(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[3] if len(parts) > 3 else ""
-
-
-def delete_command(model_arn: str, region: str, stack: str) -> str:
-    return (
-        f"aws bedrock delete-imported-model --model-identifier {model_arn} --region {region} "
-        f"(or: bedrock-model-copy clean --region {region} --stack {stack} --yes)"
-    )
-
-
-def _how_long(raw: Mapping[str, Any]) -> str:
-    created = raw.get("creationTime")
-    if isinstance(created, dt.datetime):
-        return f", started {created.isoformat()} ({minutes(now() - created.timestamp())} ago)"
-    return ""
 
 
 # What the fleet command lists of an import (kinds/fleet.py): its running jobs, and the models they made.
@@ -209,12 +106,10 @@ MODEL_BILLING = Billing(
 JOB_BILLING = Billing("no price published for an import job", idle=False)
 
 
-class ImportKind(Kind):
+class ImportKind(JobKind):
     """A ``BedrockModelImport`` (``ResourceKind`` ``ModelImport``)."""
 
     name = KIND_IMPORT
-    log_key = "job"
-    arn_field = "jobArn"
     resource_type = RESOURCE_TYPE_IMPORT
     noun = "Model import job"
     product_noun = "imported model"
@@ -226,6 +121,14 @@ class ImportKind(Kind):
     product_get_operation = "GetImportedModel"
     goes_on = "The import continues in Bedrock"
     created_decision = "started-new-import"
+    work = "import"
+    model_name_label = "imported_model_name"
+    product_field = "importedModelArn"
+    delete_cli = "delete-imported-model"
+    unnamed_model = "the imported model"
+    name_hint = " (or leave it to be generated)"
+    job_billing = JOB_BILLING
+    model_billing = MODEL_BILLING
     identity: ClassVar[tuple[str, ...]] = (PROP_RESOURCE_KIND, PROP_IMPORTED_MODEL_NAME, PROP_S3_URI, PROP_KMS_KEY_ID)
     labels: ClassVar[dict[str, str]] = {
         PROP_RESOURCE_KIND: "the construct type",
@@ -282,12 +185,6 @@ class ImportKind(Kind):
 
     def name_of(self, props: Mapping[str, Any]) -> str:
         return str(props.get(PROP_IMPORTED_MODEL_NAME) or "")
-
-    def deletes(self, props: Mapping[str, Any]) -> bool:
-        return props.get(PROP_DELETE_MODEL_ON_DELETE) == "true"
-
-    def retained_when_replaced(self, props: Mapping[str, Any]) -> bool:
-        return not self.deletes(props)
 
     def left_billing(self, request: Request, raw: Mapping[str, Any]) -> str:
         model_arn = self.product(raw)
@@ -432,58 +329,16 @@ class ImportKind(Kind):
         return (
             raw.get("importedModelName") == props.get(PROP_IMPORTED_MODEL_NAME)
             and s3_uri_of(raw) == props.get(PROP_S3_URI)
-            and _kms_matches(str(raw.get("importedModelKmsKeyArn") or ""), str(props.get(PROP_KMS_KEY_ID) or ""))
+            and kms_matches(str(raw.get("importedModelKmsKeyArn") or ""), str(props.get(PROP_KMS_KEY_ID) or ""))
         )
-
-    def product(self, raw: Mapping[str, Any]) -> str:
-        return str(raw.get("importedModelArn") or "") if raw.get("status") == "Completed" else ""
 
     # ------------------------------------------------------------------ messages
-
-    def subject(self, arn: str) -> str:
-        return f"job {arn}"
-
-    def tag_subject(self, product: str) -> str:
-        return f"imported model {product}"
-
-    def billing(self, listing: Listing, raw: Mapping[str, Any], now: float) -> Billing:
-        return JOB_BILLING if listing.running else MODEL_BILLING
-
-    def product_subject(self, product: str, request: Request) -> str:
-        return f"imported model {product} (job {request.physical_id})"
-
-    def gone_failure(self, arn: str, error: Exception) -> HandlerError:
-        return self.failure(self.get_operation, self.subject(arn), error)
-
-    def made_note(self, physical_id: str) -> str:
-        return (
-            f"Model import job {physical_id} was started before this failure and cannot be stopped: deploy again (same "
-            "stack name and properties) to take it back, or delete its imported model once it ends "
-            "(bedrock-model-copy list shows it)."
-        )
 
     def timeout_advice(self, request: Request) -> str:
         return (
             "deploy again (same stack name and properties) to resume: the resource takes back the import it started "
             "instead of starting another; or raise timeout (up to 12 hours)"
         )
-
-    def timeout_message(self, request: Request, raw: Mapping[str, Any]) -> str:
-        return (
-            f"Model import job {raw.get('jobArn', request.physical_id)} is still {raw.get('status')}{_how_long(raw)}; "
-            f"this resource waited {minutes(request.waited())} and its timeout is {minutes(request.timeout_seconds)} "
-            f"(CloudFormation allows a custom resource one hour). {self.goes_on}: {self.timeout_advice(request)}."
-        )
-
-    def long_timeout_message(self, request: Request, raw: Mapping[str, Any], note: str) -> str:
-        return (
-            f"Model import job {raw.get('jobArn')} is still {raw.get('status')}{_how_long(raw)}; the watcher stopped "
-            f"waiting at this import's timeout of {minutes(request.timeout_seconds)}{note}. {self.goes_on}: "
-            f"{self.timeout_advice(request)}."
-        )
-
-    def watched_subject(self, raw: Mapping[str, Any]) -> str:
-        return f"model import job {raw.get('jobArn')} was still {raw.get('status')}{_how_long(raw)}"
 
     def not_ours(self, request: Request, found: Found, owner: Owner) -> HandlerError:
         name = self.name_of(request.props)
@@ -500,14 +355,6 @@ class ImportKind(Kind):
             "Nothing was changed. Choose another imported_model_name, or delete that model first."
         )
 
-    def same_name_refusal(self, request: Request, changed: list[str]) -> HandlerError:
-        return HandlerError(
-            f"Changing {' and '.join(changed)} requires a new import, and CloudFormation creates the new model before "
-            f"it deletes the old one, so both cannot be named {self.name_of(request.props)!r}. Choose a new "
-            f"imported_model_name (or leave it to be generated) and deploy again (current job {request.physical_id} "
-            "was left unchanged)."
-        )
-
     def gone_for_update(self, request: Request, product: str) -> HandlerError:
         return HandlerError(
             f"Imported model {product} (job {request.physical_id}) no longer exists: it was deleted outside "
@@ -515,30 +362,16 @@ class ImportKind(Kind):
             "imported_model_name."
         )
 
-    def not_owned_for_update(self, request: Request, product: str, owner: Any) -> HandlerError:
-        return HandlerError(
-            f"Imported model {product} is owned by {owner.describe()}, not by this resource (stack "
-            f"{request.stack_name}, resource {request.logical_id}), so its tags were left unchanged. Restore its "
-            "ownership tags, or give the resource a new imported_model_name."
-        )
-
     def unfinished_message(self, request: Request, raw: Mapping[str, Any]) -> str:
         job_arn = str(raw.get("jobArn") or request.physical_id)
         region = region_of(job_arn)
         return (
-            f"Model import job {job_arn} is still {raw.get('status')}{_how_long(raw)}; this delete waited "
+            f"Model import job {job_arn} is still {raw.get('status')}{how_long(raw)}; this delete waited "
             f"{minutes(request.waited())} to delete its imported model when the import ends, and CloudFormation "
             f"allows a custom resource one hour. Delete the stack again after the import ends (aws bedrock "
             f"get-model-import-job --job-identifier {job_arn} --region {region}) and the model is deleted; or finish "
             f"now with --retain-resources {request.logical_id} and, after the import ends, run: bedrock-model-copy "
             f"clean --region {region} --stack {request.stack_name} --yes"
-        )
-
-    def left_running(self, request: Request, raw: Mapping[str, Any]) -> str:
-        model = str(raw.get("importedModelArn") or "the imported model")
-        return (
-            "deploy the same stack name and properties again to take it back, or after the import ends run: "
-            f"{delete_command(model, region_of(str(raw.get('jobArn') or request.physical_id)), request.stack_name)}"
         )
 
 
