@@ -53,7 +53,9 @@ from types import ModuleType
 from typing import Any
 
 MUTMUT_NAME = "lambda.model_copy"  # from the path lambda/model_copy, as mutmut names it
-ALIASES = ("bedrock_model_copy._lambda.model_copy",)
+# The names the runtime is reached by: the library's one name for it, and that name under the mutmut name of the
+# library (a construct module's ``from ._lambda.model_copy import ...`` resolves relative to its package).
+ALIASES = ("bedrock_model_copy._lambda.model_copy", "constructs.bedrock_model_copy._lambda.model_copy")
 LIBRARY_MUTMUT_NAME = "constructs.bedrock_model_copy"  # from the path constructs/bedrock_model_copy
 LIBRARY_NAME = "bedrock_model_copy"
 # The test files each kind of mutant runs against (docs/mutation.md). Paths as in
@@ -93,14 +95,27 @@ CONSTRUCT_TESTS = (
 
 
 def _mutated_package() -> dict[str, ModuleType]:
+    """The mutated handler package under mutmut's name, every module of it (``engine/``, ``kinds/`` too)."""
     package = importlib.import_module(MUTMUT_NAME)
     location = Path(next(iter(package.__path__))).resolve()
     if location.parent.parent.name != "mutants":
         raise RuntimeError(f"{MUTMUT_NAME} was imported from {location}, not from mutmut's mutants/ copy")
+    _link_the_runtime(location.parent.parent)
     modules = {"": package}
-    for info in pkgutil.iter_modules(package.__path__):
-        modules[f".{info.name}"] = importlib.import_module(f"{MUTMUT_NAME}.{info.name}")
+    for info in pkgutil.walk_packages(package.__path__, prefix=MUTMUT_NAME + "."):
+        modules[info.name.removeprefix(MUTMUT_NAME)] = importlib.import_module(info.name)
     return modules
+
+
+def _link_the_runtime(mutants: Path) -> None:
+    """mutmut copies files, not links: give mutants/ the checkout's ``constructs/bedrock_model_copy/_lambda``.
+
+    The construct library finds the handler asset (and ``bedrock_model_copy._lambda``) through that link to
+    ``lambda/``; in mutants/ it points at the mutated copy.
+    """
+    link = mutants / "constructs" / "bedrock_model_copy" / "_lambda"
+    if not link.exists():
+        link.symlink_to(Path("..") / ".." / "lambda", target_is_directory=True)
 
 
 def _alias(modules: dict[str, ModuleType]) -> None:
