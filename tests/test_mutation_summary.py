@@ -48,3 +48,27 @@ def test_removing_or_changing_an_argument_that_can_raise_is_not_logging_only() -
 
 def test_a_change_outside_logging_is_never_logging_only() -> None:
     assert not _same(ORIGINAL.replace("return job", "return None"))
+
+
+def test_mutmuts_selection_is_the_union_of_the_plugins_test_files_and_each_exists() -> None:
+    """``[tool.mutmut] pytest_add_cli_args_test_selection`` must list every file the plugin may keep (and no other)."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    selection = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["mutmut"][
+        "pytest_add_cli_args_test_selection"
+    ]
+    listed = {arg for arg in selection if arg.startswith("tests/") and "::" not in arg}
+    source = (root / "tests" / "mutation" / "plugin.py").read_text()
+    plugin: set[str] = set()
+    for name in ("HANDLER_TESTS", "CONSTRUCT_TESTS", "CLI_TESTS"):
+        start = source.index(f"{name} = (")
+        block = source[start : source.index("\n)\n", start)]
+        plugin |= {line.strip().strip(",").strip('"') for line in block.splitlines()[1:] if '"tests/' in line}
+    assert listed == plugin
+    assert all((root / path).is_file() for path in listed), sorted(p for p in listed if not (root / p).is_file())
+    deselected = [selection[i + 1] for i, arg in enumerate(selection) if arg == "--deselect"]
+    for test in deselected:
+        path, name = test.split("::")
+        assert f"def {name}(" in (root / path).read_text(), test

@@ -38,7 +38,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_wheel_ships_the_handler_and_py_typed(dist: Path) -> None:
-    (wheel,) = dist.glob("bedrock_model_copy-0.2.0-*.whl")
+    (wheel,) = dist.glob("bedrock_model_copy-0.3.0-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
@@ -68,7 +68,7 @@ def test_sdist_has_everything_to_rebuild_and_test(dist: Path) -> None:
 
 
 def test_wheel_in_a_fresh_venv_synthesizes_from_an_unrelated_directory(dist: Path, tmp_path: Path) -> None:
-    (wheel,) = dist.glob("bedrock_model_copy-0.2.0-*.whl")
+    (wheel,) = dist.glob("bedrock_model_copy-0.3.0-*.whl")
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
@@ -113,7 +113,7 @@ def test_wheel_in_a_fresh_venv_synthesizes_from_an_unrelated_directory(dist: Pat
     assert result.returncode == 0, result.stderr[-3000:]
     info = json.loads(result.stdout.strip().splitlines()[-1])
     assert info["module"].startswith(str(env_dir)), info
-    assert info["version"] == "0.2.0"
+    assert info["version"] == "0.3.0"
 
     outdir = workdir / "cdk.out"
     template = json.loads((outdir / "Installed.template.json").read_text())
@@ -147,7 +147,7 @@ def test_the_version_is_the_changelogs_newest_release() -> None:
     headings = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", changelog, flags=re.MULTILINE)
     assert headings[0] == ("Unreleased", ""), "keep an (empty) Unreleased section on top"
     version, date = headings[1]
-    assert version == bedrock_model_copy.__version__ == "0.2.0"
+    assert version == bedrock_model_copy.__version__ == "0.3.0"
     assert date, "a released version carries its date"
 
 

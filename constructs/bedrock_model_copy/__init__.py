@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .model_import import BedrockModelImport
     from .throughput import Commitment, ProvisionedThroughput
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # Public name -> the module that defines it.
 _EXPORTS = {

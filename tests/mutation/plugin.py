@@ -36,7 +36,7 @@ alone, and registers every module of the package under ``bedrock_model_copy`` as
 The tests each mutant runs. mutmut runs a mutant against the tests that reached its
 function in the first pass, and every construct test synthesizes a stack that reaches
 most construct functions. So the plugin narrows the first pass to the test files that
-cover the modules a run mutates (``HANDLER_TESTS``, ``CONSTRUCT_TESTS``), read from the
+cover the modules a run mutates (``HANDLER_TESTS``, ``CONSTRUCT_TESTS``, ``CLI_TESTS``), read from the
 mutant names or patterns on mutmut's command line.
 """
 
@@ -77,6 +77,19 @@ HANDLER_TESTS = (
     "tests/test_long_serving.py",
     "tests/test_log_pointers.py",
     "tests/test_long_wait_pins.py",
+    # Added with the engine, the kinds and the model import (issues 21-23).
+    "tests/test_engine_defects.py",
+    "tests/test_kinds.py",
+    "tests/test_messages.py",
+    "tests/test_billing.py",
+    "tests/test_import_scenarios.py",
+    "tests/test_serving_lifecycle.py",
+    "tests/test_serving_unconfirmed.py",
+    "tests/test_sdk_versions.py",
+    "tests/conformance/test_lifecycle.py",
+    "tests/conformance/test_rollbacks.py",
+    "tests/conformance/test_after_purchase.py",
+    "tests/conformance/test_phase_reads.py",
 )
 CONSTRUCT_TESTS = (
     "tests/test_construct.py",
@@ -91,7 +104,25 @@ CONSTRUCT_TESTS = (
     "tests/test_long_serving.py",
     "tests/test_logical_ids.py",
     "tests/test_long_wait_pins.py",
+    # Added with the kinds, the model import and the users' second round (issues 21-24).
+    "tests/test_kinds.py",
+    "tests/test_model_import_construct.py",
+    "tests/test_from_arn.py",
+    "tests/test_user_paper_cuts.py",
+    "tests/test_corpus.py",
 )
+# The command's modules (constructs/bedrock_model_copy/cli/): its tests drive it against the fake.
+CLI_TESTS = (
+    "tests/test_cli.py",
+    "tests/test_cli_docs.py",
+    "tests/test_cli_drift.py",
+    "tests/test_cli_kinds.py",
+    "tests/test_cli_serving.py",
+    "tests/test_cli_serving_stubber.py",
+    "tests/test_cli_watch.py",
+    "tests/test_billing.py",
+)
+CLI_PREFIX = "constructs.bedrock_model_copy.cli."
 
 
 def _mutated_package() -> dict[str, ModuleType]:
@@ -182,8 +213,11 @@ def _mutant_names(argv: list[str]) -> list[str]:
 def _test_files(names: list[str]) -> set[str]:
     """The test files for the modules these mutants belong to (every file when no names are given)."""
     handler = not names or any(not name.startswith("constructs.") for name in names)
-    library = not names or any(not name.startswith("lambda.") for name in names)
-    return set(HANDLER_TESTS if handler else ()) | set(CONSTRUCT_TESTS if library else ())
+    cli = not names or any(name.startswith(CLI_PREFIX) for name in names)
+    library = not names or any(not name.startswith(("lambda.", CLI_PREFIX)) for name in names)
+    return (
+        set(HANDLER_TESTS if handler else ()) | set(CONSTRUCT_TESTS if library else ()) | set(CLI_TESTS if cli else ())
+    )
 
 
 def _check_one_child(argv: list[str]) -> None:
@@ -248,7 +282,7 @@ def pytest_sessionstart() -> None:
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Keep only the test files of the modules this run mutates (HANDLER_TESTS, CONSTRUCT_TESTS)."""
+    """Keep only the test files of the modules this run mutates (HANDLER_TESTS, CONSTRUCT_TESTS, CLI_TESTS)."""
     kept: list[Any] = []
     dropped: list[Any] = []
     for item in items:
