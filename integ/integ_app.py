@@ -16,18 +16,11 @@ import os
 
 import aws_cdk as cdk
 from aws_cdk.integ_tests_alpha import ActualResult, ExpectedResult, IntegTest, Match
+from integ_settings import PLACEHOLDER_SOURCE, REGION_ENV, RUN_ID_ENV, SOURCE_ENV, target_model_name
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
 
-SOURCE_ENV = "BEDROCK_COPY_INTEG_SOURCE_MODEL_ARN"
-REGION_ENV = "BEDROCK_COPY_INTEG_REGION"
-RUN_ID_ENV = "BEDROCK_COPY_INTEG_RUN_ID"
-PLACEHOLDER_SOURCE = "arn:aws:bedrock:us-east-1:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
 INTEG_TAG = "bedrock-model-copy-integ"
-
-
-def target_model_name(run_id: str) -> str:
-    return f"integ-copy-{run_id}"
 
 
 def build(app: cdk.App) -> IntegTest:

@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from integ_app import REGION_ENV, RUN_ID_ENV, SOURCE_ENV, target_model_name  # noqa: E402
+from integ_settings import REGION_ENV, RUN_ID_ENV, SOURCE_ENV, target_model_name  # noqa: E402
 
 USAGE = f"""make integ needs a real AWS account; nothing was deployed. Set:
 
