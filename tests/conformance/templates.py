@@ -9,13 +9,22 @@ rolls back.
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import hashlib
+import json
+import os
+import tempfile
 from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 
+import bedrock_model_copy
 from bedrock_model_copy import ModelCopyJobWaiter
+from bedrock_model_copy._lambda import model_copy as runtime
 from bedrock_model_copy._lambda.model_copy.kinds import KINDS
 
 from .profiles import PROFILES, Variant, parameter
@@ -96,9 +105,47 @@ def _build(stack: cdk.Stack, name: str, spec: Spec) -> None:
             breaker.node.add_dependency(made)
 
 
+def _synthesis_key(name: str) -> str:
+    """What the kind's templates are made from: the library's and the runtime's code, this suite's, the pins.
+
+    A mutmut run keeps the files and switches mutants by ``MUTANT_UNDER_TEST``, so that is part of the key too.
+    """
+    versions = " ".join(metadata.version(package) for package in ("aws-cdk-lib", "constructs", "jsii"))
+    digest = hashlib.sha256(f"{name} {versions} {os.environ.get('MUTANT_UNDER_TEST', '')}".encode())
+    here = Path(__file__).resolve().parent
+    roots = (Path(bedrock_model_copy.__file__).resolve().parent, Path(runtime.__file__).resolve().parent, here)
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update((here.parent / "conftest.py").read_bytes())
+    for requirement in ("requirements-dev.txt", "requirements-lower.txt"):
+        digest.update((here.parent.parent / requirement).read_bytes())
+    return digest.hexdigest()[:32]
+
+
 @functools.cache
 def templates(name: str) -> dict[Spec, dict[str, Any]]:
-    """Every template of the kind ``name``, from one synthesis of one app (once per session)."""
+    """Every template of the kind ``name``, from one synthesis of one app (once per run).
+
+    The suite's files run in two processes (``make test``'s workers); the first to need a kind synthesizes it
+    and leaves the templates in a file keyed by what they are made from, under a lock, and the other reads it.
+    """
+    specs = specs_of(name)
+    folder = Path(tempfile.gettempdir()) / "bedrock-model-copy-conformance"
+    folder.mkdir(exist_ok=True)
+    cached = folder / f"{name}-{_synthesis_key(name)}.json"
+    with (folder / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if cached.is_file():
+            return dict(zip(specs, json.loads(cached.read_text()), strict=True))
+        made = _synthesized(name)
+        partial = cached.with_suffix(".partial")
+        partial.write_text(json.dumps([made[spec] for spec in specs]))
+        partial.replace(cached)
+        return made
+
+
+def _synthesized(name: str) -> dict[Spec, dict[str, Any]]:
     app = cdk.App()
     stacks: dict[Spec, cdk.Stack] = {}
     for index, spec in enumerate(specs_of(name)):
