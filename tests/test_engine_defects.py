@@ -154,11 +154,14 @@ def test_a_copy_whose_watcher_cannot_start_is_known_to_cloudformation(
     fake = FakeBedrock(iam=PolicySet(copy.deepcopy(long_policies)))
     with simulated_environment(fake) as framework:
         cfn = CloudFormationStack(framework)
-        fake.inject_fault("StartExecution", "AccessDeniedException", status=400, message="not yet", times=100_000)
+        fake.inject_fault("StartExecution", "AccessDeniedException", status=400, message="not yet.", times=100_000)
         operations, _ = cfn.deploy_template(long_template, TemplateValues(refs={"Model": fake.add_model("m")}))
     response = operations["Copy1ED8A51E"].response
     (job,) = fake.jobs.values()
     assert not response.ok and response.physical_resource_id == job.job_arn and job.job_arn in response.reason
+    # Bedrock's message, one full stop (not two), then what was started (kinds/job.py, made_note).
+    started = f"Model copy job {job.job_arn} was started before this failure and cannot be stopped"
+    assert f"AccessDeniedException: not yet. {started}" in response.reason
     # The rollback's Delete reached the handler for the job (0.2.0: the framework's marker, and no Delete).
     assert [r.physical_resource_id for r in operations["Copy1ED8A51E"].rollback] == [job.job_arn]
 
