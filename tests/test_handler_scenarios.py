@@ -308,6 +308,23 @@ def test_a_waiter_turned_into_a_copy_of_the_same_name_starts_the_copy(
     assert writes(fake) == ["CreateModelCopyJob"]
 
 
+def test_a_waiter_turned_into_a_copy_never_claims_the_job_it_waited_for(
+    fake: FakeBedrock, cfn: CloudFormationStack
+) -> None:
+    """The waited job copies exactly these properties but another stack started it: the ownership tags decide.
+
+    A change of construct type is a replacement, whatever the job says of its request: the replacement's take-back
+    finds the job, owned elsewhere, and refuses it (the update fails; nothing is written or claimed).
+    """
+    request = copy_request_id(copy_properties())
+    owner = {OWNER: "OtherStack", OWNER_RESOURCE: "Copy", COPY_REQUEST: request}
+    waited = fake.add_job(source_model_arn=SOURCE_ARN, target_model_name=NAME, tags=owner, duration=0)
+    cfn.create("Copy", {"Mode": "Wait", "JobArn": waited})
+    operation = cfn.update("Copy", copy_properties())
+    assert operation.response.status == "FAILED" and "OtherStack" in operation.response.reason
+    assert writes(fake) == []
+
+
 def test_a_rollback_whose_job_cannot_be_read_keeps_every_attribute_blank_but_the_job(
     fake: FakeBedrock, cfn: CloudFormationStack
 ) -> None:
