@@ -261,6 +261,22 @@ def test_usage_errors_exit_2(fleet: FakeFleet) -> None:
         assert run(fleet, "list")[0] == 2
 
 
+def test_no_region_is_a_usage_error_that_says_how_to_give_one(
+    fleet: FakeFleet, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    assert run(fleet, "list")[0] == 2
+    assert "No Region: give --region R (repeat for several) or configure a default Region." in capsys.readouterr().err
+
+
+def test_the_help_says_what_profile_is_used_by_default() -> None:
+    from bedrock_model_copy.cli.reference import parser
+
+    assert "AWS profile (default: boto3's usual credential chain)" in " ".join(parser().format_help().split())
+
+
 def test_status_shows_a_long_copy_its_watcher_execution_and_the_wait(fleet: FakeFleet) -> None:
     """The watcher is found as the stack's state machine; its execution by the job ARN in its input, not its name."""
     from bedrock_model_copy.testing.aws.stepfunctions import StepFunctions

@@ -66,6 +66,8 @@ def test_a_resource_by_arn_is_an_imodel_that_grants_invoke(method: Any, arn: str
     # An aws_bedrock.IModel: what takes one (a Step Functions task) takes it, and grants on its model_arn.
     tasks.BedrockInvokeModel(stack, "Task", model=served, body=sfn.TaskInput.from_object({}))
     assert (served.env.account, served.env.region) == ("111122223333", "us-west-2")  # from the ARN, as aws-cdk-lib
+    elsewhere = method(stack, "Elsewhere", arn.replace(":us-west-2:111122223333:", ":eu-west-1:444455556666:"))
+    assert (elsewhere.env.account, elsewhere.env.region) == ("444455556666", "eu-west-1")  # not the stack's
 
     served.grant_invoke(_role(stack))
 

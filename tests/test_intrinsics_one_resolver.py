@@ -336,3 +336,10 @@ def test_the_kit_has_one_intrinsic_resolver() -> None:
     # The check sees a resolver where there is one: the kit's own, and the one iam.py had.
     assert _walkers(intrinsics.read_text(), "intrinsics.py")
     assert _walkers(FORMER_IAM_RESOLVER, "former iam.py") == ["former iam.py:2 resolve"]
+
+
+def test_a_ref_to_no_value_removes_the_property_or_the_item() -> None:
+    pseudo = pseudo_parameters(stack_name="S", region="us-west-2", account="111122223333")
+    resolver = Resolver({}, None, pseudo)
+    assert resolver.resolve({"A": {"Ref": "AWS::NoValue"}, "B": "b"}, "x") == {"B": "b"}
+    assert resolver.resolve([{"Ref": "AWS::NoValue"}, "b"], "x") == ["b"]

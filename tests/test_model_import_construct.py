@@ -207,3 +207,35 @@ def test_the_docs_props_table_lists_every_keyword_with_its_default() -> None:
     assert sorted(rows) == sorted(p.name for p in parameters)
     for parameter in parameters:
         assert (rows[parameter.name] == "required") == (parameter.default is inspect.Parameter.empty), parameter.name
+
+
+def test_tagging_on_create_is_allowed_only_on_an_untagged_job_or_model_and_only_with_this_stacks_tag() -> None:
+    stack = _stack()
+    BedrockModelImport(stack, "Import", bucket="s3://weights", prefix="llama/")
+    statements = [
+        statement
+        for policy in _resources(stack, "AWS::IAM::ManagedPolicy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement.get("Sid") == "TagImportsOnCreate"
+    ]
+    (statement,) = statements
+    assert statement["Action"] == "bedrock:TagResource"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:RequestTag/bedrock-model-copy:owner-stack": {"Ref": "AWS::StackName"}},
+        "Null": {"aws:ResourceTag/bedrock-model-copy:owner-stack": "true"},
+    }
+
+
+def test_a_subnet_selection_chooses_the_jobs_subnets() -> None:
+    stack = _stack()
+    vpc = ec2.Vpc.from_vpc_attributes(
+        stack,
+        "Vpc",
+        vpc_id="vpc-1",
+        availability_zones=["us-west-2a"],
+        private_subnet_ids=["subnet-private"],
+        public_subnet_ids=["subnet-public"],
+    )
+    selection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC)
+    BedrockModelImport(stack, "Import", bucket="s3://weights", prefix="llama/", vpc=vpc, vpc_subnets=selection)
+    assert _import_properties(stack)["SubnetIds"] == ["subnet-public"]

@@ -208,3 +208,12 @@ def test_the_readme_table_rows_match_the_constructs() -> None:
     from bedrock_model_copy import deployment
 
     assert deployment.ON_DEMAND_REGIONS == ("us-east-1", "us-west-2")
+
+
+@pytest.mark.parametrize("prop", ["deployment_name", "description"])
+def test_a_deployment_prop_of_the_wrong_type_is_named(prop: str) -> None:
+    model = "arn:aws:bedrock:us-west-2:111122223333:custom-model/amazon.nova-lite-v1:0:300k/abcdefghij12"
+    with pytest.raises(TypeError) as raised:
+        CustomModelDeployment(_stack(), "Serve", model=model, **{prop: 42})  # type: ignore[arg-type]
+    assert isinstance(raised.value, PropertyValidationError) and raised.value.prop == prop
+    assert str(raised.value).startswith(f"{prop} must be a str or None")

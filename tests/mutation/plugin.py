@@ -110,6 +110,8 @@ CONSTRUCT_TESTS = (
     "tests/test_from_arn.py",
     "tests/test_user_paper_cuts.py",
     "tests/test_corpus.py",
+    "tests/test_messages.py",
+    "tests/test_intrinsics_one_resolver.py",
 )
 # The command's modules (constructs/bedrock_model_copy/cli/): its tests drive it against the fake.
 CLI_TESTS = (
