@@ -8,13 +8,11 @@ A long import (``timeout`` above 57 minutes) is three resources, as a long copy 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Aws, CfnResource, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnResource, CustomResource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -24,16 +22,12 @@ from constructs import Construct
 from . import _validation as validation
 from ._checkers import NAG_IAM5, acknowledge
 from ._lambda.model_copy.contract import (
-    ATTR_WATCHER_EXECUTION_ARN,
     MODE_RESULT,
     PROP_MODE,
-    PROP_POLL_INTERVAL_SECONDS,
-    PROP_TIMEOUT_SECONDS,
-    PROP_WATCHER_EXECUTION_ARN,
 )
 from ._lambda.model_copy.import_contract import IDENTITY_PROPERTIES, KIND_IMPORT, RESOURCE_TYPE_IMPORT
 from ._lambda.model_copy.serving_contract import PROP_RESOURCE_ARN, PROP_RESOURCE_KIND
-from ._long_wait import add_wait, watch_budget
+from ._long_resource import add_long_resource
 from ._roles import ManagedPolicyRole
 
 BEDROCK = "bedrock.amazonaws.com"
@@ -140,32 +134,14 @@ def add_long_import(
     poll_seconds: int,
 ) -> CustomResource:
     """R2 and R3 of a long import: the stack's watcher polls the job; R3 reads it once it ended."""
-    watcher = provider.copy_watcher()
-    watcher.watch_serving(KIND_IMPORT)
-    stack = Stack.of(owner)
-    identity = [KIND_IMPORT, *(stack.resolve(properties.get(key) or "") for key in IDENTITY_PROPERTIES)]
-    wait = add_wait(
+    return add_long_resource(
         owner,
         r1,
-        identity=hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:8],
-        budget=watch_budget(timeout_seconds, poll_seconds),
-        watcher_arn=watcher.state_machine.state_machine_arn,
-    )
-    result = CustomResource(
-        owner,
-        "Result",
-        service_token=provider.service_token,
+        provider=provider,
         resource_type=RESOURCE_TYPE_IMPORT,
-        properties={
-            PROP_RESOURCE_KIND: KIND_IMPORT,
-            PROP_MODE: MODE_RESULT,
-            PROP_RESOURCE_ARN: r1.ref,
-            PROP_TIMEOUT_SECONDS: str(timeout_seconds),
-            PROP_POLL_INTERVAL_SECONDS: str(poll_seconds),
-            PROP_WATCHER_EXECUTION_ARN: r1.get_att(ATTR_WATCHER_EXECUTION_ARN).to_string(),
-        },
-        removal_policy=RemovalPolicy.DESTROY,  # Result mode never deletes anything
-        service_timeout=Duration.hours(1),
+        identity=[KIND_IMPORT, *(properties.get(key) or "" for key in IDENTITY_PROPERTIES)],
+        result_properties={PROP_RESOURCE_KIND: KIND_IMPORT, PROP_MODE: MODE_RESULT, PROP_RESOURCE_ARN: r1.ref},
+        timeout_seconds=timeout_seconds,
+        poll_seconds=poll_seconds,
+        watch=KIND_IMPORT,
     )
-    result.node.add_dependency(wait)
-    return result
