@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .._lambda.model_copy.contract import COPY_REQUEST_TAG_KEY, OWNER_RESOURCE_TAG_KEY, OWNER_TAG_KEY
+from .._lambda.model_copy.kinds.base import text
 from ._aws import EXIT_AWS_ERROR, EXIT_USAGE, Aws, CliError, snake
 from .inventory import StackResource, tag_map
 from .templates import LiveStack, StackResolver, live_stacks
@@ -94,15 +95,10 @@ class Report:
 
 
 def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
+    """A value as the report shows it: an answer's field as its attribute reads, a structure as JSON."""
     if isinstance(value, Mapping | list):
         return json.dumps(value, sort_keys=True, default=str)
-    return str(value)
+    return text(value)
 
 
 def unresolved(value: Any) -> str:

@@ -9,6 +9,7 @@ may it be deleted): it answers what Bedrock said.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -320,6 +321,17 @@ class Kind:
     def gone_failure(self, arn: str, error: Exception) -> HandlerError:
         """The resource's Get answered not-found past the first minute: what the failure says."""
         return HandlerError(f"{self.noun} {arn} no longer exists in Bedrock; deploy again to create it anew.")
+
+
+def text(value: Any) -> str:
+    """A field of a Bedrock answer as an attribute: "" when omitted, ISO 8601 for a time, true/false for a flag."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
 
 
 def required(props: Mapping[str, Any], key: str) -> str:

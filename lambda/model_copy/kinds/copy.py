@@ -9,7 +9,6 @@ copied model (``DeleteCustomModel``), and only when the resource's final Deletio
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -34,7 +33,7 @@ from ..contract import (
 from ..engine.ownership import Owner, ownership_tags
 from ..engine.request import Request, minutes
 from . import served
-from .base import FAILED, READY, WAITING, Found, Watch, required
+from .base import FAILED, READY, WAITING, Found, Watch, required, text
 from .copy_advice import ADVICE
 from .fleet import KMS_KEY, Billing, Compared, Drift, Listing
 from .job import JobKind, how_long, kms_matches, region_of
@@ -117,13 +116,7 @@ def made_from(job: Mapping[str, Any], props: Mapping[str, Any]) -> bool:
 
 def job_attributes(job: Mapping[str, Any]) -> dict[str, str]:
     """Every CloudFormation attribute from a GetModelCopyJob response ("" where Bedrock omits a field)."""
-    data: dict[str, str] = {}
-    for attribute, field in ATTRIBUTE_SOURCE_FIELDS.items():
-        value = job.get(field)
-        if isinstance(value, dt.datetime):
-            value = value.isoformat()
-        data[attribute] = "" if value is None else str(value)
-    return data
+    return {attribute: text(job.get(field)) for attribute, field in ATTRIBUTE_SOURCE_FIELDS.items()}
 
 
 def delete_command(model_arn: str, job_arn: str, stack: str) -> str:

@@ -13,7 +13,6 @@ request that starts one (I12); a take-back finds jobs by the exact imported mode
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -51,7 +50,7 @@ from ..import_contract import (
     job_name_prefix,
 )
 from ..serving_contract import PROP_RESOURCE_ARN, PROP_RESOURCE_KIND, PROP_TAGS
-from .base import FAILED, READY, WAITING, Found, Watch, required
+from .base import FAILED, READY, WAITING, Found, Watch, required, text
 from .fleet import KMS_KEY, Billing, Compared, Drift, Listing
 from .import_advice import ADVICE
 from .job import JobKind, how_long, kms_matches, region_of
@@ -60,16 +59,6 @@ logger = logging.getLogger("model_copy")
 
 MODEL_KEY = "importedModel"  # where get() puts GetImportedModel's answer once the job completed
 MODEL_GONE_KEY = "importedModelGone"  # set by get() when that answer was not-found
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return str(value)
 
 
 def s3_uri_of(raw: Mapping[str, Any]) -> str:
@@ -307,17 +296,17 @@ class ImportKind(JobKind):
         model: Mapping[str, Any] = raw.get(MODEL_KEY) or {}
         units: Mapping[str, Any] = model.get("customModelUnits") or {}
         return {
-            ATTR_IMPORTED_MODEL_ARN: _text(raw.get("importedModelArn") if raw.get("status") == "Completed" else ""),
-            ATTR_IMPORTED_MODEL_NAME: _text(raw.get("importedModelName")),
-            ATTR_JOB_ARN: _text(raw.get("jobArn")),
-            ATTR_JOB_NAME: _text(raw.get("jobName")),
-            ATTR_STATUS: _text(raw.get("status")),
-            ATTR_CREATION_TIME: _text(raw.get("creationTime")),
-            ATTR_MODEL_ARCHITECTURE: _text(model.get("modelArchitecture")),
-            ATTR_INSTRUCT_SUPPORTED: _text(model.get("instructSupported")),
-            ATTR_CUSTOM_MODEL_UNITS_PER_COPY: _text(units.get("customModelUnitsPerModelCopy")),
-            ATTR_CUSTOM_MODEL_UNITS_VERSION: _text(units.get("customModelUnitsVersion")),
-            ATTR_MODEL_KMS_KEY_ARN: _text(model.get("modelKmsKeyArn") or raw.get("importedModelKmsKeyArn")),
+            ATTR_IMPORTED_MODEL_ARN: text(raw.get("importedModelArn") if raw.get("status") == "Completed" else ""),
+            ATTR_IMPORTED_MODEL_NAME: text(raw.get("importedModelName")),
+            ATTR_JOB_ARN: text(raw.get("jobArn")),
+            ATTR_JOB_NAME: text(raw.get("jobName")),
+            ATTR_STATUS: text(raw.get("status")),
+            ATTR_CREATION_TIME: text(raw.get("creationTime")),
+            ATTR_MODEL_ARCHITECTURE: text(model.get("modelArchitecture")),
+            ATTR_INSTRUCT_SUPPORTED: text(model.get("instructSupported")),
+            ATTR_CUSTOM_MODEL_UNITS_PER_COPY: text(units.get("customModelUnitsPerModelCopy")),
+            ATTR_CUSTOM_MODEL_UNITS_VERSION: text(units.get("customModelUnitsVersion")),
+            ATTR_MODEL_KMS_KEY_ARN: text(model.get("modelKmsKeyArn") or raw.get("importedModelKmsKeyArn")),
         }
 
     def blank_attributes(self, arn: str) -> dict[str, str]:

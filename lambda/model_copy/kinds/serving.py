@@ -14,7 +14,7 @@ from ..aws import HandlerError
 from ..engine.ownership import Owner
 from ..engine.request import Request, minutes
 from ..serving_contract import PROP_MODEL_ARN, PROP_NAME, PROP_RESOURCE_ARN, PROP_TAGS
-from .base import Found, Kind
+from .base import Found, Kind, text
 
 # How Bedrock refuses a name that is taken is not documented (docs/aws-behaviour.md S8): either code.
 NAME_TAKEN_CODES = frozenset({"ConflictException", "ValidationException"})
@@ -22,10 +22,7 @@ NAME_TAKEN_CODES = frozenset({"ConflictException", "ValidationException"})
 
 def quote(resource: Mapping[str, Any], key: str) -> str:
     """A response field as a string ("" when Bedrock omits it; timestamps in ISO 8601)."""
-    value = resource.get(key)
-    if value is None:
-        return ""
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text(resource.get(key))
 
 
 class ServingKind(Kind):
