@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from .._shared import Clock, iso, short_id
+from .._shared import iso, short_id
 from .service import (
     TAG_PATHS,
+    BedrockAccount,
     Call,
     Check,
     ModelUser,
@@ -78,19 +79,14 @@ class CustomModel:
     kms_key_arn: str = ""
 
 
-class Account(Protocol):
-    """What the copy operations read of the fake they belong to (:class:`~..fake_bedrock.FakeBedrock`)."""
+class Account(BedrockAccount, Protocol):
+    """What the copy operations read of the fake they belong to (:class:`~..fake_bedrock.FakeBedrock`), besides
+    what every Bedrock service reads."""
 
-    region: str
-    account: str
-    clock: Clock
-    page_size: int
     default_copy_duration: float
-    remember_tokens: bool
     job_arn_style: str
     max_concurrent_jobs: int | None
     job_tags_from_target_model_tags: bool
-    create_tags_as_tag_resource: bool
     jobs: dict[str, CopyJob]
     models: dict[str, CustomModel]
     missing_sources: set[str]

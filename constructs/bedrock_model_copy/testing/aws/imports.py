@@ -31,21 +31,25 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from .._shared import Clock, iso, short_id
-from .service import TAG_PATHS, Call, Check, Request, ServiceError, page, request_tags, tag_context, tags_answer
+from .._shared import iso, short_id
+from .service import (
+    TAG_PATHS,
+    BedrockAccount,
+    Call,
+    Check,
+    Request,
+    ServiceError,
+    page,
+    request_tags,
+    tag_context,
+    tags_answer,
+)
 
 JOBS, MODELS = "/model-import-jobs", "/imported-models"
 
 
-class Account(Protocol):
-    """What the import operations read of the fake they belong to."""
-
-    region: str
-    account: str
-    clock: Clock
-    page_size: int
-    remember_tokens: bool
-    create_tags_as_tag_resource: bool
+class Account(BedrockAccount, Protocol):
+    """What the import operations read of the fake they belong to: what every Bedrock service reads."""
 
 
 def owns(arn: str) -> bool:

@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs
 
+from .._shared import Clock
 from ..iam import ContextValue
 
 QUERY_NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/"
@@ -91,6 +92,17 @@ class ServiceError(Exception):
     def __init__(self, code: str, status: int, message: str) -> None:
         super().__init__(message)
         self.code, self.status, self.message = code, status, message
+
+
+class BedrockAccount(Protocol):
+    """What every Bedrock service of the fake reads of the fake it belongs to (each adds its own)."""
+
+    region: str
+    account: str
+    clock: Clock
+    page_size: int
+    remember_tokens: bool
+    create_tags_as_tag_resource: bool
 
 
 class Service(Protocol):

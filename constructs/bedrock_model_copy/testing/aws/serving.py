@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from .._shared import Clock, short_id
+from .._shared import short_id
 from .served import (
     DEPLOYMENT,
     ON_DEMAND_REGIONS,
@@ -48,7 +48,18 @@ from .served import (
     deployment_body,
     throughput_body,
 )
-from .service import TAG_PATHS, Call, Check, Request, ServiceError, page, request_tags, tag_context, tags_answer
+from .service import (
+    TAG_PATHS,
+    BedrockAccount,
+    Call,
+    Check,
+    Request,
+    ServiceError,
+    page,
+    request_tags,
+    tag_context,
+    tags_answer,
+)
 
 DEPLOYMENTS = "/model-customization/custom-model-deployments"
 THROUGHPUT_PATH, THROUGHPUTS = "/provisioned-model-throughput", "/provisioned-model-throughputs"
@@ -59,15 +70,8 @@ _PATHS = (  # (list path, item path, operation suffix, identifier parameter)
 _VERBS = {"GET": "Get", "PATCH": "Update", "DELETE": "Delete"}
 
 
-class Account(Protocol):
-    """What the serving operations read of the fake they belong to."""
-
-    region: str
-    account: str
-    clock: Clock
-    page_size: int
-    remember_tokens: bool
-    create_tags_as_tag_resource: bool
+class Account(BedrockAccount, Protocol):
+    """What the serving operations read of the fake they belong to (besides what every Bedrock service reads)."""
 
     @property
     def models(self) -> Mapping[str, Any]: ...
