@@ -28,6 +28,7 @@ from ._lambda.model_copy.contract import (
 from ._lambda.model_copy.import_contract import IDENTITY_PROPERTIES, KIND_IMPORT, RESOURCE_TYPE_IMPORT
 from ._lambda.model_copy.serving_contract import PROP_RESOURCE_ARN, PROP_RESOURCE_KIND
 from ._long_resource import add_long_resource
+from ._network import https_only_group
 from ._roles import ManagedPolicyRole
 
 BEDROCK = "bedrock.amazonaws.com"
@@ -107,15 +108,7 @@ def service_role(owner: Construct, bucket: s3.IBucket, prefix: str) -> iam.IRole
 
 def security_group(owner: Construct, vpc: ec2.IVpc) -> ec2.ISecurityGroup:
     """The import job's group when none is given: outbound HTTPS only."""
-    group = ec2.SecurityGroup(
-        owner,
-        "SecurityGroup",
-        vpc=vpc,
-        description="Bedrock model import job: outbound HTTPS only",
-        allow_all_outbound=False,
-    )
-    group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to S3 and AWS APIs")
-    return group
+    return https_only_group(owner, vpc, "Bedrock model import job: outbound HTTPS only", "HTTPS to S3 and AWS APIs")
 
 
 def subnet_ids(vpc: ec2.IVpc, selection: ec2.SubnetSelection | None) -> list[str]:

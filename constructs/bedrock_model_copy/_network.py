@@ -26,15 +26,15 @@ def security_groups(
         return None
     if given is not None:
         return list(given)
-    group = ec2.SecurityGroup(
-        scope,
-        "SecurityGroup",
-        vpc=vpc,
-        description="Bedrock model copy functions: outbound HTTPS to AWS APIs only",
-        allow_all_outbound=False,
-    )
-    group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to Bedrock, CloudWatch Logs, Lambda")
-    return [group]
+    description = "Bedrock model copy functions: outbound HTTPS to AWS APIs only"
+    return [https_only_group(scope, vpc, description, "HTTPS to Bedrock, CloudWatch Logs, Lambda")]
+
+
+def https_only_group(scope: Construct, vpc: ec2.IVpc, description: str, rule: str) -> ec2.SecurityGroup:
+    """A security group (id ``SecurityGroup`` under ``scope``) that allows only outbound HTTPS."""
+    group = ec2.SecurityGroup(scope, "SecurityGroup", vpc=vpc, description=description, allow_all_outbound=False)
+    group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), rule)
+    return group
 
 
 def _arn(kind: str) -> str:
