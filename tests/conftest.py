@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+import boto3
 import pytest
 from aws_cdk import assertions
+from botocore.stub import Stubber
 
 from bedrock_model_copy import BedrockModelCopy, ModelCopyJobWaiter
+from bedrock_model_copy.cli._aws import Aws
 from bedrock_model_copy.testing import CloudFormationStack, FakeBedrock, ProviderFramework, simulated_environment
 from bedrock_model_copy.testing.iam import PolicySet, handler_role_policies
 
@@ -137,3 +140,19 @@ def framework(fake: FakeBedrock) -> Iterator[ProviderFramework]:
 @pytest.fixture
 def cfn(framework: ProviderFramework) -> CloudFormationStack:
     return CloudFormationStack(framework)
+
+
+@pytest.fixture
+def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Aws, Stubber, Stubber]]:
+    """The command's AWS access in us-west-2 with stubbed Bedrock and CloudFormation clients (each used up)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    aws = Aws()
+    session = boto3.session.Session(region_name=str(ENV.region))
+    bedrock, cloudformation = session.client("bedrock"), session.client("cloudformation")
+    aws._clients[("bedrock", str(ENV.region))] = bedrock
+    aws._clients[("cloudformation", str(ENV.region))] = cloudformation
+    with Stubber(bedrock) as bedrock_stub, Stubber(cloudformation) as cfn_stub:
+        yield aws, bedrock_stub, cfn_stub
+        bedrock_stub.assert_no_pending_responses()
+        cfn_stub.assert_no_pending_responses()

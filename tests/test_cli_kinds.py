@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -64,19 +63,10 @@ OTHER = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:imported-model/bbbbbbbbbbbb"
 
 
 @pytest.fixture
-def joined(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Aws, Stubber, Stubber]]:
+def joined(stubbed: tuple[Aws, Stubber, Stubber], monkeypatch: pytest.MonkeyPatch) -> tuple[Aws, Stubber, Stubber]:
+    """The stubbed command, its reads in one thread (a stub answers in the order its answers were added)."""
     monkeypatch.setattr(inventory, "in_threads", lambda function, items: [function(item) for item in items])
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    aws = Aws()
-    session = boto3.session.Session(region_name=REGION)
-    bedrock, cloudformation = session.client("bedrock"), session.client("cloudformation")
-    aws._clients[("bedrock", REGION)] = bedrock
-    aws._clients[("cloudformation", REGION)] = cloudformation
-    with Stubber(bedrock) as bedrock_stub, Stubber(cloudformation) as cfn_stub:
-        yield aws, bedrock_stub, cfn_stub
-        bedrock_stub.assert_no_pending_responses()
-        cfn_stub.assert_no_pending_responses()
+    return stubbed
 
 
 def _owned(resource: str) -> dict[str, Any]:

@@ -8,10 +8,8 @@ the fake, with resources made by the real handler.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -57,21 +55,6 @@ def source(label: str) -> Source:
 
 def tags(stack: str, resource: str) -> dict[str, Any]:
     return {"tags": [{"key": OWNER_TAG_KEY, "value": stack}, {"key": OWNER_RESOURCE_TAG_KEY, "value": resource}]}
-
-
-@pytest.fixture
-def stubbed(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Aws, Stubber, Stubber]]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    aws = Aws()
-    session = boto3.session.Session(region_name=REGION)
-    bedrock, cloudformation = session.client("bedrock"), session.client("cloudformation")
-    aws._clients[("bedrock", REGION)] = bedrock
-    aws._clients[("cloudformation", REGION)] = cloudformation
-    with Stubber(bedrock) as bedrock_stub, Stubber(cloudformation) as cfn_stub:
-        yield aws, bedrock_stub, cfn_stub
-        bedrock_stub.assert_no_pending_responses()
-        cfn_stub.assert_no_pending_responses()
 
 
 def test_a_deployment_a_live_stack_declares_and_a_throughput_whose_stack_is_gone(
